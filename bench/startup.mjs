@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Start-up cost of `hexts --help` against bare `node -e 0`, runs interleaved so that machine
+// noise hits both alike. Prints the medians and their ratio (target: ratio ≤ 1.3).
+// Usage: node bench/startup.mjs [runs]   (needs `npm run build` first)
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const runs = Math.max(15, Number(process.argv[2] ?? 25));
+const bin = fileURLToPath(new URL('../bin/hexts.js', import.meta.url));
+
+function time(args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// Warm the file cache first.
+time(['-e', '0']);
+time([bin, '--help']);
+const bare = [];
+const help = [];
+for (let i = 0; i < runs; i++) {
+  bare.push(time(['-e', '0']));
+  help.push(time([bin, '--help']));
+}
+const result = { runs, node_ms: median(bare), hexts_help_ms: median(help) };
+result.ratio = result.hexts_help_ms / result.node_ms;
+if (process.argv.includes('--json')) console.log(JSON.stringify(result));
+else {
+  console.log(`node -e 0        median ${result.node_ms.toFixed(1)} ms (${runs} runs)`);
+  console.log(`hexts --help     median ${result.hexts_help_ms.toFixed(1)} ms (${runs} runs)`);
+  console.log(`ratio            ${result.ratio.toFixed(2)} (target ≤ 1.30)`);
+}

@@ -1,0 +1,42 @@
+import type { Invocation } from '../cli.js';
+import { describeSource, SETTINGS, writeConfigValue } from '../config/config.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+
+// Like `mix hex.config`: no arguments lists every setting with its source, KEY prints the
+// value, KEY VALUE sets it, KEY --delete removes it. None of these settings is a secret;
+// credentials live in the keychain (see `hexts user auth`).
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const [key, value] = args;
+  const config = await ctx.config();
+
+  if (opts.delete) {
+    if (!key || value !== undefined) throw new UsageError('--delete takes exactly one KEY');
+    await writeConfigValue(config, key, undefined);
+    ctx.out.info(`Removed ${key} from ${config.path}`);
+    return;
+  }
+  if (key && value !== undefined) {
+    await writeConfigValue(config, key, value);
+    ctx.out.info(`Set ${key} in ${config.path}`);
+    return;
+  }
+  if (key) {
+    const resolved = config.resolve(key);
+    if (ctx.globals.json) ctx.out.json({ key, value: resolved.value ?? null, source: resolved.source });
+    else if (resolved.value !== undefined) ctx.out.print(resolved.value);
+    return;
+  }
+
+  const all = config.all();
+  if (ctx.globals.json) {
+    ctx.out.json(all.map((r) => ({ key: r.key, value: r.value ?? null, source: r.source })));
+    return;
+  }
+  for (const resolved of all) {
+    const description = SETTINGS.find((s) => s.key === resolved.key)!.description;
+    const shown = resolved.value === undefined ? '(not set)' : resolved.value;
+    ctx.out.print(`${resolved.key}: ${shown} ${resolved.value === undefined ? '' : describeSource(resolved.source)}`.trimEnd());
+    ctx.log(`  ${description}`);
+  }
+}

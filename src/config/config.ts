@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { CliError, UsageError } from '../errors.js';
+import type { Env } from '../io/output.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { configFile, hextsHome } from './paths.js';
+
+// The Hex CLI's public OAuth client. hex.pm only accepts registered clients; until hexts has
+// its own registration this is the one that works against hex.pm (HEXTS_OAUTH_CLIENT_ID overrides).
+export const HEX_CLI_OAUTH_CLIENT_ID = '78ea6566-89fd-481e-a1d6-7d9d78eacca8';
+
+export interface SettingDef {
+  key: string;
+  env: string[];
+  flag?: string;
+  default?: string;
+  description: string;
+  check?: (value: string) => string | undefined;
+}
+
+const positiveNumber = (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : 'must be a positive number');
+const positiveInteger = (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : 'must be a positive integer');
+const url = (v: string) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'must be an http(s) URL';
+  } catch {
+    return 'must be a URL';
+  }
+};
+
+// Precedence for every setting: flag > environment > config file > default.
+export const SETTINGS: SettingDef[] = [
+  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: 'https://hex.pm/api', description: 'Hex API base URL', check: url },
+  { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: url },
+  { key: 'cacerts_path', env: ['HEX_CACERTS_PATH'], description: 'PEM file of extra CA certificates to trust' },
+  { key: 'http_timeout', env: ['HEX_HTTP_TIMEOUT'], default: '15', description: 'Seconds to wait for the server before giving up', check: positiveNumber },
+  { key: 'http_concurrency', env: ['HEX_HTTP_CONCURRENCY'], default: '8', description: 'Parallel downloads', check: positiveInteger },
+  { key: 'http_proxy', env: ['http_proxy', 'HTTP_PROXY'], description: 'Proxy for http:// URLs', check: url },
+  { key: 'https_proxy', env: ['https_proxy', 'HTTPS_PROXY'], description: 'Proxy for https:// URLs', check: url },
+  { key: 'no_proxy', env: ['no_proxy', 'NO_PROXY'], description: 'Hosts reached without the proxy (comma-separated)' },
+  { key: 'oauth_client_id', env: ['HEXTS_OAUTH_CLIENT_ID'], default: HEX_CLI_OAUTH_CLIENT_ID, description: 'OAuth client id for `hexts user auth`' },
+];
+
+export type Source =
+  | { kind: 'flag'; name: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'default' };
+
+export interface Resolved {
+  key: string;
+  value: string | undefined;
+  source: Source;
+}
+
+export function describeSource(source: Source): string {
+  switch (source.kind) {
+    case 'flag': return `(using ${source.name})`;
+    case 'env': return `(using ${source.name})`;
+    case 'file': return `(using ${source.path})`;
+    case 'default': return '(default)';
+  }
+}
+
+function definition(key: string): SettingDef {
+  const def = SETTINGS.find((s) => s.key === key);
+  if (!def) throw new UsageError(`unknown config key "${key}"`, `Known keys: ${SETTINGS.map((s) => s.key).join(', ')}`);
+  return def;
+}
+
+export class Config {
+  constructor(
+    readonly home: string,
+    private readonly env: Env,
+    private readonly flags: Record<string, string | undefined>,
+    private readonly file: Record<string, string>,
+  ) {}
+
+  get path(): string {
+    return configFile(this.home);
+  }
+
+  resolve(key: string): Resolved {
+    const def = definition(key);
+    const flag = def.flag ? this.flags[def.key] : undefined;
+    let resolved: Resolved;
+    if (flag !== undefined) resolved = { key, value: flag, source: { kind: 'flag', name: def.flag! } };
+    else {
+      const envName = def.env.find((name) => this.env[name] !== undefined && this.env[name] !== '');
+      if (envName) resolved = { key, value: this.env[envName], source: { kind: 'env', name: envName } };
+      else if (this.file[key] !== undefined) resolved = { key, value: this.file[key], source: { kind: 'file', path: this.path } };
+      else resolved = { key, value: def.default, source: { kind: 'default' } };
+    }
+    const problem = resolved.value !== undefined ? def.check?.(resolved.value) : undefined;
+    if (problem) throw new CliError(`${key} ${problem}: "${resolved.value}" ${describeSource(resolved.source)}`);
+    return resolved;
+  }
+
+  get(key: string): string | undefined {
+    return this.resolve(key).value;
+  }
+
+  all(): Resolved[] {
+    return SETTINGS.map((s) => this.resolve(s.key));
+  }
+
+  /** The API URL without a trailing slash. */
+  get apiUrl(): string {
+    return this.get('api_url')!.replace(/\/+$/, '');
+  }
+
+  get repoUrl(): string {
+    return this.get('repo_url')!.replace(/\/+$/, '');
+  }
+}
+
+async function readConfigFile(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${path} is not valid JSON (${(err as Error).message})`, 'Fix the file or delete it to start from the defaults.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(`${path} must hold a JSON object`, 'Fix the file or delete it to start from the defaults.');
+  }
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') values[k] = v;
+  return values;
+}
+
+export async function loadConfig(env: Env, flags: Record<string, string | undefined>): Promise<Config> {
+  const home = hextsHome(env);
+  return new Config(home, env, flags, await readConfigFile(configFile(home)));
+}
+
+/** Sets (or, with value undefined, deletes) a key in the config file. */
+export async function writeConfigValue(config: Config, key: string, value: string | undefined): Promise<void> {
+  const def = definition(key);
+  if (value !== undefined) {
+    const problem = def.check?.(value);
+    if (problem) throw new UsageError(`${key} ${problem}: "${value}"`);
+  }
+  const current = await readConfigFile(config.path);
+  if (value === undefined) delete current[key];
+  else current[key] = value;
+  await writeFileAtomic(config.path, JSON.stringify(current, null, 2) + '\n');
+}

@@ -1,0 +1,18 @@
+// Errors a command can end with. The CLI prints the message on one line (plus an optional
+// hint saying what to do) and exits 1; UsageError exits 2 like commander's own usage errors.
+
+export class CliError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  override readonly exitCode = 2;
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'UsageError';
+  }
+}
