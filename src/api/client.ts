@@ -1,0 +1,360 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { CliError } from '../errors.js';
+import { isLoopbackHost } from '../util/net.js';
+import { ApiError, apiErrorFrom } from './errors.js';
+
+/** Supplies the Authorization header; the credentials module implements it. */
+export interface AuthProvider {
+  /** The header value (a raw API key or `Bearer <token>`), or undefined to go anonymous. */
+  authorization(request: { write: boolean; required: boolean }): Promise<string | undefined>;
+  /** Called once on a 401 `token_expired`; true when a fresh credential is ready. */
+  refresh?(): Promise<boolean>;
+}
+
+/** Supplies two-factor codes: --otp / HEX_OTP first, then a prompt on a terminal. */
+export interface OtpProvider {
+  code(previousWasInvalid: boolean): Promise<string>;
+}
+
+export interface ClientOptions {
+  apiUrl: string;
+  userAgent: string;
+  timeoutMs: number;
+  caCertsPath?: string;
+  proxy?: { http?: string; https?: string; noProxy?: string };
+  auth?: AuthProvider;
+  otp?: OtpProvider;
+  /** --verbose: one line per request and response, secrets redacted. */
+  log?: (line: string) => void;
+  /** Where `x-hex-message` notices go. */
+  notice?: (line: string) => void;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RequestSpec {
+  method: Method;
+  /** A path under the API URL (`/users/me`) or an absolute URL. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** `none` never sends credentials; `required` makes the auth provider insist on one. */
+  auth?: 'none' | 'optional' | 'required';
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A request that never got an HTTP answer: refused, reset, timed out, TLS failure. */
+export class NetworkError extends CliError {
+  constructor(message: string, readonly code: string | undefined, hint?: string) {
+    super(message, hint);
+    this.name = 'NetworkError';
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+const GET_ATTEMPTS = 3; // the first try and two retries
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED',
+]);
+
+export function userAgent(version: string, env: Record<string, string | undefined>): string {
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
+  return `hexts/${version} (node/${process.versions.node})${ci ? ' (CI)' : ''}`;
+}
+
+export function readCaCerts(path: string): string[] {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the CA certificates in ${path} (HEX_CACERTS_PATH): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new CliError(`${path} (HEX_CACERTS_PATH) holds no PEM certificate`);
+  }
+  // Extra CAs are trusted in addition to the system's, never instead of them.
+  return [...rootCertificates, pem];
+}
+
+/** Refuses plain http:// to anything but this machine, before any connection is made. */
+export function checkScheme(url: URL): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  if (url.protocol === 'http:') {
+    throw new CliError(
+      `refusing to send a request over plain http:// to ${url.host}`,
+      'Use an https:// URL; plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost).',
+    );
+  }
+  throw new CliError(`unsupported URL scheme ${url.protocol} in ${url.href}`);
+}
+
+/** Creates the undici dispatcher: TLS always verified, extra CAs, proxies from the resolved settings. */
+export function createDispatcher(options: Pick<ClientOptions, 'caCertsPath' | 'proxy'>): Dispatcher {
+  const ca = options.caCertsPath ? readCaCerts(options.caCertsPath) : undefined;
+  const tls = { ca, rejectUnauthorized: true };
+  const proxy = options.proxy ?? {};
+  if (proxy.http || proxy.https) {
+    // Empty strings, not undefined: undici would otherwise read process.env behind our back.
+    return new EnvHttpProxyAgent({
+      httpProxy: proxy.http ?? '',
+      httpsProxy: proxy.https ?? proxy.http ?? '',
+      noProxy: proxy.noProxy ?? '',
+      connect: tls,
+      requestTls: tls,
+    });
+  }
+  return new Agent({ connect: tls });
+}
+
+export function describeNetworkError(err: unknown, url: URL, timeoutMs: number): NetworkError {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e.code ?? e.cause?.code;
+  const host = url.host;
+  if (code && TLS_TRUST_CODES.has(code)) {
+    return new NetworkError(
+      `the TLS certificate of ${host} is not trusted (${code})`,
+      code,
+      'If the registry uses a private CA, point HEX_CACERTS_PATH at a PEM file holding it.',
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new NetworkError(`the TLS certificate of ${host} is not valid now (${code})`, code,
+      'The server must renew its certificate (or check this machine\'s clock).');
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new NetworkError(`the TLS certificate of ${host} does not name that host (${code})`, code,
+      'Use the host name the certificate was issued for, or fix the server\'s certificate.');
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new NetworkError(`${host} did not answer within ${timeoutMs / 1000} s`, code,
+      'Try again later, or raise HEX_HTTP_TIMEOUT (seconds).');
+  }
+  if (code === 'ECONNREFUSED') return new NetworkError(`cannot connect to ${host}: connection refused`, code);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NetworkError(`cannot resolve the host ${url.hostname}`, code);
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
+    return new NetworkError(`the connection to ${host} was closed before the answer arrived`, code);
+  }
+  return new NetworkError(`request to ${host} failed: ${e.message}${code ? ` (${code})` : ''}`, code);
+}
+
+function retryable(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e.code ?? e.cause?.code;
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+/** `"text"; level=warn|fatal` → the text and its level. */
+export function parseHexMessage(header: string): { text: string; level: string } {
+  const m = header.match(/^\s*"((?:[^"\\]|\\.)*)"\s*(?:;\s*level=(\w+))?/);
+  const text = m ? m[1]!.replace(/\\(.)/g, '$1') : header;
+  // Control characters from the server are shown escaped, never interpreted by the terminal.
+  const safe = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return { text: safe, level: m?.[2] ?? 'warn' };
+}
+
+export class ApiClient {
+  readonly apiUrl: URL;
+  private readonly dispatcher: Dispatcher;
+  private cachedOtp: string | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    this.apiUrl = new URL(options.apiUrl.replace(/\/+$/, '') + '/');
+    checkScheme(this.apiUrl);
+    this.dispatcher = createDispatcher(options);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  url(spec: Pick<RequestSpec, 'path' | 'query'>): URL {
+    const url = /^https?:\/\//.test(spec.path) ? new URL(spec.path) : new URL(spec.path.replace(/^\//, ''), this.apiUrl);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async get<T>(path: string, spec: Omit<RequestSpec, 'method' | 'path'> = {}): Promise<ApiResponse<T>> {
+    return this.request<T>({ ...spec, method: 'GET', path });
+  }
+
+  async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
+    const write = spec.method !== 'GET';
+    let otpTries = 0;
+    let refreshed = false;
+    for (;;) {
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        'user-agent': this.options.userAgent,
+      };
+      if (spec.body !== undefined) headers['content-type'] = 'application/json';
+      if (spec.auth !== 'none' && this.options.auth) {
+        const authorization = await this.options.auth.authorization({ write, required: spec.auth === 'required' });
+        if (authorization) headers.authorization = authorization;
+      }
+      if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
+
+      const raw = await this.send(spec.method, this.url(spec), headers, spec.body === undefined ? undefined : JSON.stringify(spec.body));
+      const body = decodeBody(raw);
+      if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
+
+      const error = apiErrorFrom(raw.status, body, raw.headers);
+      if (raw.status === 401 && headers.authorization) {
+        const reason = error.authError;
+        if (reason === 'token_expired' && !refreshed && this.options.auth?.refresh) {
+          refreshed = true;
+          if (await this.options.auth.refresh()) continue;
+        }
+        if ((reason === 'totp_required' || reason === 'invalid_totp') && this.options.otp && otpTries < 3) {
+          otpTries++;
+          this.cachedOtp = await this.options.otp.code(reason === 'invalid_totp');
+          continue;
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Sends one logical request: follows redirects, retries idempotent GETs. Never retries a write. */
+  private async send(method: Method, url: URL, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+    for (let redirects = 0; ; redirects++) {
+      checkScheme(url);
+      const response = method === 'GET' ? await this.sendWithRetries(url, headers) : await this.sendOnce(method, url, headers, body);
+      const location = header(response.headers, 'location');
+      if (!REDIRECTS.has(response.status) || !location) return response;
+      if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) {
+        // Credentials for one registry never go to another host.
+        delete headers.authorization;
+        delete headers['x-hex-otp'];
+      }
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+      }
+      url = next;
+    }
+  }
+
+  private async sendWithRetries(url: URL, headers: Record<string, string>): Promise<RawResponse> {
+    for (let attempt = 1; ; attempt++) {
+      let outcome: RawResponse | unknown;
+      try {
+        outcome = await this.sendOnce('GET', url, headers, undefined);
+      } catch (err) {
+        if (!retryable(err) || attempt === GET_ATTEMPTS) throw describeNetworkError(err, url, this.options.timeoutMs);
+        outcome = err;
+      }
+      if (outcome && typeof (outcome as RawResponse).status === 'number') {
+        const response = outcome as RawResponse;
+        if (response.status < 500 || attempt === GET_ATTEMPTS) return response;
+      }
+      const why = outcome instanceof Error ? describeNetworkError(outcome, url, this.options.timeoutMs).message : `status ${(outcome as RawResponse).status}`;
+      this.options.log?.(`! GET ${url.href} failed (${why}); retry ${attempt} of ${GET_ATTEMPTS - 1}`);
+      await sleep(200 * 2 ** (attempt - 1));
+    }
+  }
+
+  private async sendOnce(method: Method, url: URL, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+    const started = Date.now();
+    this.options.log?.(`> ${method} ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}${headers['x-hex-otp'] ? ' (x-hex-otp: [REDACTED])' : ''}`);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        body,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+    } catch (err) {
+      this.options.log?.(`< ${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (method !== 'GET' && retryable(err)) throw writeOutcomeUnknown(method, url, err, this.options.timeoutMs);
+      throw err;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          response.body.destroy();
+          throw new CliError(`the answer from ${url.host} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      if (method !== 'GET') throw writeOutcomeUnknown(method, url, err, this.options.timeoutMs);
+      throw err;
+    }
+    const headersOut = response.headers as Record<string, string | string[] | undefined>;
+    this.options.log?.(`< ${response.statusCode} ${method} ${url.pathname} (${Date.now() - started} ms)${rateLimitNote(headersOut)}`);
+    const message = header(headersOut, 'x-hex-message');
+    if (message) {
+      const { text, level } = parseHexMessage(message);
+      this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
+    }
+    return { status: response.statusCode, headers: headersOut, body: Buffer.concat(chunks) };
+  }
+}
+
+function writeOutcomeUnknown(method: Method, url: URL, err: unknown, timeoutMs: number): NetworkError {
+  const cause = describeNetworkError(err, url, timeoutMs);
+  return new NetworkError(
+    `${cause.message}; the ${method} request may or may not have been carried out`,
+    cause.code,
+    'Check the current state before trying again (writes are never retried automatically).',
+  );
+}
+
+function rateLimitNote(headers: Record<string, string | string[] | undefined>): string {
+  const remaining = header(headers, 'x-ratelimit-remaining');
+  return remaining !== undefined ? ` [rate limit remaining ${remaining}]` : '';
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function decodeBody(raw: RawResponse): unknown {
+  if (raw.body.length === 0) return undefined;
+  const type = header(raw.headers, 'content-type') ?? '';
+  if (/[/+]json\b/.test(type)) {
+    try {
+      return JSON.parse(raw.body.toString('utf8'));
+    } catch {
+      throw new CliError(`the server sent an invalid JSON answer (status ${raw.status})`, 'Try again; if it persists, the registry is misbehaving.');
+    }
+  }
+  return raw.body.toString('utf8');
+}
+
+export { ApiError };

@@ -1,0 +1,95 @@
+import { CliError } from '../errors.js';
+
+export type ErrorTree = string | { [key: string]: ErrorTree };
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Authentication failed (401)',
+  403: 'Forbidden (403)',
+  404: 'Entity not found (404)',
+  422: 'Validation failed (422)',
+};
+
+/** An error answer from the Hex API: status, the server's message verbatim and the 422 errors tree. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly serverMessage: string | undefined,
+    readonly errors: ErrorTree | undefined,
+    readonly headers: Record<string, string | string[] | undefined> = {},
+    readonly body: unknown = undefined,
+    hint?: string,
+  ) {
+    super(serverMessage ?? STATUS_TEXT[status] ?? `HTTP status code: ${status}`, hint);
+    this.name = 'ApiError';
+  }
+
+  /** The `error="…"` parameter of a Bearer WWW-Authenticate challenge (totp_required, token_expired…). */
+  get authError(): string | undefined {
+    const header = this.headers['www-authenticate'];
+    const value = Array.isArray(header) ? header.join(', ') : header;
+    return value?.match(/error="([^"]*)"/)?.[1];
+  }
+
+  /** The message and the errors tree laid out as mix prints them (client.md §5.3). */
+  lines(): string[] {
+    const lines: string[] = [];
+    if (this.serverMessage !== undefined || this.errors === undefined) lines.push(this.message);
+    if (this.errors !== undefined) lines.push(...renderErrorTree(this.errors, 1));
+    return lines;
+  }
+}
+
+export function renderErrorTree(tree: ErrorTree, depth: number): string[] {
+  const indent = '  '.repeat(depth);
+  if (typeof tree === 'string') return [indent + tree];
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === 'string') {
+      // A multi-line message starts on its own line, one level deeper (as mix prints it).
+      if (value.includes('\n')) {
+        const deeper = indent + '  ';
+        lines.push(`${indent}${key}: `, ...value.trim().split('\n').map((l) => deeper + l));
+      } else lines.push(`${indent}${key}: ${value}`);
+    }
+    else {
+      lines.push(`${indent}${key}:`);
+      lines.push(...renderErrorTree(value, depth + 1));
+    }
+  }
+  return lines;
+}
+
+/** Builds an ApiError from a decoded error body ({status, message, errors}) or an OAuth error ({error, error_description}). */
+export function apiErrorFrom(status: number, body: unknown, headers: Record<string, string | string[] | undefined>): ApiError {
+  let message: string | undefined;
+  let errors: ErrorTree | undefined;
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    if (typeof b.message === 'string') message = b.message;
+    else if (typeof b.error_description === 'string') message = b.error_description;
+    else if (typeof b.error === 'string') message = b.error;
+    if (typeof b.errors === 'string' || (b.errors && typeof b.errors === 'object')) errors = toErrorTree(b.errors);
+  } else if (typeof body === 'string' && body.trim() !== '') {
+    message = body.trim();
+  }
+  return new ApiError(status, message, errors, headers, body, status === 429 ? rateLimitHint(headers) : undefined);
+}
+
+/** How long to wait, from `x-ratelimit-reset` (unix seconds). */
+function rateLimitHint(headers: Record<string, string | string[] | undefined>): string {
+  const raw = headers['x-ratelimit-reset'];
+  const reset = Number(Array.isArray(raw) ? raw[0] : raw);
+  if (!Number.isFinite(reset) || reset <= 0) return 'Wait a minute before trying again.';
+  const wait = Math.max(0, Math.ceil(reset - Date.now() / 1000));
+  return `Rate limited: try again in ${wait} s (at ${new Date(reset * 1000).toISOString()}).`;
+}
+
+function toErrorTree(value: unknown): ErrorTree {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const tree: Record<string, ErrorTree> = {};
+    for (const [k, v] of Object.entries(value)) tree[k] = toErrorTree(v);
+    return tree;
+  }
+  return JSON.stringify(value);
+}

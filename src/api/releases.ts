@@ -1,0 +1,28 @@
+import type { ApiClient } from './client.js';
+import { repoPrefix, segment } from './paths.js';
+import type { Release } from './types.js';
+
+const releasePath = (name: string, version: string, organization?: string) =>
+  `${repoPrefix(organization)}/packages/${segment(name)}/releases/${segment(version)}`;
+
+export async function get(client: ApiClient, name: string, version: string, organization?: string): Promise<Release> {
+  return (await client.get<Release>(releasePath(name, version, organization))).body;
+}
+
+/** Reverts (deletes) a release; the package goes with its last release. */
+export async function remove(client: ApiClient, name: string, version: string, organization?: string): Promise<void> {
+  await client.request({ method: 'DELETE', path: releasePath(name, version, organization), auth: 'required' });
+}
+
+export type RetirementReason = 'renamed' | 'deprecated' | 'security' | 'invalid' | 'other';
+
+export async function retire(client: ApiClient, name: string, version: string, reason: RetirementReason, message: string | undefined, organization?: string): Promise<void> {
+  const body = message === undefined ? { reason } : { reason, message };
+  await client.request({ method: 'POST', path: `${releasePath(name, version, organization)}/retire`, body, auth: 'required' });
+}
+
+export async function unretire(client: ApiClient, name: string, version: string, organization?: string): Promise<void> {
+  await client.request({ method: 'DELETE', path: `${releasePath(name, version, organization)}/retire`, auth: 'required' });
+}
+
+export { releasePath };

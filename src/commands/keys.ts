@@ -1,0 +1,84 @@
+import * as keys from '../api/keys.js';
+import { formatPermission, parseExpiry, parsePermission, type PermissionDomain } from '../api/permissions.js';
+import type { Key, Permission } from '../api/types.js';
+import type { Invocation } from '../cli.js';
+import type { Context } from '../context.js';
+import { Credentials } from '../credentials/session.js';
+import { UsageError } from '../errors.js';
+import { renderTable } from '../io/table.js';
+
+// Key commands shared by `hexts user key …` (/api/keys) and `hexts organization key ORG …`
+// (/api/orgs/ORG/keys): same shapes, different owner and permission sets.
+
+export interface KeyScope {
+  organization?: string;
+  allowed: PermissionDomain[];
+  defaultPermissions: Permission[];
+}
+
+export async function generate(ctx: Context, { opts }: Invocation, scope: KeyScope): Promise<void> {
+  const raw = (opts.permission as string[] | undefined) ?? [];
+  const permissions = raw.length ? raw.map((p) => parsePermission(p, scope.allowed)) : scope.defaultPermissions;
+  const revokeAt = typeof opts.expires === 'string' ? parseExpiry(opts.expires) : undefined;
+  const name = typeof opts.keyName === 'string' ? opts.keyName : `hexts-${ctx.hostname()}`;
+  if (name.trim() === '') throw new UsageError('--key-name is empty');
+
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
+  const key = await keys.create(client, { name, permissions, revoke_at: revokeAt }, scope.organization);
+  const expiry = key.revoke_at ? `, expires ${key.revoke_at}` : '';
+  ctx.out.info(`Generated key ${key.name} with ${key.permissions.map(formatPermission).join(', ')}${expiry}${scope.organization ? ` for organization ${scope.organization}` : ''}.`);
+  ctx.out.info('This is the only time the key is shown: store it somewhere safe.');
+  ctx.out.print(key.secret!); // the one place a secret is printed, by design
+}
+
+export async function list(ctx: Context, { opts }: Invocation, scope: KeyScope): Promise<void> {
+  const credentials = await Credentials.open(ctx, opts);
+  const found = await keys.list(await credentials.api({ organization: scope.organization }), scope.organization);
+  if (ctx.globals.json) {
+    ctx.out.json(found.map(publicKeyFields));
+    return;
+  }
+  if (found.length === 0) {
+    ctx.out.info('No keys.');
+    return;
+  }
+  const rows = found.map((k) => [
+    k.name,
+    k.permissions.map(formatPermission).join(', '),
+    k.inserted_at,
+    k.last_use?.used_at ?? 'never',
+    k.revoke_at ?? '',
+  ]);
+  const underline = ctx.out.color.level > 0 ? ctx.out.color.underline : undefined;
+  for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, underline)) ctx.out.print(line);
+}
+
+export async function revoke(ctx: Context, { args, opts }: Invocation, scope: KeyScope): Promise<void> {
+  const [name] = args;
+  if (opts.all && name) throw new UsageError('give either a key NAME or --all, not both');
+  if (!opts.all && !name) throw new UsageError('give the NAME of the key to revoke, or --all');
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
+  if (opts.all) {
+    ctx.out.info('Revoking all keys...');
+    await keys.revokeAll(client, scope.organization);
+    ctx.out.info('All keys revoked.');
+  } else {
+    ctx.out.info(`Revoking key ${name}...`);
+    await keys.revoke(client, name!, scope.organization);
+    ctx.out.info(`Key ${name} revoked.`);
+  }
+}
+
+/** A key as --json shows it: everything but the (always null here) secret. */
+function publicKeyFields(key: Key) {
+  return {
+    name: key.name,
+    permissions: key.permissions,
+    inserted_at: key.inserted_at,
+    updated_at: key.updated_at,
+    revoke_at: key.revoke_at,
+    last_use: key.last_use ?? null,
+  };
+}

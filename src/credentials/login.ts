@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiClient } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
+import * as oauth from '../api/oauth.js';
+import type { Context } from '../context.js';
+import { CliError } from '../errors.js';
+import { nowSeconds } from './session.js';
+import type { OAuthCredential } from './store.js';
+
+/** hex_core's device flow asks for these: the API, and every repository the user can read. */
+export const DEVICE_SCOPE = 'api repositories';
+
+/** Opens `url` in the desktop's browser when there is a desktop; silent when that fails. */
+export function openBrowser(ctx: Context, url: string): boolean {
+  const platform = process.platform;
+  const hasDesktop = platform === 'darwin' || platform === 'win32' || Boolean(ctx.env.DISPLAY || ctx.env.WAYLAND_DISPLAY);
+  if (!hasDesktop) return false;
+  const [command, args] =
+    platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore' });
+    child.on('error', () => {});
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The OAuth 2.0 device flow (client.md §2.1): show the code, open the browser, poll at the
+ * server's interval (slower after `slow_down`) until the user approves, denies or the code expires.
+ */
+export async function deviceLogin(ctx: Context, client: ApiClient, options: { clientId: string; browser: boolean }): Promise<OAuthCredential> {
+  const grant = await oauth.deviceAuthorization(client, { client_id: options.clientId, scope: DEVICE_SCOPE, name: `hexts (${ctx.hostname()})` });
+  const code = grant.user_code.length === 8 ? `${grant.user_code.slice(0, 4)}-${grant.user_code.slice(4)}` : grant.user_code;
+  const url = grant.verification_uri_complete || grant.verification_uri;
+  ctx.out.info(`To authenticate, visit: ${url}`);
+  ctx.out.info();
+  ctx.out.info('Your verification code:');
+  ctx.out.info();
+  ctx.out.info(`  ${code}`);
+  ctx.out.info();
+  ctx.out.info('Verify this code matches what is shown in your browser.');
+  ctx.out.info();
+  if (options.browser) openBrowser(ctx, url);
+  ctx.out.info('Waiting for authentication...');
+
+  let interval = Math.max(0, grant.interval ?? 5);
+  const deadline = nowSeconds() + (grant.expires_in ?? 600);
+  for (;;) {
+    await sleep(interval * 1000);
+    try {
+      const token = await oauth.token(client, { grant_type: oauth.DEVICE_CODE_GRANT, device_code: grant.device_code, client_id: options.clientId });
+      return {
+        type: 'oauth',
+        access_token: token.access_token,
+        refresh_token: token.refresh_token,
+        expires_at: nowSeconds() + token.expires_in,
+      };
+    } catch (err) {
+      const reason = err instanceof ApiError ? (err.body as { error?: string } | undefined)?.error : undefined;
+      if (reason === 'authorization_pending') {
+        if (nowSeconds() > deadline) throw new CliError('Device code expired. Please try again.', 'Run `hexts user auth` again.');
+        continue;
+      }
+      if (reason === 'slow_down') {
+        interval += 5;
+        continue;
+      }
+      if (reason === 'expired_token') throw new CliError('Device code expired. Please try again.', 'Run `hexts user auth` again.');
+      if (reason === 'access_denied') throw new CliError('Authentication was denied.');
+      throw err;
+    }
+  }
+}

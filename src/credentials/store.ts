@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { keychain, KeychainUnavailableError } from './keychain.js';
+
+// Where secrets live. Each registry (API URL) has its own slots, so a self-hosted
+// registry's credentials are never sent to hex.pm or the reverse:
+//   user                     the logged-in user: OAuth tokens or a user API key
+//   repository:hexpm:ORG     an organization's repository key
+// Secrets go to the OS keychain; when there is none (no session bus, no Secret Service,
+// locked, no answer) or --insecure-storage asks for it, to a 0600 file under HEXTS_HOME,
+// with a warning naming the file every time. A secret-free index records which store
+// holds each slot, so listing never has to unlock anything.
+
+export type StoreKind = 'keychain' | 'file';
+
+export interface OAuthCredential {
+  type: 'oauth';
+  access_token: string;
+  refresh_token?: string;
+  /** Unix seconds. */
+  expires_at: number;
+}
+
+export interface KeyCredential {
+  type: 'key';
+  key: string;
+}
+
+export type UserCredential = OAuthCredential | KeyCredential;
+
+export interface RepositoryCredential {
+  key: string;
+  /** Who owns the key: the organization itself, or a user (hex.pm is retiring those for repositories). */
+  owner: 'organization' | 'user';
+  key_name?: string;
+}
+
+/** What the index may say about a slot: never a secret. */
+export interface SlotInfo {
+  store: StoreKind;
+  kind?: 'oauth' | 'key';
+  expires_at?: number;
+  owner?: 'organization' | 'user';
+  key_name?: string;
+  username?: string;
+}
+
+interface IndexFile {
+  version: 1;
+  registries: Record<string, Record<string, SlotInfo>>;
+}
+
+interface SecretsFile {
+  version: 1;
+  registries: Record<string, Record<string, unknown>>;
+}
+
+export const repositorySlot = (repository: string): string => `repository:${repository}`;
+
+async function readJson<T>(path: string, empty: T): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty;
+    throw new CliError(`cannot read ${path}: ${(err as Error).message}`, 'Fix or delete the file, then authenticate again.');
+  }
+}
+
+export interface StoreOptions {
+  /** --insecure-storage: write to the file even if a keychain exists. */
+  insecure?: boolean;
+  warn: (message: string) => void;
+  log: (message: string) => void;
+}
+
+export class CredentialStore {
+  readonly indexPath: string;
+  readonly filePath: string;
+  private keychainProblem: string | undefined;
+
+  constructor(home: string, readonly apiUrl: string, private readonly options: StoreOptions) {
+    this.indexPath = join(home, 'credentials-index.json');
+    this.filePath = join(home, 'credentials.json');
+  }
+
+  private get service(): string {
+    return `hexts:${this.apiUrl}`;
+  }
+
+  /** Runs a keychain call; after the first failure this run stops asking (each try can take 3 s). */
+  private async viaKeychain<T>(call: () => Promise<T>): Promise<T> {
+    if (this.keychainProblem) throw new KeychainUnavailableError(this.keychainProblem);
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof KeychainUnavailableError) {
+        this.keychainProblem = err.reason;
+        this.options.log(`keychain: ${err.reason}`);
+      }
+      throw err;
+    }
+  }
+
+  private async index(): Promise<IndexFile> {
+    const index = await readJson<IndexFile>(this.indexPath, { version: 1, registries: {} });
+    index.registries ??= {};
+    return index;
+  }
+
+  private async secretsFile(): Promise<SecretsFile> {
+    const file = await readJson<SecretsFile>(this.filePath, { version: 1, registries: {} });
+    file.registries ??= {};
+    return file;
+  }
+
+  async list(): Promise<Array<{ slot: string; info: SlotInfo }>> {
+    const slots = (await this.index()).registries[this.apiUrl] ?? {};
+    return Object.entries(slots).map(([slot, info]) => ({ slot, info }));
+  }
+
+  async info(slot: string): Promise<SlotInfo | undefined> {
+    return (await this.index()).registries[this.apiUrl]?.[slot];
+  }
+
+  async get<T>(slot: string): Promise<{ value: T; store: StoreKind } | undefined> {
+    const info = await this.info(slot);
+    if (info?.store !== 'file') {
+      try {
+        const secret = await this.viaKeychain(() => keychain.get(this.service, slot));
+        if (secret !== null) return { value: JSON.parse(secret) as T, store: 'keychain' };
+      } catch (err) {
+        if (!(err instanceof KeychainUnavailableError)) throw err;
+        if (info?.store === 'keychain') {
+          throw new CliError(
+            `the stored credential is in the OS keychain, which cannot be used now: ${err.reason}`,
+            'Unlock the keyring, or authenticate again (with --insecure-storage to use a file instead).',
+          );
+        }
+      }
+    }
+    const value = (await this.secretsFile()).registries[this.apiUrl]?.[slot];
+    return value === undefined ? undefined : { value: value as T, store: 'file' };
+  }
+
+  /** Stores `value` under `slot`; returns where it went. */
+  async set(slot: string, value: unknown, info: Omit<SlotInfo, 'store'>): Promise<StoreKind> {
+    let store: StoreKind = 'file';
+    let why = '--insecure-storage';
+    if (!this.options.insecure) {
+      try {
+        await this.viaKeychain(() => keychain.set(this.service, slot, JSON.stringify(value)));
+        store = 'keychain';
+      } catch (err) {
+        if (!(err instanceof KeychainUnavailableError)) throw err;
+        why = `no usable OS keychain: ${err.reason}`;
+      }
+    }
+    const file = await this.secretsFile();
+    const slots = (file.registries[this.apiUrl] ??= {});
+    if (store === 'file') {
+      slots[slot] = value;
+      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
+      this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    } else if (slot in slots) {
+      // The keychain now holds it: drop the older plain-text copy.
+      delete slots[slot];
+      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
+    }
+    await this.updateIndex((slotsIndex) => {
+      slotsIndex[slot] = { ...info, store };
+    });
+    return store;
+  }
+
+  /** Removes `slot` from every store; returns the stores it was found in. */
+  async delete(slot: string): Promise<StoreKind[]> {
+    const removed: StoreKind[] = [];
+    try {
+      if (await this.viaKeychain(() => keychain.delete(this.service, slot))) removed.push('keychain');
+    } catch (err) {
+      if (!(err instanceof KeychainUnavailableError)) throw err;
+      const info = await this.info(slot);
+      if (info?.store === 'keychain') {
+        throw new CliError(`cannot remove the credential from the OS keychain: ${err.reason}`, 'Unlock the keyring and try again.');
+      }
+    }
+    const file = await this.secretsFile();
+    if (file.registries[this.apiUrl] && slot in file.registries[this.apiUrl]!) {
+      delete file.registries[this.apiUrl]![slot];
+      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
+      removed.push('file');
+    }
+    await this.updateIndex((slots) => {
+      delete slots[slot];
+    });
+    return removed;
+  }
+
+  /** Records secret-free facts about a slot (e.g. a refreshed token's expiry). */
+  async annotate(slot: string, info: Partial<SlotInfo>): Promise<void> {
+    await this.updateIndex((slots) => {
+      if (slots[slot]) slots[slot] = { ...slots[slot]!, ...info };
+    });
+  }
+
+  private async updateIndex(change: (slots: Record<string, SlotInfo>) => void): Promise<void> {
+    const index = await this.index();
+    const slots = (index.registries[this.apiUrl] ??= {});
+    change(slots);
+    if (Object.keys(slots).length === 0) delete index.registries[this.apiUrl];
+    await writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2) + '\n');
+  }
+}
