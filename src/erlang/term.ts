@@ -125,6 +125,12 @@ function typeRank(t: Term): number {
   return 5;
 }
 
+// The entries in the order OTP 25 stores, prints and encodes them: sorted by key for maps
+// of up to 32 keys; larger maps use a hash order we cannot reproduce, so they keep theirs.
+export function otpMapOrder(m: ErlMap): Array<[Term, Term]> {
+  return m.entries.length <= 32 ? sortedEntries(m) : m.entries;
+}
+
 function compareSequences(a: Term[], b: Term[]): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
