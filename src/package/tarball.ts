@@ -1,0 +1,181 @@
+// Package tarballs byte-identical to hex_core's hex_tarball:create/3 (tarball.md §1–§3, §7):
+// an uncompressed outer tar of VERSION, CHECKSUM, metadata.config and contents.tar.gz.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
+import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
+import { DEFAULT_LIMITS, MAX_METADATA_SIZE, type TarballLimits } from './tar/limits.js';
+import { isSafeArchivePath, isSafeSymlink } from './tar/paths.js';
+import { BLOCK_SIZE, TarWriter, type TarEntry } from './tar/ustar.js';
+
+export { TarballError } from './tar/error.js';
+export type { TarballErrorCode } from './tar/error.js';
+export { DEFAULT_LIMITS, type TarballLimits } from './tar/limits.js';
+
+/**
+ * A file to archive, in archive order. `{ path }` is read from disk (relative to the root)
+ * without following symlinks: a regular file keeps its full st_mode, an empty directory
+ * becomes a `path/` entry, a non-empty directory writes nothing (its files are listed on
+ * their own), a symlink is stored as a link. `{ path, contents }` is an in-memory file;
+ * its `mode` is a full st_mode and defaults to 0o100644, as hex_core writes binaries.
+ */
+export type PackageFile = { path: string } | { path: string; contents: Uint8Array; mode?: number };
+
+export interface CreatePackageTarballOptions {
+  /** The printed metadata.config bytes. */
+  metadataConfig: Uint8Array;
+  files: readonly PackageFile[];
+  /** The project directory disk paths are resolved against. */
+  root: string;
+  /** Where to write the tarball (atomically); without it the bytes are returned. */
+  output?: string;
+  limits?: Partial<TarballLimits>;
+}
+
+export interface PackageTarball {
+  /** SHA-256 of the whole tarball, lowercase hex (what `mix hex.build` prints). */
+  outerChecksum: string;
+  /** The CHECKSUM member, uppercase hex. */
+  innerChecksum: string;
+  size: number;
+  path?: string;
+  tarball?: Buffer;
+}
+
+const VERSION = Buffer.from('3');
+const FILE_MODE = 0o100644;
+// 4 member headers + VERSION and CHECKSUM blocks + the end blocks.
+const OUTER_FIXED_SIZE = 4 * BLOCK_SIZE + 2 * BLOCK_SIZE + 2 * BLOCK_SIZE;
+const padded = (size: number) => Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
+
+export async function createPackageTarball(options: CreatePackageTarballOptions): Promise<PackageTarball> {
+  const { metadataConfig: metadata } = options;
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (metadata.length > MAX_METADATA_SIZE) throw new TarballError('file_too_big', 'file too big: metadata.config');
+
+  const entries = await planPackageEntries(options.files, resolve(options.root));
+  const outerSizeWith = (gzipSize: number) => OUTER_FIXED_SIZE + padded(metadata.length) + padded(gzipSize);
+  const contents = await gzipTar(entries, limits.maxUncompressedSize, (gzipSize) => {
+    if (outerSizeWith(gzipSize) > limits.maxSize) throw tooBigCompressed(limits.maxSize);
+  });
+
+  const inner = createHash('sha256').update(VERSION).update(metadata);
+  for (const chunk of contents.chunks) inner.update(chunk);
+  const innerChecksum = inner.digest('hex').toUpperCase();
+
+  const pieces: Uint8Array[] = [];
+  const outer = new TarWriter((chunk) => pieces.push(chunk));
+  const member = (name: string, size: number): TarEntry => ({ name, mode: FILE_MODE, size, type: 'file' });
+  outer.add(member('VERSION', VERSION.length), VERSION);
+  outer.add(member('CHECKSUM', 64), Buffer.from(innerChecksum, 'latin1'));
+  outer.add(member('metadata.config', metadata.length), metadata);
+  outer.begin(member('contents.tar.gz', contents.size));
+  for (const chunk of contents.chunks) outer.write(chunk);
+  outer.end();
+
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const piece of pieces) {
+    hash.update(piece);
+    size += piece.length;
+  }
+  const result: PackageTarball = { outerChecksum: hash.digest('hex'), innerChecksum, size };
+  if (options.output === undefined) return { ...result, tarball: Buffer.concat(pieces, size) };
+  await writeAtomically(options.output, pieces);
+  return { ...result, path: options.output };
+}
+
+// hex_core's validate_create_files + add_file, in the caller's order.
+async function planPackageEntries(files: readonly PackageFile[], root: string): Promise<PlannedEntry[]> {
+  const inside = rootResolver(root);
+  const planned: PlannedEntry[] = [];
+  for (const file of files) {
+    const name = file.path;
+    if (!isSafeArchivePath(name)) throw unsafePath(name);
+    if ('contents' in file) {
+      const entry: TarEntry = { name, mode: file.mode ?? FILE_MODE, size: file.contents.length, type: 'file' };
+      planned.push(planEntry(entry, { data: file.contents }));
+      continue;
+    }
+    const diskPath = join(root, name);
+    const stats = await lstat(diskPath).catch((err: NodeJS.ErrnoException) => {
+      throw new TarballError('file_error', `cannot read ${name}: ${err.code ?? err.message}`);
+    });
+    if (stats.isSymbolicLink()) {
+      const target = await readlink(diskPath);
+      if (!isSafeSymlink(name, target)) throw unsafeSymlink(name, target);
+      if (!(await inside(name))) throw unsafePath(name);
+      planned.push(planEntry({ name, mode: stats.mode, size: 0, type: 'symlink', linkname: target }));
+    } else if (stats.isDirectory()) {
+      if (!(await inside(name))) throw unsafePath(name);
+      if ((await readdir(diskPath)).length === 0) {
+        planned.push(planEntry({ name: `${name}/`, mode: stats.mode, size: 0, type: 'directory' }));
+      }
+    } else if (stats.isFile()) {
+      if (!(await inside(name))) throw unsafePath(name);
+      planned.push(planEntry({ name, mode: stats.mode, size: stats.size, type: 'file' }, { source: diskPath }));
+    } else {
+      throw new TarballError('unsupported_file_type', `unsupported file type in tarball: ${name} (${fileType(stats)})`);
+    }
+  }
+  return planned;
+}
+
+const fileType = (stats: Stats) => (stats.isCharacterDevice() || stats.isBlockDevice() ? 'device' : 'other');
+
+const SEPARATORS = process.platform === 'win32' ? /[\\/]/ : /\//;
+const MAX_LINK_HOPS = 40;
+
+// filelib:safe_relative_path/2: walk the path a component at a time, replacing each symlink
+// by its target (read relative to the link's directory); it is unsafe if `..` or a link
+// leaves the root, a link is absolute, or links loop. readlink results are cached per run.
+function rootResolver(root: string): (name: string) => Promise<boolean> {
+  const links = new Map<string, string | null>();
+  const linkAt = async (relative: string[]) => {
+    const key = relative.join('/');
+    let target = links.get(key);
+    if (target === undefined) {
+      target = await readlink(join(root, ...relative)).catch(() => null);
+      links.set(key, target);
+    }
+    return target;
+  };
+  return async (name) => {
+    const resolved: string[] = [];
+    const pending = name.split(SEPARATORS);
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (resolved.length === 0) return false;
+        resolved.pop();
+        continue;
+      }
+      resolved.push(part);
+      const target = await linkAt(resolved);
+      if (target === null) continue;
+      if (++hops > MAX_LINK_HOPS || isAbsolute(target)) return false;
+      resolved.pop();
+      pending.unshift(...target.split(SEPARATORS));
+    }
+    return true;
+  };
+}
+
+// A temporary file in the same directory, renamed into place once complete.
+async function writeAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', 0o666);
+  try {
+    await writeFile(handle, pieces);
+    await handle.close();
+    await rename(temporary, path);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await rm(temporary, { force: true });
+    throw err;
+  }
+}
