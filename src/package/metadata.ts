@@ -1,0 +1,128 @@
+// The package metadata as `mix hex.build` assembles it, and its metadata.config form.
+import { Atom, ErlMap, Tuple, atom, binary, type Term } from '../erlang/term.js';
+import { CliError } from '../errors.js';
+import { MixRegex } from './mixexs/index.js';
+import { NIL, isKeywordList, toElixirString, truthy } from './mixexs/values.js';
+
+/** mix's message texts end up after `** (Mix) `; the CLI prints them that way. */
+export class PackageError extends CliError {
+  constructor(message: string, readonly warnings: string[] = []) {
+    super(message);
+    this.name = 'PackageError';
+  }
+}
+
+export const ERROR_FIELDS = ['app', 'name', 'files', 'version', 'build_tools'] as const;
+export const WARN_FIELDS = ['description', 'licenses', 'links'] as const;
+/** The keys mix keeps, in the order it prints them. */
+export const META_FIELDS = [...ERROR_FIELDS, ...WARN_FIELDS, 'elixir', 'extra', 'secret_scan'] as const;
+export const ROOT_FIELDS = ['app', 'version', 'elixir', 'description'] as const;
+export const DEFAULT_FILES = [
+  'lib', 'priv', '.formatter.exs', 'mix.exs', 'README*', 'readme*', 'LICENSE*', 'license*', 'CHANGELOG*', 'changelog*', 'src',
+  'c_src', 'Makefile*',
+];
+export const DEFAULT_REPO = 'hexpm';
+
+/** The metadata map with mix's own values (atoms not yet turned into strings), by key. */
+export type Meta = Map<string, Term>;
+
+export interface Requirement {
+  name: string;
+  app: string;
+  requirement: Term; // usually a string; nil when a dependency gives none
+  optional: Term;
+  repository: string;
+}
+
+/** Elixir's to_string, or a PackageError naming what could not be rendered. */
+export function stringOf(t: Term, what: string): string {
+  const s = toElixirString(t);
+  if (!s) throw new PackageError(`Invalid ${what}: expected a string`);
+  return s.toString('utf8');
+}
+
+const keyword = (opts: Tuple[], key: string): Term | undefined => opts.find((t) => (t.elements[0] as Atom).name === key)?.elements[1];
+const hasKey = (opts: Tuple[], key: string) => opts.some((t) => (t.elements[0] as Atom).name === key);
+
+const SCM_KEYS = ['git', 'github', 'path', 'in_umbrella'];
+
+/**
+ * The dependencies that become requirements (Hex packages reaching :prod) and the names of
+ * those excluded for not being Hex packages. Throws mix's immediate errors.
+ */
+export function readDependencies(deps: Term): { requirements: Requirement[]; excluded: string[] } {
+  if (!Array.isArray(deps)) throw new PackageError('Invalid :deps in mix.exs: expected a list');
+  const normalized = deps.map((dep) => {
+    const parts = dep instanceof Tuple ? dep.elements : [];
+    const [app, second, third] = parts;
+    if (!(app instanceof Atom) || parts.length < 2 || parts.length > 3) throw new PackageError('Invalid dependency in mix.exs: expected {app, requirement, opts}');
+    if (parts.length === 2) return Array.isArray(second) && isKeywordList(second) ? { app, req: NIL, opts: second } : { app, req: second!, opts: [] };
+    if (!Array.isArray(third) || !isKeywordList(third)) throw new PackageError(`Invalid options for dependency ${app.name} in mix.exs`);
+    return { app, req: second!, opts: third };
+  });
+  const reachesProd = normalized.filter(({ opts }) => {
+    const only = keyword(opts, 'only');
+    if (only === undefined || !truthy(only)) return true;
+    return (Array.isArray(only) ? only : [only]).some((e) => e === atom('prod'));
+  });
+  const isPackage = ({ opts }: { opts: Tuple[] }) => hasKey(opts, 'hex') || !SCM_KEYS.some((k) => hasKey(opts, k));
+  const included = reachesProd.filter(isPackage);
+  for (const { app, opts } of included) {
+    if (hasKey(opts, 'override')) throw new PackageError(`Can't build package with overridden dependency ${app.name}, remove \`override: true\``);
+    for (const key of ['compile', 'manager', 'app']) {
+      if (hasKey(opts, key)) throw new PackageError(`Can't build package when :${key} is set for dependency ${app.name}, remove \`${key}: ...\``);
+    }
+    const systemEnv = keyword(opts, 'system_env');
+    if (systemEnv !== undefined && !(Array.isArray(systemEnv) && systemEnv.length === 0)) {
+      throw new PackageError(`Can't build package when :system_env is set for dependency ${app.name}, remove \`system_env: ...\``);
+    }
+  }
+  const requirements = included.map(({ app, req, opts }): Requirement => {
+    const hex = keyword(opts, 'hex');
+    const repo = [keyword(opts, 'repo'), keyword(opts, 'organization')].find((r) => r !== undefined && truthy(r));
+    const repoName = repo === undefined ? DEFAULT_REPO : stringOf(repo, `repository of dependency ${app.name}`);
+    const optional = keyword(opts, 'optional');
+    return {
+      name: hex !== undefined && truthy(hex) ? stringOf(hex, `hex: name of dependency ${app.name}`) : app.name,
+      app: app.name,
+      requirement: req,
+      optional: optional !== undefined && truthy(optional) ? optional : atom('false'),
+      // "hexpm:acme" means the acme organization's repository
+      repository: repoName.includes(':') ? repoName.slice(repoName.indexOf(':') + 1) : repoName,
+    };
+  });
+  const excluded = reachesProd.filter((d) => !isPackage(d)).map(({ app }) => app.name);
+  return { requirements, excluded };
+}
+
+/** A requirement as mix puts it into the metadata: a map with its fields in key order. */
+function requirementTerm(r: Requirement): ErlMap {
+  return new ErlMap([
+    [atom('app'), atom(r.app)],
+    [atom('name'), binary(r.name)],
+    [atom('optional'), r.optional],
+    [atom('repository'), binary(r.repository)],
+    [atom('requirement'), r.requirement],
+  ]);
+}
+
+/**
+ * The metadata.config entries, sorted by key: maps:to_list order for atom keys on OTP 25 and
+ * older, which the reference builds used (OTP 26+ orders them by atom index instead).
+ */
+export function metadataPairs(meta: Meta, requirements: Requirement[]): Array<[string, Term]> {
+  const pairs: Array<[string, Term]> = [...meta].map(([k, v]) => [k, v]);
+  pairs.push(['requirements', requirements.map(requirementTerm)]);
+  for (const [key, value] of pairs) {
+    if (containsRegex(value)) throw new PackageError(`Invalid :${key} in package metadata: it contains a regex`);
+  }
+  return pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function containsRegex(t: Term): boolean {
+  if (t instanceof MixRegex) return true;
+  if (Array.isArray(t)) return t.some(containsRegex);
+  if (t instanceof Tuple) return t.elements.some(containsRegex);
+  if (t instanceof ErlMap) return t.entries.some(([k, v]) => containsRegex(k) || containsRegex(v));
+  return false;
+}

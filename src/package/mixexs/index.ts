@@ -1,0 +1,44 @@
+// A static reader for mix.exs: hexts builds packages without Elixir, so it reads the
+// project definition from the source. See evaluator.ts for what is understood.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CliError } from '../../errors.js';
+import { MixExsError } from './error.js';
+import { Evaluator, findMixModule, type Env, type LazyKeywords } from './evaluator.js';
+import { parse } from './parser.js';
+import { tokenize } from './tokenizer.js';
+
+export { MixExsError } from './error.js';
+export { LazyKeywords, type Env } from './evaluator.js';
+export { MixRegex } from './regex.js';
+
+export interface MixProject {
+  readonly dir: string;
+  /** What `project/0` returns; each value is evaluated when first read. */
+  readonly config: LazyKeywords;
+}
+
+export async function readMixProject(dir: string, env: Env): Promise<MixProject> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, 'mix.exs'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError('Could not find a Mix.Project, please ensure you are running Mix in a directory with a mix.exs file');
+    }
+    throw e;
+  }
+  let source: string;
+  try {
+    source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new MixExsError({ line: 1, column: 1 }, 'cannot read mix.exs: it is not valid UTF-8');
+  }
+  return parseMixProject(source, dir, env);
+}
+
+/** Reads mix.exs source text; `dir` is where File.read! looks. */
+export function parseMixProject(source: string, dir: string, env: Env): MixProject {
+  const module = findMixModule(parse(tokenize(source)));
+  return { dir, config: new Evaluator(module, dir, env).project() };
+}
