@@ -2,7 +2,7 @@ import type { Command as CommandType } from 'commander';
 import { createRequire } from 'node:module';
 import type { Context } from './context.js';
 import type { Env, Streams } from './io/output.js';
-import { defineCommands, selectedGroup } from './commands/tree.js';
+import { defineCommands, selectedCommand } from './commands/tree.js';
 import { VERSION } from './version.js';
 
 // Only commander and the command tree load at start-up; everything else (HTTP, prompts,
@@ -33,7 +33,7 @@ export type CommandLoader = () => Promise<{ run: CommandRunner }>;
 export type Lazy = (load: CommandLoader) => (...params: unknown[]) => Promise<void>;
 
 /** The program for `argv`; with `argv` undefined, the whole tree (for completion scripts). */
-export function buildProgram(io: RunIO, argv?: string[]): Command {
+export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command> {
   const program = new Command('hexts')
     .description('A command-line client for Hex package registries (hex.pm and self-hosted), mirroring `mix hex.*`.')
     .version(VERSION, '-V, --version', 'print the hexts version')
@@ -71,13 +71,13 @@ export function buildProgram(io: RunIO, argv?: string[]): Command {
     }
   };
 
-  defineCommands(program, lazy, argv === undefined ? undefined : selectedGroup(argv) ?? '');
+  await defineCommands(program, lazy, argv === undefined ? undefined : selectedCommand(argv) ?? '');
   return program;
 }
 
 /** Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1, or 2 for usage errors. */
 export async function main(argv: string[], io: RunIO): Promise<number> {
-  const program = buildProgram(io, argv);
+  const program = await buildProgram(io, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

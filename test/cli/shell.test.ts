@@ -21,7 +21,7 @@ test('--version prints the package version', async () => {
 });
 
 test('usage errors exit 2 with a pointer to --help', async () => {
-  for (const argv of [['nope'], ['config', '--nope'], ['config', 'a', 'b', 'c']]) {
+  for (const argv of [['nope'], ['config', '--nope'], ['config', 'a', 'b', 'c'], ['user'], ['org', 'key', 'acme', 'frob']]) {
     const result = await runCli(argv);
     assert.equal(result.code, 2, argv.join(' '));
     assert.match(result.stderr, /--help|Usage:/, argv.join(' '));

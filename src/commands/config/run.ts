@@ -1,7 +1,7 @@
-import type { Invocation } from '../cli.js';
-import { describeSource, SETTINGS, writeConfigValue } from '../config/config.js';
-import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import type { Invocation } from '../../cli.js';
+import { describeSource, SETTINGS, writeConfigValue } from '../../config/config.js';
+import type { Context } from '../../context.js';
+import { UsageError } from '../../errors.js';
 
 // Like `mix hex.config`: no arguments lists every setting with its source, KEY prints the
 // value, KEY VALUE sets it, KEY --delete removes it. None of these settings is a secret;

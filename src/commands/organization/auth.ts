@@ -1,0 +1,83 @@
+import { ApiError } from '../../api/errors.js';
+import * as auth from '../../api/auth.js';
+import * as keys from '../../api/keys.js';
+import * as organizations from '../../api/organizations.js';
+import { checkOrganizationName } from '../../api/permissions.js';
+import * as users from '../../api/users.js';
+import type { Invocation } from '../../cli.js';
+import type { Context } from '../../context.js';
+import { readGivenKey, describeKeySource } from '../../credentials/key-input.js';
+import { Credentials, notAuthenticated } from '../../credentials/session.js';
+import { repositorySlot, type RepositoryCredential } from '../../credentials/store.js';
+import { CliError } from '../../errors.js';
+import { explainAccessError } from '../access-errors.js';
+
+const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
+
+// `hexts organization auth ORG --key KEY`: the key is checked against the registry first
+// and stored only if accepted (mix stores rejected keys too). Without --key, the logged-in
+// user creates an organization-owned repository key for this machine.
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const organization = checkOrganizationName(args[0]!);
+  const credentials = await Credentials.open(ctx, { insecureStorage: opts.insecureStorage });
+  const given = await readGivenKey(opts, ctx.streams.stdin);
+
+  let stored: RepositoryCredential;
+  if (given) {
+    ctx.log(`checking the key ${describeKeySource(given.source)} with GET /api/auth?domain=repository&resource=${organization}`);
+    const client = await ctx.api({ auth: { authorization: async () => given.key } });
+    let check;
+    try {
+      check = await auth.check(client, 'repository', organization);
+    } catch (err) {
+      const explained = explainAccessError(err, organization, 'read');
+      const reason = explained instanceof CliError ? explained.message : (err as Error).message;
+      throw new CliError(
+        `Failed to authenticate against organization repository with given key because of: ${reason}`,
+        (explained as CliError).hint ? `${(explained as CliError).hint} Nothing was stored.` : 'Nothing was stored.',
+      );
+    }
+    if (!check) throw new CliError('the registry accepted the credential but did not say whose key it is', 'Pass an API key, not an OAuth token; nothing was stored.');
+    stored = { key: given.key, owner: check.key.owner.type, key_name: check.key.name };
+    ctx.out.info(`Verified key "${check.key.name}" for organization ${organization}, owned by ${check.key.owner.type} ${check.key.owner.name}.`);
+  } else {
+    stored = await createMachineKey(ctx, credentials, organization);
+  }
+
+  if (stored.owner === 'user') {
+    ctx.out.warn('This key belongs to a user, not to the organization: hex.pm is retiring user-owned keys for repository access. '
+      + `Prefer an organization key: \`hexts organization key ${organization} generate\`.`);
+  }
+  const where = await credentials.store.set(repositorySlot(`hexpm:${organization}`), stored, { owner: stored.owner, key_name: stored.key_name });
+  ctx.out.info(`Stored the key for organization ${organization} in ${STORE_NAMES[where]}.`);
+}
+
+/** Checks membership and role, then creates an organization-owned key for repository access. */
+async function createMachineKey(ctx: Context, credentials: Credentials, organization: string): Promise<RepositoryCredential> {
+  if (!(await credentials.activeUser())) throw notAuthenticated();
+  const client = await credentials.api();
+  let role: string | undefined;
+  try {
+    await organizations.get(client, organization);
+    role = (await users.me(client)).organizations?.find((o) => o.name === organization)?.role;
+  } catch (err) {
+    throw explainAccessError(err, organization, 'read');
+  }
+  if (role === 'read') {
+    throw new CliError(
+      `creating an organization key needs the write role in ${organization}; you have the read role`,
+      `Ask an admin of ${organization} to give you the write role, or for a key: \`hexts organization key ${organization} generate\` run by someone who has it.`,
+    );
+  }
+  const name = `hexts-${ctx.hostname()}-repository-${organization}`;
+  try {
+    const key = await keys.create(client, { name, permissions: [{ domain: 'repository', resource: organization }] }, organization);
+    ctx.out.info(`Created organization key "${key.name}" with repository:${organization}.`);
+    return { key: key.secret!, owner: 'organization', key_name: key.name };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403 && err.serverMessage === 'account not authorized for this action') {
+      throw new CliError(`creating an organization key needs the write role in ${organization}`, `Ask an admin of ${organization} for the write role.`);
+    }
+    throw explainAccessError(err, organization, 'write');
+  }
+}

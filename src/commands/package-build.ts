@@ -1,0 +1,48 @@
+import type { Context } from '../context.js';
+import { encodeMetadata } from '../erlang/pretty.js';
+import { CliError } from '../errors.js';
+import { preparePackage, type PreparedPackage } from '../package/project.js';
+import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
+import { unpackPackageTarball } from '../package/unpack.js';
+import { ERRORS_HEADER } from '../package/validate.js';
+
+// The local half of build and publish: read mix.exs, print mix's summary block and
+// warnings, stop on errors — all before any credential or request is needed.
+
+export class PackageBuildError extends CliError {
+  constructor(readonly lines: string[]) {
+    super(lines[0]!, lines.slice(1).join('\n'));
+  }
+}
+
+export async function loadPackage(ctx: Context, options: { organization?: string; printSummary: boolean }): Promise<PreparedPackage> {
+  let prepared: PreparedPackage;
+  try {
+    prepared = await preparePackage(ctx.cwd, { organization: options.organization, env: ctx.env });
+  } catch (err) {
+    const warnings = (err as { warnings?: string[] }).warnings ?? [];
+    for (const warning of warnings) ctx.out.warn(warning.trim());
+    throw err;
+  }
+  for (const warning of prepared.configWarnings) ctx.out.warn(warning.trim());
+  if (options.printSummary) for (const line of prepared.summary.stdout) ctx.out.print(line);
+  for (const line of prepared.summary.stderr) ctx.out.info(line);
+  for (const warning of prepared.validation.warnings) ctx.out.warn(warning.trim());
+  if (prepared.validation.errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...prepared.validation.errors]);
+  return prepared;
+}
+
+export async function buildPackage(
+  _ctx: Context,
+  prepared: PreparedPackage,
+  target: { output?: string; unpackTo?: string },
+): Promise<PackageTarball> {
+  const metadataConfig = encodeMetadata(prepared.metadata);
+  const files = prepared.files.map((path) => ({ path }));
+  if (target.unpackTo) {
+    const built = await createPackageTarball({ metadataConfig, files, root: _ctx.cwd });
+    await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } });
+    return built;
+  }
+  return createPackageTarball({ metadataConfig, files, root: _ctx.cwd, output: target.output });
+}
