@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:https';
+import { test } from 'node:test';
+import { startRegistry } from './server.js';
+import { call } from './test-client.js';
+
+// The /_test controls over HTTP (what a test driving hexts as a separate process uses), and
+// stop() with a client still holding a keep-alive connection.
+
+test('arranging state through /_test', async (t) => {
+  const registry = await startRegistry();
+  t.after(() => registry.stop());
+  const post = (path: string, body: unknown) => call(registry, 'POST', path, { body });
+
+  assert.equal((await post('/_test/users', { username: 'alice', password: 'alice password', verified: false })).status, 201);
+  assert.equal((await post('/_test/users', { username: 'bob' })).status, 201);
+  const key = (await post('/_test/keys', { username: 'alice', name: 'k' })).data.secret as string;
+  const unverified = await call(registry, 'GET', '/api/users/me', { auth: key });
+  assert.equal(unverified.status, 403);
+  assert.equal((await post('/_test/users/alice/verify', {})).status, 204);
+  assert.equal((await call(registry, 'GET', '/api/users/me', { auth: key })).status, 200);
+
+  assert.equal((await post('/_test/orgs', { name: 'acme', admin: 'alice', billing_active: false })).status, 201);
+  assert.equal((await post('/_test/orgs/acme/members', { username: 'bob', role: 'write' })).status, 204);
+  const orgs = await call(registry, 'GET', '/api/orgs', { auth: key });
+  assert.deepEqual(orgs.data.map((o: { name: string; billing_active: boolean }) => [o.name, o.billing_active]), [['acme', false]]);
+  assert.equal((await post('/_test/orgs/acme/billing', { active: true })).status, 204);
+  const orgKey = (await post('/_test/keys', { organization: 'acme', name: 'ci' })).data.secret as string;
+  assert.equal((await call(registry, 'GET', '/api/orgs/acme', { auth: orgKey })).data.billing_active, true);
+
+  const tokens = (await post('/_test/tokens', { username: 'bob', scope: 'api:read repositories' })).data;
+  const me = await call(registry, 'GET', '/api/users/me', { auth: `Bearer ${tokens.access_token}` });
+  assert.equal(me.data.username, 'bob');
+
+  const before = Date.parse((await post('/_test/clock', { advance_seconds: 0 })).data.now);
+  const after = Date.parse((await post('/_test/clock', { advance_seconds: 3600 })).data.now);
+  assert.ok(after - before >= 3600_000 && after - before < 3660_000);
+  assert.equal((await call(registry, 'GET', '/api/users/me', { auth: `Bearer ${tokens.access_token}` })).status, 401);
+
+  const config = await post('/_test/config', { device_interval: 0, basic_auth: true });
+  assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100 });
+  const basic = `Basic ${Buffer.from('alice:alice password').toString('base64')}`;
+  assert.equal((await call(registry, 'GET', '/api/users/me', { auth: basic })).status, 200);
+
+  const errors = [
+    await post('/_test/users/nobody/verify', {}),
+    await post('/_test/config', { nonsense: 1 }),
+    await post('/_test/config', { rate_limit: 'many' }),
+    await post('/_test/orgs', { name: 'x', admin: 'alice' }),
+    await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice' }),
+    await call(registry, 'POST', '/_test/users', { body: '{', headers: { 'content-type': 'application/json' } }),
+  ];
+  for (const res of errors) {
+    assert.equal(res.status, 400);
+    assert.equal(typeof res.data.error, 'string');
+  }
+  assert.equal((await call(registry, 'GET', '/_test/nothing')).status, 404);
+});
+
+test('stop() closes keep-alive connections', async () => {
+  const registry = await startRegistry();
+  const agent = new Agent({ keepAlive: true, ca: registry.caCertPem });
+  try {
+    const socketClosed = new Promise<void>((resolve, reject) => {
+      const req = request(new URL('/api', registry.url), { agent, headers: { 'user-agent': 'keep-alive-test' } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          assert.equal(res.headers.connection, 'keep-alive');
+          req.socket?.once('close', () => resolve());
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await registry.stop();
+    await socketClosed;
+    assert.ok(Date.now() - started < 2000);
+  } finally {
+    agent.destroy();
+  }
+});

@@ -1,0 +1,81 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startRegistry } from './server.js';
+
+// npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]
+//
+// Node 20 takes `--env-file` for its own option anywhere on its command line unless a `--`
+// comes before the script (`node --import tsx -- test/registry/main.ts …`), and exits when the
+// file does not exist yet. Without that `--` in the npm script, pass `npm run registry -- --
+// --env-file PATH`: a leading `--` in the arguments is skipped here.
+//
+// Serves the local registry until SIGINT/SIGTERM and prints the environment that points a
+// client at it (`eval "$(npm run -s registry)"` style lines). For the real mix client, also
+// set HEX_UNSAFE_REGISTRY=1 or configure the repository's public key, since the registry
+// signs with its own key rather than hex.pm's.
+
+const usage = 'usage: main.ts [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]';
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    const args = process.argv.slice(2);
+    ({ values } = parseArgs({
+      args: args[0] === '--' ? args.slice(1) : args,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'env-file': { type: 'string' },
+        'basic-auth': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a port number\n${usage}`);
+    process.exit(2);
+  }
+
+  const registry = await startRegistry({
+    port,
+    dataDir: values['data-dir'],
+    basicAuth: values['basic-auth'] ? true : undefined,
+  });
+  const lines = Object.entries(registry.env()).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  const text = `${lines.join('\n')}\n`;
+  if (values['env-file']) await writeFile(values['env-file'], text);
+  process.stdout.write(text);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    registry.stop().then(
+      () => {
+        process.stderr.write(`registry stopped (${signal})\n`);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();

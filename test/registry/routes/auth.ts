@@ -1,0 +1,30 @@
+import { verifyUserAccess } from '../accounts.js';
+import { authorize, fail, subjectOf, verifyAccess } from '../auth.js';
+import { empty, errorReply, stringParam, view, type Ctx, type Reply } from '../http.js';
+import { route, type Route } from '../router.js';
+
+// HexpmWeb.API.AuthController: GET /api/auth?domain=&resource= checks a credential first
+// against its permissions (401), then the owner's own access (403).
+
+function show(ctx: Ctx): Reply {
+  const domain = stringParam(ctx, 'domain');
+  if (!('domain' in ctx.params)) return errorReply(400, { message: 'missing required parameters: "domain"' });
+  authorize(ctx, { required: true });
+  const resource = stringParam(ctx, 'resource');
+  if (domain === null || !verifyAccess(ctx.auth, domain, resource)) fail('domain');
+  const access = verifyUserAccess(ctx.core, subjectOf(ctx.auth)!, domain, resource);
+  if (!access.ok) fail('auth');
+  if (access.organization && !access.organization.billingActive) {
+    fail({ forbidden: 'organization has no active billing subscription' });
+  }
+  const credential = ctx.auth.credential;
+  if (credential?.kind !== 'key') return empty(204);
+  const key = credential.key;
+  const organization = key.organizationId !== null ? ctx.core.organization(key.organizationId) : undefined;
+  const owner = organization
+    ? { type: 'organization', name: organization.name }
+    : { type: 'user', name: ctx.core.user(key.userId)!.username };
+  return view(200, { key: { name: key.name, owner } });
+}
+
+export const authRoutes: Route[] = [route('GET', '/api/auth', show)];

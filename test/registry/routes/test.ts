@@ -1,0 +1,153 @@
+import {
+  addOrganizationMember,
+  advanceClock,
+  approveDeviceCode,
+  ArrangeError,
+  configure,
+  createUser,
+  denyDeviceCode,
+  newKey,
+  newOrganization,
+  newToken,
+  setBilling,
+  setTotp,
+  verifyUser,
+} from '../arrange.js';
+import { parseFault, type Faults } from '../faults.js';
+import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from '../http.js';
+import type { RequestLog } from '../request-log.js';
+import { route, type Route } from '../router.js';
+import type { Config, Role } from '../state.js';
+
+// Test-only controls under /_test/ (JSON in, JSON out; never used by hexts itself). A bad
+// request answers 400 {"error": "..."}.
+
+export interface TestControls {
+  faults: Faults;
+  log: RequestLog;
+}
+
+function badRequest(message: string): Reply {
+  return view(400, { error: message });
+}
+
+function guarded(handler: (ctx: Ctx) => Reply | Promise<Reply>): (ctx: Ctx) => Promise<Reply> {
+  return async (ctx) => {
+    try {
+      return await handler(ctx);
+    } catch (err) {
+      if (err instanceof ArrangeError) return badRequest(err.message);
+      throw err;
+    }
+  };
+}
+
+function required(ctx: Ctx, name: string): string {
+  const value = stringParam(ctx, name);
+  if (value === null) throw new ArrangeError(`${name} is required`);
+  return value;
+}
+
+const CONFIG_KEYS: Record<string, keyof Config> = {
+  device_interval: 'deviceInterval',
+  basic_auth: 'basicAuth',
+  rate_limit: 'rateLimit',
+  ip_rate_limit: 'ipRateLimit',
+};
+
+export function testRoutes(controls: TestControls): Route[] {
+  const routes: Array<[string, string, (ctx: Ctx) => Reply | Promise<Reply>]> = [
+    ['POST', '/_test/users', (ctx) => {
+      const user = createUser(ctx.core, {
+        username: required(ctx, 'username'),
+        password: stringParam(ctx, 'password') ?? undefined,
+        email: stringParam(ctx, 'email') ?? undefined,
+        verified: ctx.params.verified !== false,
+      });
+      return view(201, { username: user.username });
+    }],
+    ['POST', '/_test/users/:name/verify', (ctx) => {
+      verifyUser(ctx.core, required(ctx, 'name'));
+      return empty(204);
+    }],
+    ['POST', '/_test/users/:name/totp', (ctx) => {
+      const secret = ctx.params.secret;
+      if (secret !== null && typeof secret !== 'string') throw new ArrangeError('secret must be a base32 string or null');
+      setTotp(ctx.core, required(ctx, 'name'), secret);
+      return empty(204);
+    }],
+    ['POST', '/_test/orgs', (ctx) => {
+      const billing = ctx.params.billing_active;
+      const seats = ctx.params.seats;
+      const organization = newOrganization(ctx.core, {
+        name: required(ctx, 'name'),
+        admin: required(ctx, 'admin'),
+        billingActive: typeof billing === 'boolean' ? billing : true,
+        seats: typeof seats === 'number' ? seats : null,
+      });
+      return view(201, { name: organization.name });
+    }],
+    ['POST', '/_test/orgs/:organization/members', (ctx) => {
+      addOrganizationMember(ctx.core, required(ctx, 'organization'), required(ctx, 'username'), required(ctx, 'role') as Role);
+      return empty(204);
+    }],
+    ['POST', '/_test/orgs/:organization/billing', (ctx) => {
+      if (typeof ctx.params.active !== 'boolean') throw new ArrangeError('active must be a boolean');
+      setBilling(ctx.core, required(ctx, 'organization'), ctx.params.active);
+      return empty(204);
+    }],
+    ['POST', '/_test/keys', (ctx) => {
+      const organization = stringParam(ctx, 'organization');
+      const owner = organization !== null ? { organization } : { user: required(ctx, 'username') };
+      const secret = newKey(ctx.core, owner, { name: ctx.params.name, permissions: ctx.params.permissions });
+      return view(201, { secret });
+    }],
+    ['POST', '/_test/tokens', (ctx) => {
+      const scope = stringParam(ctx, 'scope');
+      const tokens = newToken(ctx.core, required(ctx, 'username'), scope === null ? undefined : scope.split(' '));
+      return view(201, { access_token: tokens.accessToken, refresh_token: tokens.refreshToken });
+    }],
+    ['POST', '/_test/device/approve', (ctx) => {
+      approveDeviceCode(ctx.core, required(ctx, 'user_code'), required(ctx, 'username'));
+      return view(200, { status: 'authorized' });
+    }],
+    ['POST', '/_test/device/deny', (ctx) => {
+      denyDeviceCode(ctx.core, required(ctx, 'user_code'));
+      return view(200, { status: 'denied' });
+    }],
+    ['POST', '/_test/clock', (ctx) => {
+      const seconds = ctx.params.advance_seconds;
+      if (typeof seconds !== 'number') throw new ArrangeError('advance_seconds must be a number');
+      advanceClock(ctx.core, seconds);
+      return view(200, { now: isoMicroseconds(new Date(ctx.core.now())) });
+    }],
+    ['POST', '/_test/config', (ctx) => {
+      const changes: Partial<Record<keyof Config, unknown>> = {};
+      for (const [key, value] of Object.entries(ctx.params)) {
+        const field = CONFIG_KEYS[key];
+        if (!field) throw new ArrangeError(`unknown setting ${key}; known: ${Object.keys(CONFIG_KEYS).join(', ')}`);
+        changes[field] = value;
+      }
+      const config = configure(ctx.core, changes as Partial<Config>);
+      return view(200, Object.fromEntries(Object.entries(CONFIG_KEYS).map(([key, field]) => [key, config[field]])));
+    }],
+    ['POST', '/_test/faults', (ctx) => {
+      try {
+        controls.faults.add(parseFault(ctx.params));
+      } catch (err) {
+        throw new ArrangeError((err as Error).message);
+      }
+      return empty(204);
+    }],
+    ['DELETE', '/_test/faults', () => {
+      controls.faults.clear();
+      return empty(204);
+    }],
+    ['GET', '/_test/requests', () => view(200, controls.log.list())],
+    ['DELETE', '/_test/requests', () => {
+      controls.log.clear();
+      return empty(204);
+    }],
+  ];
+  return routes.map(([method, path, handler]) => route(method, path, guarded(handler)));
+}
