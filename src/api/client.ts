@@ -223,11 +223,16 @@ export class ApiClient {
       const error = apiErrorFrom(raw.status, body, raw.headers);
       if (raw.status === 401 && headers.authorization) {
         const reason = error.authError;
-        if (reason === 'token_expired' && !refreshed && this.options.auth?.refresh) {
+        // An OAuth token refused for any reason but 2FA gets one refresh: besides the
+        // `token_expired` challenge, hex.pm answers an expired token with plain "invalid API
+        // key", and this machine's clock may disagree with the server's.
+        const bearer = headers.authorization.startsWith('Bearer ');
+        const otpChallenge = reason === 'totp_required' || reason === 'invalid_totp';
+        if ((reason === 'token_expired' || (bearer && !otpChallenge)) && !refreshed && this.options.auth?.refresh) {
           refreshed = true;
           if (await this.options.auth.refresh()) continue;
         }
-        if ((reason === 'totp_required' || reason === 'invalid_totp') && this.options.otp && otpTries < 3) {
+        if (otpChallenge && this.options.otp && otpTries < 3) {
           otpTries++;
           this.cachedOtp = await this.options.otp.code(reason === 'invalid_totp');
           continue;

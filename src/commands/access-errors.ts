@@ -1,5 +1,30 @@
+import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
+import * as users from '../api/users.js';
 import { CliError } from '../errors.js';
+
+const ROLE_RANK: Record<string, number> = { read: 1, write: 2, admin: 3 };
+
+/**
+ * hexpm answers 404 when a member's role is too low for an organization action, exactly as
+ * for a missing organization. When the caller is a user, their memberships tell the two
+ * apart, so the message can name the role they have and the one needed.
+ */
+export async function explainOrganizationRefusal(err: unknown, client: ApiClient, organization: string, roleNeeded: string): Promise<unknown> {
+  if (err instanceof ApiError && err.status === 404) {
+    const role = await users.me(client).then(
+      (me) => me.organizations?.find((o) => o.name === organization)?.role,
+      () => undefined,
+    );
+    if (role && (ROLE_RANK[role] ?? 0) < (ROLE_RANK[roleNeeded] ?? 0)) {
+      return new CliError(
+        `this needs the ${roleNeeded} role in organization "${organization}"; you have the ${role} role`,
+        `Ask an admin of ${organization} to give you the ${roleNeeded} role.`,
+      );
+    }
+  }
+  return explainAccessError(err, organization, roleNeeded);
+}
 
 /**
  * Turns the registry's refusals of organization actions into messages that say what is

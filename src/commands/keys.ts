@@ -1,3 +1,4 @@
+import type { ApiClient } from '../api/client.js';
 import * as keys from '../api/keys.js';
 import { formatPermission, parseExpiry, parsePermission, type PermissionDomain } from '../api/permissions.js';
 import type { Key, Permission } from '../api/types.js';
@@ -14,6 +15,16 @@ export interface KeyScope {
   organization?: string;
   allowed: PermissionDomain[];
   defaultPermissions: Permission[];
+  /** Turns a refusal into a clearer error (the client is the one that was refused). */
+  explain?: (err: unknown, client: ApiClient) => Promise<unknown>;
+}
+
+async function attempt<T>(scope: KeyScope, client: ApiClient, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw scope.explain ? await scope.explain(err, client) : err;
+  }
 }
 
 export async function generate(ctx: Context, { opts }: Invocation, scope: KeyScope): Promise<void> {
@@ -25,7 +36,7 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
 
   const credentials = await Credentials.open(ctx, opts);
   const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
-  const key = await keys.create(client, { name, permissions, revoke_at: revokeAt }, scope.organization);
+  const key = await attempt(scope, client, () => keys.create(client, { name, permissions, revoke_at: revokeAt }, scope.organization));
   const expiry = key.revoke_at ? `, expires ${key.revoke_at}` : '';
   ctx.out.info(`Generated key ${key.name} with ${key.permissions.map(formatPermission).join(', ')}${expiry}${scope.organization ? ` for organization ${scope.organization}` : ''}.`);
   ctx.out.info('This is the only time the key is shown: store it somewhere safe.');
@@ -34,7 +45,8 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
 
 export async function list(ctx: Context, { opts }: Invocation, scope: KeyScope): Promise<void> {
   const credentials = await Credentials.open(ctx, opts);
-  const found = await keys.list(await credentials.api({ organization: scope.organization }), scope.organization);
+  const client = await credentials.api({ organization: scope.organization });
+  const found = await attempt(scope, client, () => keys.list(client, scope.organization));
   if (ctx.globals.json) {
     ctx.out.json(found.map(publicKeyFields));
     return;
@@ -62,11 +74,11 @@ export async function revoke(ctx: Context, { args, opts }: Invocation, scope: Ke
   const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
   if (opts.all) {
     ctx.out.info('Revoking all keys...');
-    await keys.revokeAll(client, scope.organization);
+    await attempt(scope, client, () => keys.revokeAll(client, scope.organization));
     ctx.out.info('All keys revoked.');
   } else {
     ctx.out.info(`Revoking key ${name}...`);
-    await keys.revoke(client, name!, scope.organization);
+    await attempt(scope, client, () => keys.revoke(client, name!, scope.organization));
     ctx.out.info(`Key ${name} revoked.`);
   }
 }

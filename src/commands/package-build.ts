@@ -3,7 +3,6 @@ import { encodeMetadata } from '../erlang/pretty.js';
 import { CliError } from '../errors.js';
 import { preparePackage, type PreparedPackage } from '../package/project.js';
 import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
-import { unpackPackageTarball } from '../package/unpack.js';
 import { ERRORS_HEADER } from '../package/validate.js';
 
 // The local half of build and publish: read mix.exs, print mix's summary block and
@@ -33,16 +32,18 @@ export async function loadPackage(ctx: Context, options: { organization?: string
 }
 
 export async function buildPackage(
-  _ctx: Context,
+  ctx: Context,
   prepared: PreparedPackage,
   target: { output?: string; unpackTo?: string },
 ): Promise<PackageTarball> {
   const metadataConfig = encodeMetadata(prepared.metadata);
   const files = prepared.files.map((path) => ({ path }));
   if (target.unpackTo) {
-    const built = await createPackageTarball({ metadataConfig, files, root: _ctx.cwd });
+    const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd });
+    // Loaded only here: the tarball reader is not needed to write one.
+    const { unpackPackageTarball } = await import('../package/unpack.js');
     await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } });
     return built;
   }
-  return createPackageTarball({ metadataConfig, files, root: _ctx.cwd, output: target.output });
+  return createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
 }

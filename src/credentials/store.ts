@@ -124,21 +124,25 @@ export class CredentialStore {
     return (await this.index()).registries[this.apiUrl]?.[slot];
   }
 
+  /**
+   * The index is authoritative: a slot it does not list is absent, even if an older entry
+   * for the same registry lingers in the keychain (another HEXTS_HOME's, say).
+   */
   async get<T>(slot: string): Promise<{ value: T; store: StoreKind } | undefined> {
     const info = await this.info(slot);
-    if (info?.store !== 'file') {
+    if (!info) return undefined;
+    if (info.store === 'keychain') {
       try {
         const secret = await this.viaKeychain(() => keychain.get(this.service, slot));
         if (secret !== null) return { value: JSON.parse(secret) as T, store: 'keychain' };
       } catch (err) {
         if (!(err instanceof KeychainUnavailableError)) throw err;
-        if (info?.store === 'keychain') {
-          throw new CliError(
-            `the stored credential is in the OS keychain, which cannot be used now: ${err.reason}`,
-            'Unlock the keyring, or authenticate again (with --insecure-storage to use a file instead).',
-          );
-        }
+        throw new CliError(
+          `the stored credential is in the OS keychain, which cannot be used now: ${err.reason}`,
+          'Unlock the keyring, or authenticate again (with --insecure-storage to use a file instead).',
+        );
       }
+      return undefined;
     }
     const value = (await this.secretsFile()).registries[this.apiUrl]?.[slot];
     return value === undefined ? undefined : { value: value as T, store: 'file' };

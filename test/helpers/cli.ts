@@ -18,6 +18,8 @@ export interface RunOptions {
   stdin?: string;
   /** Pretend stdin/stdout/stderr are terminals (prompts allowed). */
   tty?: boolean;
+  /** Called with each piece of stderr as it is written (e.g. to answer a device code). */
+  onStderr?: (text: string) => void;
 }
 
 const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
@@ -31,7 +33,10 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   let out = '';
   let err = '';
   stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
+  stderr.on('data', (c) => {
+    err += c;
+    options.onStderr?.(String(c));
+  });
   const code = await main(argv, { streams: { stdin, stdout, stderr }, env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
   return { code, stdout: out, stderr: err };
 }

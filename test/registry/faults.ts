@@ -30,6 +30,9 @@ export interface Fault {
   /** How many matching requests it applies to. */
   count: number;
   status?: number;
+  /** For `status`: the error message and a WWW-Authenticate challenge (e.g. error="token_expired"). */
+  message?: string;
+  wwwAuthenticate?: string;
   delayMs?: number;
   resetAfterSeconds?: number;
 }
@@ -50,6 +53,14 @@ export function parseFault(body: unknown): Fault {
   if (type === 'status') {
     if (typeof body.status !== 'number' || body.status < 400 || body.status > 599) throw new Error('status must be 4xx or 5xx');
     fault.status = body.status;
+    if (body.message !== undefined) {
+      if (typeof body.message !== 'string') throw new Error('message must be a string');
+      fault.message = body.message;
+    }
+    if (body.www_authenticate !== undefined) {
+      if (typeof body.www_authenticate !== 'string') throw new Error('www_authenticate must be a string');
+      fault.wwwAuthenticate = body.www_authenticate;
+    }
   }
   if (type === 'delay') {
     if (typeof body.delay_ms !== 'number' || body.delay_ms < 0) throw new Error('delay_ms must be a number');

@@ -372,7 +372,10 @@ async function route(rc: RequestContext, ctx: Ctx, extraHeaders: Record<string, 
 }
 
 function faultReply(fault: Fault, core: Core): Reply | null {
-  if (fault.type === 'status') return errorReply(fault.status!);
+  if (fault.type === 'status') {
+    const headers: Record<string, string> = fault.wwwAuthenticate ? { 'www-authenticate': fault.wwwAuthenticate } : {};
+    return errorReply(fault.status!, { message: fault.message, headers });
+  }
   if (fault.type === 'rate_limited') {
     const reset = Math.floor(core.now() / 1000) + fault.resetAfterSeconds!;
     return errorReply(429, {

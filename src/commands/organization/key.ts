@@ -1,16 +1,17 @@
 import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { explainAccessError } from '../access-errors.js';
+import { explainOrganizationRefusal } from '../access-errors.js';
 import * as shared from '../keys.js';
 
 // `hexts organization key ORG generate|list|revoke`: /api/orgs/ORG/keys, keys owned by the
 // organization. Managing them needs the write role (reading them, read).
-function scope(organization: string): shared.KeyScope {
+function scope(organization: string, roleNeeded: string): shared.KeyScope {
   return {
     organization,
     allowed: ['api', 'repository', 'repositories', 'docs'],
     defaultPermissions: [{ domain: 'repository', resource: organization }],
+    explain: (err, client) => explainOrganizationRefusal(err, client, organization, roleNeeded),
   };
 }
 
@@ -25,9 +26,5 @@ export async function run(ctx: Context, invocation: Invocation): Promise<void> {
   const [org, action, ...rest] = invocation.args;
   const organization = checkOrganizationName(org!);
   const { run: perform, role } = ACTIONS[action as keyof typeof ACTIONS];
-  try {
-    await perform(ctx, { ...invocation, args: rest.filter((a) => a !== undefined) }, scope(organization));
-  } catch (err) {
-    throw explainAccessError(err, organization, role);
-  }
+  await perform(ctx, { ...invocation, args: rest.filter((a) => a !== undefined) }, scope(organization, role));
 }

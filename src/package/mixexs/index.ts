@@ -24,7 +24,8 @@ export async function readMixProject(dir: string, env: Env): Promise<MixProject>
     bytes = await readFile(join(dir, 'mix.exs'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CliError('Could not find a Mix.Project, please ensure you are running Mix in a directory with a mix.exs file');
+      // mix says "Could not find a Mix.Project"; naming the directory says more.
+      throw new CliError(`no mix.exs in ${dir}`, 'Run this in the directory of a Mix project (the one with mix.exs).');
     }
     throw e;
   }

@@ -1,0 +1,323 @@
+// `hexts build` end to end on the reference corpus (test/fixtures/corpus): what mix hex.build
+// printed and wrote, case by case. hexts prints warnings on stderr where mix prints them in
+// yellow on stdout, and errors as `error: …` where mix prints `** (Mix) …`; otherwise stdout,
+// the tarball bytes and the --unpack tree are mix's.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { compareTerms, isTuple, tuple, type Term } from '../../src/erlang/term.js';
+import { parseTerms } from '../../src/erlang/text.js';
+import { compareBytes } from '../../src/package/files.js';
+import { unpackPackageTarball } from '../../src/package/unpack.js';
+import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { builtCaseNames, caseNames, copyProject, loadBuiltCase, loadCase, type BuiltCase, type CorpusCase, type MixRun } from '../helpers/corpus.js';
+
+// mix's --unpack listing was made under umask 022; directories created on the way to a file
+// take the process umask, with erl_tar as with hexts.
+process.umask(0o022);
+
+const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
+
+const scratchDirs: string[] = [];
+after(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh copy of the case's project, removed when the file's tests end. */
+function freshCopy(c: CorpusCase): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hexts-build-'));
+  scratchDirs.push(dir);
+  return copyProject(c, dir);
+}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** Every path under `dir`, sorted by bytes: to see what a run wrote. */
+function tree(dir: string): string[] {
+  const walk = (prefix: string): string[] =>
+    readdirSync(join(dir, prefix)).flatMap((name) => {
+      const path = prefix ? `${prefix}/${name}` : name;
+      return lstatSync(join(dir, path)).isDirectory() ? [path, ...walk(path)] : [path];
+    });
+  return walk('').sort(compareBytes);
+}
+
+/** Rows as in unpacked-listing.tsv: type, perm, size, path, sha256; sorted by path bytes. */
+function listing(dir: string): string[][] {
+  return tree(dir).map((path) => {
+    const stats = lstatSync(join(dir, path));
+    const perm = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+    if (stats.isDirectory()) return ['dir', perm, '-', path, ''];
+    assert.ok(stats.isFile(), `${path}: only files and directories are expected`);
+    return ['file', perm, String(stats.size), path, sha256(readFileSync(join(dir, path)))];
+  });
+}
+
+/** What hexts prints for a mix run: the yellow warnings move to stderr, `** (Mix)` becomes `error:`. */
+function asHexts(run: MixRun): { stdout: string; stderr: string } {
+  const warnings: string[] = [];
+  const stdout = run.stdout.replace(/\x1b\[33m([\s\S]*?)\x1b\[0m\n/g, (_, warning: string) => {
+    warnings.push(`${warning}\n`);
+    return '';
+  });
+  return { stdout, stderr: warnings.join('') + run.stderr.replace(/^\*\* \(Mix\) /gm, 'error: ') };
+}
+
+/**
+ * mix's --unpack output. Where it was not captured (refs/build-variants), the build output as
+ * the corpus README describes the difference: no checksum line, and `Saved to NAME-VERSION`.
+ */
+const unpackRun = (c: CorpusCase): MixRun =>
+  c.unpack ?? {
+    ...c.build,
+    stdout: c.build.stdout.replace(/^Package checksum: .*\n/m, '').replace(/^(Saved to .*)\.tar$/m, '$1'),
+  };
+
+// refs/fancy was captured on ext4, whose readdir order put priv/static before priv/scripts;
+// hexts walks directories in sorted order, so its file order, metadata and checksum differ.
+const MIX_READDIR_ORDER = new Set(['ref_fancy']);
+
+/** The Files: block's lines sorted, and the checksum line dropped: the output up to file order. */
+const orderFree = (stdout: string) =>
+  stdout
+    .replace(/(\n {2}Files:\n)((?: {4}.*\n)*)/, (_, head: string, files: string) => head + files.split('\n').filter(Boolean).sort(compareBytes).map((l) => `${l}\n`).join(''))
+    .replace(/^Package checksum: .*\n/m, '');
+
+/** metadata.config's terms with the files list sorted. */
+const metadataUpToOrder = (config: Uint8Array): Term[] =>
+  parseTerms(config).map((term) => {
+    assert.ok(isTuple(term));
+    const [key, value] = term.elements as [Term, Term[]];
+    return Buffer.from(key as Uint8Array).toString() === 'files' ? tuple(key, [...value].sort(compareTerms)) : term;
+  });
+
+const contentsOf = async (tarball: Uint8Array) =>
+  (await unpackPackageTarball(tarball)).contents!.map((e) => [e.path, e.type, e.mode, e.size, e.data]).sort((a, b) => compareBytes(a[0] as string, b[0] as string));
+
+describe('hexts build on every built corpus case', () => {
+  test('the corpus has its twelve built cases', () => {
+    assert.equal(builtCaseNames().length, 12);
+  });
+
+  for (const name of builtCaseNames()) {
+    test(`${name}: the tarball, mix's output, warnings on stderr`, async () => {
+      const c = loadBuiltCase(name);
+      const root = freshCopy(c);
+      const before = tree(root);
+      const result = await runCli(['build'], { cwd: root });
+      const expected = asHexts(c.build);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, expected.stderr);
+      assert.deepEqual(tree(root), [...before, c.tarballName].sort(compareBytes), 'only the tarball is written');
+      const tarball = readFileSync(join(root, c.tarballName));
+      if (MIX_READDIR_ORDER.has(name)) {
+        assert.equal(orderFree(result.stdout), orderFree(expected.stdout));
+        assert.notEqual(sha256(tarball), c.outerSha256, 'hexts\'s own order differs from this capture\'s');
+        assert.deepEqual(await contentsOf(tarball), await contentsOf(c.tarball), 'the same entries');
+        const unpacked = await unpackPackageTarball(tarball, { output: 'none' });
+        assert.deepEqual(metadataUpToOrder(unpacked.metadataConfig), metadataUpToOrder(c.metadataConfig));
+      } else {
+        assert.equal(result.stdout, expected.stdout);
+        assert.equal(sha256(tarball), c.outerSha256);
+      }
+      assert.match(result.stdout, new RegExp(`^Package checksum: ${sha256(tarball)}\nSaved to ${c.tarballName}\n$`, 'm'));
+    });
+
+    test(`${name}: --unpack writes mix's tree`, async () => {
+      const c = loadBuiltCase(name);
+      const root = freshCopy(c);
+      const before = tree(root);
+      const result = await runCli(['build', '--unpack'], { cwd: root });
+      const expected = asHexts(unpackRun(c));
+      const directory = c.tarballName.replace(/\.tar$/, '');
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, expected.stderr);
+      assert.match(result.stdout, new RegExp(`\nSaved to ${directory}\n$`));
+      const unpackDir = join(root, directory);
+      const written = listing(unpackDir);
+      assert.deepEqual(tree(root), [...before, directory, ...tree(unpackDir).map((p) => `${directory}/${p}`)].sort(compareBytes));
+      const hexMetadata = readFileSync(join(unpackDir, 'hex_metadata.config'));
+      if (MIX_READDIR_ORDER.has(name)) {
+        assert.equal(orderFree(result.stdout), orderFree(expected.stdout));
+        const withoutMetadata = (rows: string[][]) => rows.filter((row) => row[3] !== 'hex_metadata.config');
+        assert.deepEqual(withoutMetadata(written), withoutMetadata(c.unpackedListing!));
+        assert.deepEqual(metadataUpToOrder(hexMetadata), metadataUpToOrder(c.metadataConfig));
+      } else {
+        assert.equal(result.stdout, expected.stdout);
+        assert.deepEqual(hexMetadata, c.metadataConfig, 'hex_metadata.config is metadata.config');
+        if (c.unpackedListing) assert.deepEqual(written, c.unpackedListing);
+        else {
+          // refs/build-variants has no --unpack capture: its files are those of mix's tarball.
+          const files = written.filter(([type, , , path]) => type === 'file' && path !== 'hex_metadata.config');
+          const inTarball = c.listing.filter(([, type]) => type === '0').map(([, , mode, size, path]) => ['file', mode!.slice(-4), size, path]);
+          assert.deepEqual(files.map((row) => row.slice(0, 4)), inTarball.sort((a, b) => compareBytes(a[3]!, b[3]!)));
+        }
+      }
+    });
+  }
+});
+
+describe('hexts build on the failing corpus cases', () => {
+  const failing = caseNames().filter((name) => !builtCaseNames().includes(name));
+  test('seven cases fail', () => assert.equal(failing.length, 7));
+
+  for (const name of failing) {
+    test(`${name}: exit 1, mix's errors and warnings, nothing written`, async () => {
+      const c = loadCase(name);
+      for (const [argv, run] of [[['build'], c.build], [['build', '--unpack'], unpackRun(c)]] as const) {
+        const root = freshCopy(c);
+        const before = tree(root);
+        const result = await runCli([...argv], { cwd: root });
+        const expected = asHexts(run);
+        assert.equal(run.exitCode, 1);
+        assert.equal(result.code, 1, argv.join(' '));
+        assert.equal(result.stdout, expected.stdout, argv.join(' '));
+        assert.equal(result.stderr, expected.stderr, argv.join(' '));
+        assert.deepEqual(tree(root), before, 'nothing written');
+      }
+    });
+  }
+});
+
+describe('options', () => {
+  test('--json: name, version, checksum and the path, and no summary', async () => {
+    const c = loadBuiltCase('private_org_deps');
+    const root = freshCopy(c);
+    const result = await runCli(['build', '--json'], { cwd: root });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, asHexts(c.build).stderr, 'warnings still on stderr');
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.name, 'tally_core');
+    assert.equal(json.version, '2.3.0');
+    assert.equal(json.organization, 'acme');
+    assert.equal(json.checksum, c.outerSha256);
+    assert.equal(json.inner_checksum, c.innerChecksum);
+    assert.equal(json.path, join(root, c.tarballName));
+    assert.deepEqual(json.files, c.files);
+    assert.equal(sha256(readFileSync(json.path)), c.outerSha256);
+
+    const unpacked = await runCli(['build', '--unpack', '--json'], { cwd: freshCopy(c) });
+    assert.equal(unpacked.code, 0, unpacked.stderr);
+    const unpackJson = JSON.parse(unpacked.stdout);
+    assert.equal(unpackJson.checksum, c.outerSha256);
+    assert.deepEqual(readFileSync(join(unpackJson.directory, 'hex_metadata.config')), c.metadataConfig);
+  });
+
+  test('-o: the tarball, or with --unpack the directory, where it says', async () => {
+    const c = loadBuiltCase('ref_tiny');
+    const root = freshCopy(c);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'hexts-build-out-'));
+    scratchDirs.push(elsewhere);
+
+    const relative = await runCli(['build', '-o', 'custom.tar'], { cwd: root });
+    assert.equal(relative.code, 0, relative.stderr);
+    assert.match(relative.stdout, /\nSaved to custom\.tar\n$/);
+    assert.equal(sha256(readFileSync(join(root, 'custom.tar'))), c.outerSha256);
+
+    const absolute = join(elsewhere, 'pkg.tar');
+    const long = await runCli(['build', '--output', absolute], { cwd: root });
+    assert.equal(long.code, 0, long.stderr);
+    assert.match(long.stdout, new RegExp(`\nSaved to ${absolute}\n$`));
+    assert.equal(sha256(readFileSync(absolute)), c.outerSha256);
+
+    const unpacked = await runCli(['build', '--unpack', '-o', 'tree'], { cwd: root });
+    assert.equal(unpacked.code, 0, unpacked.stderr);
+    assert.match(unpacked.stdout, /\nSaved to tree\n$/);
+    assert.deepEqual(listing(join(root, 'tree')), c.unpackedListing);
+    assert.ok(!tree(root).includes(c.tarballName), 'no default-named tarball');
+  });
+
+  test('--unpack refuses a directory that is not empty, before writing anything', async () => {
+    const c = loadBuiltCase('ref_tiny');
+    const root = freshCopy(c);
+    const first = await runCli(['build', '--unpack'], { cwd: root });
+    assert.equal(first.code, 0, first.stderr);
+    const before = tree(root);
+    const again = await runCli(['build', '--unpack'], { cwd: root });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^error: .*tiny-1\.0\.0 already exists and is not empty$/m);
+    assert.deepEqual(tree(root), before);
+  });
+});
+
+describe('hexts\'s own order is stable', () => {
+  /** `hexts build` from the built binary under a umask, in a copy whose modes copyProject fixed. */
+  function buildUnderUmask(root: string, umask: string): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', `umask ${umask} && exec "$0" "$1" build`, process.execPath, BIN], {
+        cwd: root,
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
+  // ref_fancy: the case where hexts's sorted walk is not mix's order; the others have an empty
+  // directory, a 0755 script and non-ASCII names.
+  for (const name of ['ref_fancy', 'explicit_files_globs', 'long_and_unicode_paths']) {
+    test(`${name}: the same output across runs and under umask 022, 002 and 077`, async () => {
+      const c = loadBuiltCase(name);
+      const outputs: Array<{ how: string; stdout: string; tarball: Buffer }> = [];
+      for (const how of ['run 1', 'run 2', '002', '077']) {
+        const root = freshCopy(c);
+        const result = how.startsWith('run') ? await runCli(['build'], { cwd: root }) : await buildUnderUmask(root, how);
+        assert.equal(result.code, 0, `${how}: ${result.stderr}`);
+        outputs.push({ how, stdout: result.stdout, tarball: readFileSync(join(root, c.tarballName)) });
+      }
+      for (const output of outputs.slice(1)) {
+        assert.equal(output.stdout, outputs[0]!.stdout, output.how);
+        assert.ok(output.tarball.equals(outputs[0]!.tarball), `${output.how}: the same tarball bytes`);
+      }
+    });
+  }
+});
+
+describe('errors before the build', () => {
+  test('a mix.exs outside the understood subset: exit 1 with mix.exs:LINE:COL, nothing written', async () => {
+    const c = loadBuiltCase('ref_tiny');
+    const root = freshCopy(c);
+    const source = readFileSync(join(root, 'mix.exs'), 'utf8');
+    const changed = source.replace('version: "1.0.0"', 'version: Enum.join(["1", "0", "0"], ".")');
+    assert.notEqual(changed, source);
+    writeFileSync(join(root, 'mix.exs'), changed);
+    const offset = changed.indexOf('Enum.join');
+    const line = changed.slice(0, offset).split('\n').length;
+    const column = offset - changed.lastIndexOf('\n', offset - 1);
+    const before = tree(root);
+    const result = await runCli(['build'], { cwd: root });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, new RegExp(`^error: mix\\.exs:${line}:${column}: .*Enum\\.join`, 'm'));
+    assert.deepEqual(tree(root), before);
+  });
+
+  test('no mix.exs: says so, naming the directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hexts-build-empty-'));
+    scratchDirs.push(dir);
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, new RegExp(`^error: no mix\\.exs in ${dir}\n`));
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
+
+test('the built binary builds ref_tiny like mix', async () => {
+  const c: BuiltCase = loadBuiltCase('ref_tiny');
+  const root = freshCopy(c);
+  const result = await spawnCli(['build'], { cwd: root, env: { PATH: process.env.PATH } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, c.build.stdout);
+  assert.equal(result.stderr, '');
+  assert.equal(sha256(readFileSync(join(root, c.tarballName))), c.outerSha256);
+});
