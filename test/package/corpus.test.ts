@@ -3,7 +3,7 @@
 // metadata.config bytes. Cases: test/fixtures/corpus/<case>/{project,expected}; the
 // `ref_*` and `variant_*` cases come from refs/tiny, refs/fancy and refs/build-variants.
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeMetadata } from '../../src/erlang/pretty.js';
@@ -11,61 +11,8 @@ import { compareBytes } from '../../src/package/files.js';
 import { PackageError, preparePackage, type PreparedPackage } from '../../src/package/project.js';
 import { createPackageTarball } from '../../src/package/tarball.js';
 import { ERRORS_HEADER } from '../../src/package/validate.js';
+import { builtCaseNames, caseNames, copyProject, loadCase } from '../helpers/corpus.js';
 import { tempDir } from './project-helpers.js';
-
-const corpusRoot = new URL('../fixtures/corpus/', import.meta.url).pathname;
-
-interface Expected {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  /** The files list as mix printed it (for the built cases also in files-order.txt). */
-  files: string[] | undefined;
-  metadata: Buffer | undefined;
-}
-
-function readExpected(name: string): Expected {
-  const dir = join(corpusRoot, name, 'expected');
-  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : undefined);
-  const stdout = read('hex.build.stdout')!.toString('utf8');
-  const files = /\n {2}Files:\n((?: {4}.*\n)*)/.exec(stdout)?.[1]!.split('\n').filter(Boolean).map((l) => l.slice(4));
-  const order = read('files-order.txt')?.toString('utf8');
-  if (order !== undefined) assert.deepEqual(order.split('\n').filter(Boolean), files, `${name}: files-order.txt agrees with stdout`);
-  return {
-    stdout,
-    stderr: read('hex.build.stderr')!.toString('utf8'),
-    exitCode: Number(read('hex.build.exitcode')!.toString('utf8').trim()),
-    files,
-    metadata: read('metadata.config'),
-  };
-}
-
-/** Hex stores full modes in the tarball: files 0644 and directories 0755, whatever the checkout's umask. */
-function normalizeModes(path: string): void {
-  if (statSync(path).isDirectory()) {
-    chmodSync(path, 0o755);
-    for (const name of readdirSync(path)) normalizeModes(join(path, name));
-  } else {
-    chmodSync(path, 0o644);
-  }
-}
-
-/** A fresh copy of the case's project, with what a git checkout loses put back (case.json). */
-function copyProject(name: string): string {
-  const target = tempDir();
-  cpSync(join(corpusRoot, name, 'project'), target, { recursive: true, verbatimSymlinks: true });
-  normalizeModes(target);
-  const caseFile = join(corpusRoot, name, 'expected', 'case.json');
-  if (existsSync(caseFile)) {
-    const info = JSON.parse(readFileSync(caseFile, 'utf8')) as {
-      needs_empty_dirs: string[];
-      needs_non_0644_perms: Array<{ path: string; perm: string }>;
-    };
-    for (const dir of info.needs_empty_dirs) mkdirSync(join(target, dir), { recursive: true });
-    for (const { path, perm } of info.needs_non_0644_perms) chmodSync(join(target, path), parseInt(perm, 8));
-  }
-  return target;
-}
 
 /** A directory listing in the order mix walked it, taken from its printed file list. */
 function mixOrder(root: string, files: string[]) {
@@ -98,25 +45,27 @@ const withoutTarballLines = (stdout: string) => stdout.replace(/^(Package checks
 const READDIR_ORDER_CASES = new Set(['ref_fancy']);
 
 describe('mix hex.build reference corpus', () => {
-  const cases = readdirSync(corpusRoot).sort();
+  const cases = caseNames();
   test('all cases are present', () => {
     assert.equal(cases.filter((c) => !c.startsWith('ref_') && !c.startsWith('variant_')).length, 12);
     assert.deepEqual(cases.filter((c) => c.startsWith('ref_') || c.startsWith('variant_')), [
       'ref_fancy', 'ref_tiny', 'variant_invalid_license', 'variant_missing_file', 'variant_no_description',
       'variant_organisation_misspelled', 'variant_too_long_description',
     ]);
+    assert.equal(builtCaseNames().length, 12, 'nine corpus builds, ref_tiny, ref_fancy, variant_invalid_license');
   });
 
   for (const name of cases) {
     test(name, async () => {
-      const expected = readExpected(name);
-      const project = copyProject(name);
+      const c = loadCase(name);
+      const expected = c.build;
+      const project = copyProject(c, tempDir());
 
       let prepared: PreparedPackage;
       try {
         prepared = await preparePackage(project, {
           env: {},
-          listDir: READDIR_ORDER_CASES.has(name) ? mixOrder(project, expected.files!) : undefined,
+          listDir: READDIR_ORDER_CASES.has(name) ? mixOrder(project, c.files!) : undefined,
         });
       } catch (e) {
         if (!(e instanceof PackageError)) throw e;
@@ -131,12 +80,12 @@ describe('mix hex.build reference corpus', () => {
       assert.equal(actual.stdout, withoutTarballLines(expected.stdout), 'stdout');
       assert.equal(actual.stderr, expected.stderr, 'stderr');
       assert.equal(actual.exitCode, expected.exitCode, 'exit code');
-      assert.deepEqual(prepared.files, expected.files, 'file order');
+      assert.deepEqual(prepared.files, c.files, 'file order');
 
       if (expected.exitCode === 0) {
-        assert.ok(expected.metadata, 'a built case has its metadata.config');
+        assert.ok(c.metadataConfig, 'a built case has its metadata.config');
         const metadataConfig = encodeMetadata(prepared.metadata);
-        assert.ok(metadataConfig.equals(expected.metadata), `metadata.config:\n${metadataConfig}`);
+        assert.ok(metadataConfig.equals(c.metadataConfig), `metadata.config:\n${metadataConfig}`);
         assert.equal(`${prepared.name}-${prepared.version}`, expected.stdout.match(/^Saved to (.*)\.tar$/m)![1]);
         // End to end with the tarball writer: the same bytes as mix's .tar.
         const tarball = await createPackageTarball({ metadataConfig, files: prepared.files.map((path) => ({ path })), root: project });
@@ -146,8 +95,8 @@ describe('mix hex.build reference corpus', () => {
   }
 
   test('ref_fancy in hexts\'s own order: the same files, directories sorted by bytes', async () => {
-    const expected = readExpected('ref_fancy');
-    const prepared = await preparePackage(copyProject('ref_fancy'), { env: {} });
+    const expected = loadCase('ref_fancy');
+    const prepared = await preparePackage(copyProject(expected, tempDir()), { env: {} });
     assert.deepEqual([...prepared.files].sort(compareBytes), [...expected.files!].sort(compareBytes));
     assert.notDeepEqual(prepared.files, expected.files);
     assert.deepEqual(prepared.files.filter((f) => f.startsWith('priv/')), [

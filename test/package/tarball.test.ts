@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { TarballError, createPackageTarball, type PackageFile } from '../../src/package/tarball.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
-import { caseNames, loadCase, prepareProject, readWithNodeTar, removeDir, sha256, tempDir } from './tarball-helpers.js';
+import { builtCaseNames, copyProject, loadBuiltCase } from '../helpers/corpus.js';
+import { readWithNodeTar, removeDir, sha256, tempDir } from './tarball-helpers.js';
 
 const META = Buffer.from('{<<"name">>,<<"foo">>}.\n{<<"version">>,<<"1.0.0">>}.\n');
 const upper = (hex: string) => hex.toUpperCase();
@@ -107,12 +108,12 @@ describe('hex_tarball_SUITE and model vectors', () => {
 });
 
 describe('real mix hex.build outputs, byte for byte', () => {
-  for (const name of caseNames()) {
+  for (const name of builtCaseNames()) {
     test(name, async (t) => {
-      const c = loadCase(name);
+      const c = loadBuiltCase(name);
       const dir = tempDir();
       t.after(() => removeDir(dir));
-      const root = prepareProject(c, dir);
+      const root = copyProject(c, dir);
       const output = join(dir, c.tarballName);
       const result = await createPackageTarball({
         metadataConfig: c.metadataConfig,
@@ -132,10 +133,10 @@ describe('real mix hex.build outputs, byte for byte', () => {
   }
 
   test('a 0664 checkout changes the checksum, as Hex stores the full st_mode', async (t) => {
-    const c = loadCase('ref_tiny');
+    const c = loadBuiltCase('ref_tiny');
     const dir = tempDir();
     t.after(() => removeDir(dir));
-    const root = prepareProject(c, dir);
+    const root = copyProject(c, dir);
     chmodSync(join(root, 'mix.exs'), 0o664);
     const result = await createPackageTarball({ metadataConfig: c.metadataConfig, files: c.files.map((path) => ({ path })), root });
     assert.notEqual(result.outerChecksum, c.outerSha256);

@@ -8,7 +8,8 @@ import { gzip } from '../../src/package/tar/gzip.js';
 import { encodeHeader, type TarEntry } from '../../src/package/tar/ustar.js';
 import { TarballError, createPackageTarball } from '../../src/package/tarball.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
-import { buildTar, caseNames, fileEntry, loadCase, removeDir, tempDir } from './tarball-helpers.js';
+import { builtCaseNames, loadBuiltCase } from '../helpers/corpus.js';
+import { buildTar, fileEntry, removeDir, tempDir } from './tarball-helpers.js';
 
 const META = Buffer.from('{<<"name">>,<<"foo">>}.\n{<<"version">>,<<"1.0.0">>}.\n');
 const bin = (text: string) => new TextEncoder().encode(text);
@@ -46,9 +47,9 @@ async function rejectsWith(promise: Promise<unknown>, code: string, message: str
 }
 
 describe('reading real tarballs', () => {
-  for (const name of caseNames()) {
+  for (const name of builtCaseNames()) {
     test(`${name}: members, checksums and every inner entry`, async () => {
-      const c = loadCase(name);
+      const c = loadBuiltCase(name);
       const result = await unpackPackageTarball(c.tarball);
       assert.equal(result.version, '3');
       assert.equal(result.outerChecksum, c.outerSha256);
@@ -70,7 +71,7 @@ describe('reading real tarballs', () => {
   test('reads from a file path, and `none` skips the contents', async (t) => {
     const dir = tempDir();
     t.after(() => removeDir(dir));
-    const c = loadCase('long_and_unicode_paths');
+    const c = loadBuiltCase('long_and_unicode_paths');
     writeFileSync(join(dir, c.tarballName), c.tarball);
     const result = await unpackPackageTarball(join(dir, c.tarballName), { output: 'none' });
     assert.equal(result.outerChecksum, c.outerSha256);
@@ -132,7 +133,7 @@ describe('extracting to a directory', () => {
   test('extracts a real tarball into an existing empty directory', async (t) => {
     const dir = tempDir();
     t.after(() => removeDir(dir));
-    const c = loadCase('explicit_files_globs');
+    const c = loadBuiltCase('explicit_files_globs');
     await unpackPackageTarball(c.tarball, { output: { directory: dir } });
     for (const [, type, , , path] of c.listing) {
       const stats = lstatSync(join(dir, path!));

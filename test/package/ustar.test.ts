@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { TarballError } from '../../src/package/tar/error.js';
 import { readTar, type TarReadEntry } from '../../src/package/tar/reader.js';
 import { BLOCK_SIZE, encodeHeader, type TarEntry } from '../../src/package/tar/ustar.js';
-import { buildTar, fileEntry, loadCase, readWithNodeTar } from './tarball-helpers.js';
+import { loadBuiltCase } from '../helpers/corpus.js';
+import { buildTar, fileEntry, readWithNodeTar } from './tarball-helpers.js';
 
 const field = (block: Buffer, offset: number, length: number) => block.toString('latin1', offset, offset + length);
 const nul = (n: number) => '\0'.repeat(n);
@@ -20,7 +21,7 @@ const file = (name: string, size = 0, mode = 0o100644): TarEntry => ({ name, mod
 
 describe('ustar header encoding', () => {
   test('matches the headers hex_erl_tar wrote in a real mix hex.build tarball', () => {
-    const tiny = loadCase('ref_tiny').tarball;
+    const tiny = loadBuiltCase('ref_tiny').tarball;
     assert.deepEqual(encodeHeader(file('VERSION', 1)), tiny.subarray(0, 512));
     assert.deepEqual(encodeHeader(file('CHECKSUM', 64)), tiny.subarray(1024, 1536));
     assert.deepEqual(encodeHeader(file('metadata.config', 407)), tiny.subarray(2048, 2560));
@@ -77,7 +78,7 @@ describe('ustar header encoding', () => {
   test('reproduces the corpus 108-byte path split', () => {
     const name = 'priv/assets/third_party/chartkit-2.4.1/dist/esm/components/legend/horizontal/legend-horizontal-layout.min.js';
     const block = encodeHeader(file(name, 88));
-    const tarball = loadCase('long_and_unicode_paths');
+    const tarball = loadBuiltCase('long_and_unicode_paths');
     assert.equal(tarball.listing[1]![4], name);
     assert.equal(field(block, 0, 32), 'legend-horizontal-layout.min.js\0');
     assert.equal(field(block, 345, 77), 'priv/assets/third_party/chartkit-2.4.1/dist/esm/components/legend/horizontal\0');

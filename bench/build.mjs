@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// `hexts build` on a large generated package (≈1,500 files, ≈45 MB of Elixir-like source)
+// against `tar cf - … | gzip -6` on the same files and against the deflate alone (pako 2,
+// level 6, over the same uncompressed tar, in a process of its own); and `hexts build` of
+// the small ref_tiny fixture against `node -e 0` (medians of interleaved runs). Prints the
+// figures and asserts nothing. Targets: time beyond the deflate ≤ 30 %, peak RSS ≤ 120 MiB,
+// small build ≤ 1.7 × `node -e 0`.
+// Usage: node bench/build.mjs [--json]   (needs `npm run build` first)
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const FILES = 1500;
+const TOTAL_BYTES = 45e6;
+const BIG_RUNS = 3;
+const SMALL_RUNS = 15;
+const MIB = 1024 * 1024;
+
+const bin = fileURLToPath(new URL('../bin/hexts.js', import.meta.url));
+const tinyProject = fileURLToPath(new URL('../test/fixtures/corpus/ref_tiny/project/', import.meta.url));
+
+// Child mode: time pako's deflate of a file, cold, as hexts does it once per build.
+if (process.argv[2] === '--deflate-child') {
+  const { deflateRaw } = await import('pako');
+  const data = readFileSync(process.argv[3]);
+  const start = process.hrtime.bigint();
+  const compressed = deflateRaw(data, { level: 6, windowBits: 15, memLevel: 8, strategy: 0 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  process.stdout.write(JSON.stringify({ ms, size: compressed.length }));
+  process.exit(0);
+}
+
+// --- the generated package ---------------------------------------------------------------
+
+/** mulberry32: a small seeded generator, so every run builds the same package. */
+function random(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  'account actor adapter alias allow apply atom batch binary buffer cache call cast channel check chunk claim ' +
+  'client close codec config connect context count cursor decode default delete deliver digest dispatch drain ' +
+  'encode entry error event expire fetch field filter flush format frame handle header index insert journal ' +
+  'key ledger limit list load lookup merge message meta monitor node normalize offset option owner packet ' +
+  'parse partition payload peer pending pool post prepare process publish queue range reader record reduce ' +
+  'refresh registry reject release reply request reset resolve retry route schema scope segment send session ' +
+  'shard signal snapshot socket source split state status stream subscribe supervisor table task tenant ' +
+  'timeout token topic trace transform update upload user validate value version window worker writer'
+).split(' ');
+const PROSE = (
+  'the a this each every when if unless returns given stored current next previous local remote pending ' +
+  'with without for from into over after before until so that which only also may must should cannot is are ' +
+  'be been kept read written sent received checked dropped retried as once twice always never'
+).split(' ');
+
+function generator(seed) {
+  const rand = random(seed);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const int = (n) => Math.floor(rand() * n);
+  const ident = () => {
+    const r = rand();
+    return r < 0.35 ? pick(WORDS) : r < 0.7 ? `${pick(WORDS)}_${pick(WORDS)}` : `${pick(WORDS)}${int(1000)}`;
+  };
+  const sentence = () => {
+    const words = Array.from({ length: 6 + int(12) }, () => (rand() < 0.3 ? pick(WORDS) : pick(PROSE)));
+    return words.join(' ').replace(/^./, (c) => c.toUpperCase()) + '.';
+  };
+  const args = () => Array.from({ length: int(4) }, ident).join(', ');
+  const expression = () => {
+    switch (int(7)) {
+      case 0: return `${ident()} |> ${pick(WORDS)}(${args()}) |> Enum.map(&${pick(WORDS)}/1)`;
+      case 1: return `%{${ident()}: ${ident()}, ${ident()}: ${int(10000)}}`;
+      case 2: return `Map.get(${ident()}, :${pick(WORDS)}, ${rand() < 0.5 ? 'nil' : int(500)})`;
+      case 3: return `"${pick(WORDS)} #{${ident()}} ${pick(PROSE)} ${pick(WORDS)}"`;
+      case 4: return `{:ok, ${ident()}}`;
+      case 5: return `${pick(WORDS)}_${pick(WORDS)}(${args()})`;
+      default: return `Enum.reduce(${ident()}, ${int(100)}, fn ${pick(WORDS)}, acc -> acc + ${int(50)} end)`;
+    }
+  };
+  const fun = () => {
+    const lines = [];
+    if (rand() < 0.6) lines.push(`  @doc """`, ...Array.from({ length: 1 + int(4) }, () => `  ${sentence()}`), `  """`);
+    if (rand() < 0.4) lines.push(`  @spec ${pick(WORDS)}_${pick(WORDS)}(term()) :: {:ok, term()} | {:error, atom()}`);
+    lines.push(`  ${rand() < 0.7 ? 'def' : 'defp'} ${pick(WORDS)}_${pick(WORDS)}(${args()}) do`);
+    for (let i = 0, n = 2 + int(8); i < n; i++) {
+      if (rand() < 0.15) lines.push(`    # ${sentence()}`);
+      if (rand() < 0.2) {
+        lines.push(`    case ${expression()} do`, `      {:ok, ${ident()}} -> ${expression()}`, `      {:error, reason} -> {:error, reason}`, `    end`);
+      } else {
+        lines.push(`    ${ident()} = ${expression()}`);
+      }
+    }
+    lines.push(`    ${expression()}`, '  end', '');
+    return lines.join('\n');
+  };
+  return { fun, sentence, pick, int };
+}
+
+/** Writes the package; returns its total size in bytes. */
+function generatePackage(root) {
+  writeFileSync(join(root, 'mix.exs'), `defmodule BenchPkg.MixProject do
+  use Mix.Project
+
+  @version "1.0.0"
+
+  def project do
+    [
+      app: :bench_pkg,
+      version: @version,
+      elixir: "~> 1.14",
+      description: "A large generated package for benchmarking hexts build.",
+      package: [licenses: ["Apache-2.0"], links: %{"GitHub" => "https://github.com/example/bench_pkg"}],
+      deps: []
+    ]
+  end
+end
+`);
+  writeFileSync(join(root, 'README.md'), '# BenchPkg\n\nGenerated by bench/build.mjs.\n');
+  writeFileSync(join(root, 'LICENSE'), 'Apache License, Version 2.0\n');
+  const g = generator(0x4e58);
+  let total = 0;
+  const perFile = TOTAL_BYTES / FILES;
+  for (let i = 0; i < FILES; i++) {
+    const group = `group_${String(Math.floor(i / 30)).padStart(2, '0')}`;
+    mkdirSync(join(root, 'lib', 'bench_pkg', group), { recursive: true });
+    // Sizes vary from 0.25× to 1.75× the mean.
+    const target = perFile * (0.25 + 1.5 * ((i * 7919) % FILES) / FILES);
+    const module = `BenchPkg.${group.replace('group_', 'Group')}.Module${i}`;
+    const parts = [`defmodule ${module} do\n  @moduledoc """\n  ${g.sentence()} ${g.sentence()}\n  """\n\n  alias BenchPkg.${g.pick(WORDS)}\n\n`];
+    let size = parts[0].length;
+    while (size < target) {
+      const fun = g.fun();
+      parts.push(fun);
+      size += fun.length;
+    }
+    parts.push('end\n');
+    const text = parts.join('');
+    writeFileSync(join(root, 'lib', 'bench_pkg', group, `module_${String(i).padStart(4, '0')}.ex`), text);
+    total += Buffer.byteLength(text);
+  }
+  return total;
+}
+
+// --- measuring ---------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const hasGnuTime = existsSync('/usr/bin/time');
+
+/** Runs a command; wall time in ms and peak RSS in bytes (GNU time, else /proc/PID/status VmHWM). */
+function measure(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const [file, argv] = hasGnuTime ? ['/usr/bin/time', ['-f', '%M', command, ...args]] : [command, args];
+    const start = process.hrtime.bigint();
+    const child = spawn(file, argv, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let polledKiB = 0;
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const poll = hasGnuTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (match) polledKiB = Math.max(polledKiB, Number(match[1]));
+          } catch {
+            // The process has just ended; the last reading stands.
+          }
+        }, 5);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (poll) clearInterval(poll);
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${stderr}`));
+      const kib = hasGnuTime ? Number(stderr.trim().split('\n').at(-1)) : polledKiB;
+      resolve({ ms, rss: kib * 1024 });
+    });
+  });
+}
+
+function timeSync(command, args, options) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { ...options, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The uncompressed inner tar of a Hex tarball: contents.tar.gz, gunzipped. */
+function innerTar(tarball) {
+  for (let offset = 0; offset + 512 <= tarball.length; ) {
+    const name = tarball.toString('latin1', offset, offset + 100).replace(/\0.*$/s, '');
+    const size = parseInt(tarball.toString('latin1', offset + 124, offset + 136).replace(/\0.*$/s, ''), 8);
+    if (name === 'contents.tar.gz') return gunzipSync(tarball.subarray(offset + 512, offset + 512 + size));
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error('no contents.tar.gz in the tarball');
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'hexts-bench-build-'));
+try {
+  const pkg = join(scratch, 'bench_pkg');
+  const out = join(scratch, 'out');
+  mkdirSync(pkg);
+  mkdirSync(out);
+  const sourceBytes = generatePackage(pkg);
+  const tarball = join(out, 'bench_pkg-1.0.0.tar');
+
+  // Once to warm the file cache and to get the inner tar the deflate-alone runs read.
+  await measure(process.execPath, [bin, 'build', '-o', tarball], { cwd: pkg });
+  const built = readFileSync(tarball);
+  const tarBytes = innerTar(built);
+  const innerPath = join(out, 'contents.tar');
+  writeFileSync(innerPath, tarBytes);
+
+  const hexts = [];
+  const tarGzip = [];
+  const deflate = [];
+  let deflatedSize = 0;
+  for (let i = 0; i < BIG_RUNS; i++) {
+    rmSync(tarball, { force: true });
+    hexts.push(await measure(process.execPath, [bin, 'build', '-o', tarball], { cwd: pkg }));
+    tarGzip.push(timeSync('sh', ['-c', `tar cf - mix.exs README.md LICENSE lib | gzip -6 > '${join(out, 'plain.tar.gz')}'`], { cwd: pkg }));
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--deflate-child', innerPath], { encoding: 'utf8' });
+    if (child.status !== 0) throw new Error(`deflate child exited ${child.status}\n${child.stderr}`);
+    const { ms, size } = JSON.parse(child.stdout);
+    deflate.push(ms);
+    deflatedSize = size;
+  }
+
+  // The small build, interleaved with bare node so that machine noise hits both alike. Both
+  // get this environment: some variables (NODE_EXTRA_CA_CERTS) cost every node start-up.
+  const tiny = join(scratch, 'tiny');
+  cpSync(tinyProject, tiny, { recursive: true });
+  const tinyArgs = [bin, 'build', '-o', join(out, 'tiny-1.0.0.tar')];
+  timeSync(process.execPath, ['-e', '0']);
+  timeSync(process.execPath, tinyArgs, { cwd: tiny });
+  const bare = [];
+  const small = [];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    bare.push(timeSync(process.execPath, ['-e', '0']));
+    small.push(timeSync(process.execPath, tinyArgs, { cwd: tiny }));
+  }
+
+  const result = {
+    files: FILES + 3,
+    source_bytes: sourceBytes,
+    inner_tar_bytes: tarBytes.length,
+    deflated_bytes: deflatedSize,
+    compression_ratio: tarBytes.length / deflatedSize,
+    tarball_bytes: built.length,
+    big_runs: BIG_RUNS,
+    hexts_build_ms: median(hexts.map((r) => r.ms)),
+    tar_gzip_ms: median(tarGzip),
+    deflate_ms: median(deflate),
+    peak_rss_bytes: Math.max(...hexts.map((r) => r.rss)),
+    peak_rss_method: hasGnuTime ? '/usr/bin/time -f %M' : '/proc/PID/status VmHWM',
+    small_runs: SMALL_RUNS,
+    node_ms: median(bare),
+    small_build_ms: median(small),
+  };
+  result.beyond_deflate = (result.hexts_build_ms - result.deflate_ms) / result.deflate_ms;
+  result.peak_rss_mib = result.peak_rss_bytes / MIB;
+  result.small_ratio = result.small_build_ms / result.node_ms;
+
+  if (process.argv.includes('--json')) console.log(JSON.stringify(result));
+  else {
+    const ms = (x) => `${x.toFixed(0).padStart(7)} ms`;
+    const row = (label, value, note = '') => console.log(`${label.padEnd(36)}${value}${note ? `   ${note}` : ''}`);
+    row('package', `${result.files} files, ${(sourceBytes / 1e6).toFixed(1)} MB of source`);
+    row('inner tar / deflated', `${(tarBytes.length / 1e6).toFixed(1)} MB / ${(deflatedSize / 1e6).toFixed(1)} MB`, `(${result.compression_ratio.toFixed(2)}:1)`);
+    row(`hexts build (median of ${BIG_RUNS})`, ms(result.hexts_build_ms));
+    row('tar cf - … | gzip -6', ms(result.tar_gzip_ms));
+    row('pako deflateRaw level 6 alone', ms(result.deflate_ms));
+    row('hexts build beyond the deflate', `${(100 * result.beyond_deflate).toFixed(1).padStart(7)} %`, '(target ≤ 30 %)');
+    row('hexts build peak RSS', `${result.peak_rss_mib.toFixed(1).padStart(7)} MiB`, `(target ≤ 120 MiB; ${result.peak_rss_method})`);
+    row(`node -e 0 (median of ${SMALL_RUNS})`, ms(result.node_ms));
+    row(`hexts build ref_tiny (median of ${SMALL_RUNS})`, ms(result.small_build_ms));
+    row('ref_tiny build / node -e 0', `${result.small_ratio.toFixed(2).padStart(7)}`, '(target ≤ 1.70)');
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
