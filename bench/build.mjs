@@ -11,10 +11,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FILES, generatePackage } from './large-package.mjs';
 import { gunzipSync } from 'node:zlib';
 
-const FILES = 1500;
-const TOTAL_BYTES = 45e6;
 const BIG_RUNS = 3;
 const SMALL_RUNS = 15;
 const MIB = 1024 * 1024;
@@ -31,122 +30,6 @@ if (process.argv[2] === '--deflate-child') {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   process.stdout.write(JSON.stringify({ ms, size: compressed.length }));
   process.exit(0);
-}
-
-// --- the generated package ---------------------------------------------------------------
-
-/** mulberry32: a small seeded generator, so every run builds the same package. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const WORDS = (
-  'account actor adapter alias allow apply atom batch binary buffer cache call cast channel check chunk claim ' +
-  'client close codec config connect context count cursor decode default delete deliver digest dispatch drain ' +
-  'encode entry error event expire fetch field filter flush format frame handle header index insert journal ' +
-  'key ledger limit list load lookup merge message meta monitor node normalize offset option owner packet ' +
-  'parse partition payload peer pending pool post prepare process publish queue range reader record reduce ' +
-  'refresh registry reject release reply request reset resolve retry route schema scope segment send session ' +
-  'shard signal snapshot socket source split state status stream subscribe supervisor table task tenant ' +
-  'timeout token topic trace transform update upload user validate value version window worker writer'
-).split(' ');
-const PROSE = (
-  'the a this each every when if unless returns given stored current next previous local remote pending ' +
-  'with without for from into over after before until so that which only also may must should cannot is are ' +
-  'be been kept read written sent received checked dropped retried as once twice always never'
-).split(' ');
-
-function generator(seed) {
-  const rand = random(seed);
-  const pick = (list) => list[Math.floor(rand() * list.length)];
-  const int = (n) => Math.floor(rand() * n);
-  const ident = () => {
-    const r = rand();
-    return r < 0.35 ? pick(WORDS) : r < 0.7 ? `${pick(WORDS)}_${pick(WORDS)}` : `${pick(WORDS)}${int(1000)}`;
-  };
-  const sentence = () => {
-    const words = Array.from({ length: 6 + int(12) }, () => (rand() < 0.3 ? pick(WORDS) : pick(PROSE)));
-    return words.join(' ').replace(/^./, (c) => c.toUpperCase()) + '.';
-  };
-  const args = () => Array.from({ length: int(4) }, ident).join(', ');
-  const expression = () => {
-    switch (int(7)) {
-      case 0: return `${ident()} |> ${pick(WORDS)}(${args()}) |> Enum.map(&${pick(WORDS)}/1)`;
-      case 1: return `%{${ident()}: ${ident()}, ${ident()}: ${int(10000)}}`;
-      case 2: return `Map.get(${ident()}, :${pick(WORDS)}, ${rand() < 0.5 ? 'nil' : int(500)})`;
-      case 3: return `"${pick(WORDS)} #{${ident()}} ${pick(PROSE)} ${pick(WORDS)}"`;
-      case 4: return `{:ok, ${ident()}}`;
-      case 5: return `${pick(WORDS)}_${pick(WORDS)}(${args()})`;
-      default: return `Enum.reduce(${ident()}, ${int(100)}, fn ${pick(WORDS)}, acc -> acc + ${int(50)} end)`;
-    }
-  };
-  const fun = () => {
-    const lines = [];
-    if (rand() < 0.6) lines.push(`  @doc """`, ...Array.from({ length: 1 + int(4) }, () => `  ${sentence()}`), `  """`);
-    if (rand() < 0.4) lines.push(`  @spec ${pick(WORDS)}_${pick(WORDS)}(term()) :: {:ok, term()} | {:error, atom()}`);
-    lines.push(`  ${rand() < 0.7 ? 'def' : 'defp'} ${pick(WORDS)}_${pick(WORDS)}(${args()}) do`);
-    for (let i = 0, n = 2 + int(8); i < n; i++) {
-      if (rand() < 0.15) lines.push(`    # ${sentence()}`);
-      if (rand() < 0.2) {
-        lines.push(`    case ${expression()} do`, `      {:ok, ${ident()}} -> ${expression()}`, `      {:error, reason} -> {:error, reason}`, `    end`);
-      } else {
-        lines.push(`    ${ident()} = ${expression()}`);
-      }
-    }
-    lines.push(`    ${expression()}`, '  end', '');
-    return lines.join('\n');
-  };
-  return { fun, sentence, pick, int };
-}
-
-/** Writes the package; returns its total size in bytes. */
-function generatePackage(root) {
-  writeFileSync(join(root, 'mix.exs'), `defmodule BenchPkg.MixProject do
-  use Mix.Project
-
-  @version "1.0.0"
-
-  def project do
-    [
-      app: :bench_pkg,
-      version: @version,
-      elixir: "~> 1.14",
-      description: "A large generated package for benchmarking hexts build.",
-      package: [licenses: ["Apache-2.0"], links: %{"GitHub" => "https://github.com/example/bench_pkg"}],
-      deps: []
-    ]
-  end
-end
-`);
-  writeFileSync(join(root, 'README.md'), '# BenchPkg\n\nGenerated by bench/build.mjs.\n');
-  writeFileSync(join(root, 'LICENSE'), 'Apache License, Version 2.0\n');
-  const g = generator(0x4e58);
-  let total = 0;
-  const perFile = TOTAL_BYTES / FILES;
-  for (let i = 0; i < FILES; i++) {
-    const group = `group_${String(Math.floor(i / 30)).padStart(2, '0')}`;
-    mkdirSync(join(root, 'lib', 'bench_pkg', group), { recursive: true });
-    // Sizes vary from 0.25× to 1.75× the mean.
-    const target = perFile * (0.25 + 1.5 * ((i * 7919) % FILES) / FILES);
-    const module = `BenchPkg.${group.replace('group_', 'Group')}.Module${i}`;
-    const parts = [`defmodule ${module} do\n  @moduledoc """\n  ${g.sentence()} ${g.sentence()}\n  """\n\n  alias BenchPkg.${g.pick(WORDS)}\n\n`];
-    let size = parts[0].length;
-    while (size < target) {
-      const fun = g.fun();
-      parts.push(fun);
-      size += fun.length;
-    }
-    parts.push('end\n');
-    const text = parts.join('');
-    writeFileSync(join(root, 'lib', 'bench_pkg', group, `module_${String(i).padStart(4, '0')}.ex`), text);
-    total += Buffer.byteLength(text);
-  }
-  return total;
 }
 
 // --- measuring ---------------------------------------------------------------------------

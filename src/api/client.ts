@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
-import { isLoopbackHost } from '../util/net.js';
 import { ApiError, apiErrorFrom } from './errors.js';
+import { checkScheme, describeNetworkError, NetworkError, readCaCerts, retryable } from './network.js';
 
 /** Supplies the Authorization header; the credentials module implements it. */
 export interface AuthProvider {
@@ -58,57 +56,13 @@ interface RawResponse {
   body: Buffer;
 }
 
-/** A request that never got an HTTP answer: refused, reset, timed out, TLS failure. */
-export class NetworkError extends CliError {
-  constructor(message: string, readonly code: string | undefined, hint?: string) {
-    super(message, hint);
-    this.name = 'NetworkError';
-  }
-}
-
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
 const GET_ATTEMPTS = 3; // the first try and two retries
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED',
-]);
-
 export function userAgent(version: string, env: Record<string, string | undefined>): string {
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
   return `hexts/${version} (node/${process.versions.node})${ci ? ' (CI)' : ''}`;
-}
-
-export function readCaCerts(path: string): string[] {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read the CA certificates in ${path} (HEX_CACERTS_PATH): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new CliError(`${path} (HEX_CACERTS_PATH) holds no PEM certificate`);
-  }
-  // Extra CAs are trusted in addition to the system's, never instead of them.
-  return [...rootCertificates, pem];
-}
-
-/** Refuses plain http:// to anything but this machine, before any connection is made. */
-export function checkScheme(url: URL): void {
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
-  if (url.protocol === 'http:') {
-    throw new CliError(
-      `refusing to send a request over plain http:// to ${url.host}`,
-      'Use an https:// URL; plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost).',
-    );
-  }
-  throw new CliError(`unsupported URL scheme ${url.protocol} in ${url.href}`);
 }
 
 /** Creates the undici dispatcher: TLS always verified, extra CAs, proxies from the resolved settings. */
@@ -127,43 +81,6 @@ export function createDispatcher(options: Pick<ClientOptions, 'caCertsPath' | 'p
     });
   }
   return new Agent({ connect: tls });
-}
-
-export function describeNetworkError(err: unknown, url: URL, timeoutMs: number): NetworkError {
-  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = e.code ?? e.cause?.code;
-  const host = url.host;
-  if (code && TLS_TRUST_CODES.has(code)) {
-    return new NetworkError(
-      `the TLS certificate of ${host} is not trusted (${code})`,
-      code,
-      'If the registry uses a private CA, point HEX_CACERTS_PATH at a PEM file holding it.',
-    );
-  }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return new NetworkError(`the TLS certificate of ${host} is not valid now (${code})`, code,
-      'The server must renew its certificate (or check this machine\'s clock).');
-  }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new NetworkError(`the TLS certificate of ${host} does not name that host (${code})`, code,
-      'Use the host name the certificate was issued for, or fix the server\'s certificate.');
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new NetworkError(`${host} did not answer within ${timeoutMs / 1000} s`, code,
-      'Try again later, or raise HEX_HTTP_TIMEOUT (seconds).');
-  }
-  if (code === 'ECONNREFUSED') return new NetworkError(`cannot connect to ${host}: connection refused`, code);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NetworkError(`cannot resolve the host ${url.hostname}`, code);
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return new NetworkError(`the connection to ${host} was closed before the answer arrived`, code);
-  }
-  return new NetworkError(`request to ${host} failed: ${e.message}${code ? ` (${code})` : ''}`, code);
-}
-
-function retryable(err: unknown): boolean {
-  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = e.code ?? e.cause?.code;
-  return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
 /** `"text"; level=warn|fatal` → the text and its level. */
@@ -201,7 +118,45 @@ export class ApiClient {
   }
 
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
-    const write = spec.method !== 'GET';
+    const url = this.url(spec);
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', (headers) => {
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      return this.send(spec.method, url, headers, body);
+    });
+  }
+
+  /**
+   * POSTs a tarball (`application/octet-stream`) with `Expect: 100-continue`. Never retried
+   * once the body has gone out; a refused credential or OTP is answered before that.
+   */
+  async upload<T>(spec: { path: string; query?: RequestSpec['query']; body: Buffer; onProgress?: (sent: number, total: number) => void }): Promise<ApiResponse<T>> {
+    const url = this.url(spec);
+    checkScheme(url);
+    const { upload } = await import('./upload.js');
+    return this.authorized<T>(true, 'required', async (headers) => {
+      this.options.log?.(`> POST ${url.href} (${spec.body.length} bytes, expect: 100-continue)${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
+      const started = Date.now();
+      const response = await upload({
+        url,
+        headers,
+        body: spec.body,
+        timeoutMs: this.options.timeoutMs,
+        ca: this.options.caCertsPath ? readCaCerts(this.options.caCertsPath) : undefined,
+        proxy: this.options.proxy,
+        onProgress: spec.onProgress,
+      });
+      this.options.log?.(`< ${response.status} POST ${url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
+      this.notice(response.headers);
+      return response;
+    });
+  }
+
+  /**
+   * Sends a request with the credential, answering the registry's challenges: one OAuth
+   * refresh, and up to three two-factor codes.
+   */
+  private async authorized<T>(write: boolean, auth: NonNullable<RequestSpec['auth']>, send: (headers: Record<string, string>) => Promise<RawResponse>): Promise<ApiResponse<T>> {
     let otpTries = 0;
     let refreshed = false;
     for (;;) {
@@ -209,14 +164,13 @@ export class ApiClient {
         accept: 'application/json',
         'user-agent': this.options.userAgent,
       };
-      if (spec.body !== undefined) headers['content-type'] = 'application/json';
-      if (spec.auth !== 'none' && this.options.auth) {
-        const authorization = await this.options.auth.authorization({ write, required: spec.auth === 'required' });
+      if (auth !== 'none' && this.options.auth) {
+        const authorization = await this.options.auth.authorization({ write, required: auth === 'required' });
         if (authorization) headers.authorization = authorization;
       }
       if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
 
-      const raw = await this.send(spec.method, this.url(spec), headers, spec.body === undefined ? undefined : JSON.stringify(spec.body));
+      const raw = await send(headers);
       const body = decodeBody(raw);
       if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
 
@@ -321,12 +275,16 @@ export class ApiClient {
     }
     const headersOut = response.headers as Record<string, string | string[] | undefined>;
     this.options.log?.(`< ${response.statusCode} ${method} ${url.pathname} (${Date.now() - started} ms)${rateLimitNote(headersOut)}`);
-    const message = header(headersOut, 'x-hex-message');
-    if (message) {
-      const { text, level } = parseHexMessage(message);
-      this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
-    }
+    this.notice(headersOut);
     return { status: response.statusCode, headers: headersOut, body: Buffer.concat(chunks) };
+  }
+
+  /** Shows the registry's `x-hex-message` notice, if any. */
+  private notice(headers: Record<string, string | string[] | undefined>): void {
+    const message = header(headers, 'x-hex-message');
+    if (!message) return;
+    const { text, level } = parseHexMessage(message);
+    this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
   }
 }
 
@@ -362,4 +320,4 @@ function decodeBody(raw: RawResponse): unknown {
   return raw.body.toString('utf8');
 }
 
-export { ApiError };
+export { ApiError, NetworkError, checkScheme, describeNetworkError };

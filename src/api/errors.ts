@@ -75,12 +75,20 @@ export function apiErrorFrom(status: number, body: unknown, headers: Record<stri
   return new ApiError(status, message, errors, headers, body, status === 429 ? rateLimitHint(headers) : undefined);
 }
 
-/** How long to wait, from `x-ratelimit-reset` (unix seconds). */
+/**
+ * How long to wait: `x-ratelimit-reset` (unix seconds) counted from the server's Date, so a
+ * wrong clock on this machine does not matter.
+ */
 function rateLimitHint(headers: Record<string, string | string[] | undefined>): string {
-  const raw = headers['x-ratelimit-reset'];
-  const reset = Number(Array.isArray(raw) ? raw[0] : raw);
+  const first = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const reset = Number(first('x-ratelimit-reset'));
   if (!Number.isFinite(reset) || reset <= 0) return 'Wait a minute before trying again.';
-  const wait = Math.max(0, Math.ceil(reset - Date.now() / 1000));
+  const serverNow = Date.parse(first('date') ?? '');
+  const now = Number.isNaN(serverNow) ? Date.now() : serverNow;
+  const wait = Math.max(0, Math.ceil(reset - now / 1000));
   return `Rate limited: try again in ${wait} s (at ${new Date(reset * 1000).toISOString()}).`;
 }
 

@@ -2,7 +2,7 @@ import type { ApiClient } from './client.js';
 import { repoPrefix, segment } from './paths.js';
 import type { Release } from './types.js';
 
-const releasePath = (name: string, version: string, organization?: string) =>
+export const releasePath = (name: string, version: string, organization?: string) =>
   `${repoPrefix(organization)}/packages/${segment(name)}/releases/${segment(version)}`;
 
 export async function get(client: ApiClient, name: string, version: string, organization?: string): Promise<Release> {
@@ -25,4 +25,24 @@ export async function unretire(client: ApiClient, name: string, version: string,
   await client.request({ method: 'DELETE', path: `${releasePath(name, version, organization)}/retire`, auth: 'required' });
 }
 
-export { releasePath };
+
+
+/**
+ * Publishes a release tarball: `POST [/repos/ORG]/packages/NAME/releases?replace=…`, the
+ * route hex_core uses (it checks the credential before reading the tarball). 201 for a new
+ * version, 200 for a replaced one.
+ */
+export async function publish(
+  client: ApiClient,
+  name: string,
+  tarball: Buffer,
+  options: { organization?: string; replace: boolean; onProgress?: (sent: number, total: number) => void },
+): Promise<{ status: number; release: Release }> {
+  const response = await client.upload<Release>({
+    path: `${repoPrefix(options.organization)}/packages/${segment(name)}/releases`,
+    query: { replace: options.replace },
+    body: tarball,
+    onProgress: options.onProgress,
+  });
+  return { status: response.status, release: response.body };
+}

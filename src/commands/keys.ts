@@ -62,7 +62,7 @@ export async function list(ctx: Context, { opts }: Invocation, scope: KeyScope):
     k.last_use?.used_at ?? 'never',
     k.revoke_at ?? '',
   ]);
-  const underline = ctx.out.color.level > 0 ? ctx.out.color.underline : undefined;
+  const underline = ctx.out.color.enabled ? ctx.out.color.underline : undefined;
   for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, underline)) ctx.out.print(line);
 }
 

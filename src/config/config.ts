@@ -8,6 +8,8 @@ import { configFile, hextsHome } from './paths.js';
 // its own registration this is the one that works against hex.pm (HEXTS_OAUTH_CLIENT_ID overrides).
 export const HEX_CLI_OAUTH_CLIENT_ID = '78ea6566-89fd-481e-a1d6-7d9d78eacca8';
 
+export const HEX_PM_API_URL = 'https://hex.pm/api';
+
 export interface SettingDef {
   key: string;
   env: string[];
@@ -19,6 +21,7 @@ export interface SettingDef {
 
 const positiveNumber = (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : 'must be a positive number');
 const positiveInteger = (v: string) => (/^[1-9]\d*$/.test(v) ? undefined : 'must be a positive integer');
+const boolean = (v: string) => (v === 'true' || v === 'false' ? undefined : 'must be true or false');
 const url = (v: string) => {
   try {
     const u = new URL(v);
@@ -30,8 +33,11 @@ const url = (v: string) => {
 
 // Precedence for every setting: flag > environment > config file > default.
 export const SETTINGS: SettingDef[] = [
-  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: 'https://hex.pm/api', description: 'Hex API base URL', check: url },
+  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: HEX_PM_API_URL, description: 'Hex API base URL', check: url },
   { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: url },
+  { key: 'repo_public_key', env: ['HEXTS_REPO_PUBLIC_KEY_PATH'], description: 'PEM file with the repository\'s signing key (default: hex.pm\'s own for repo.hex.pm; elsewhere the registry\'s /public_key, pinned on first use)' },
+  { key: 'repo_oauth_exchange', env: ['HEXTS_REPO_OAUTH_EXCHANGE'], description: 'Exchange keys for short-lived tokens before reading private repositories (default: true on hex.pm, false elsewhere)', check: boolean },
+  { key: 'repo_trusted', env: ['HEXTS_REPO_TRUSTED'], description: 'Send the registry\'s credentials to repo_url even though its host is not the API\'s (default: only to repo.hex.pm for hex.pm, or to the API\'s own host)', check: boolean },
   { key: 'cacerts_path', env: ['HEX_CACERTS_PATH'], description: 'PEM file of extra CA certificates to trust' },
   { key: 'http_timeout', env: ['HEX_HTTP_TIMEOUT'], default: '15', description: 'Seconds to wait for the server before giving up', check: positiveNumber },
   { key: 'http_concurrency', env: ['HEX_HTTP_CONCURRENCY'], default: '8', description: 'Parallel downloads', check: positiveInteger },

@@ -1,4 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { Readable, Writable } from 'node:stream';
 
 export type Env = Record<string, string | undefined>;
@@ -9,8 +8,7 @@ export interface Streams {
   stderr: Writable & { isTTY?: boolean };
 }
 
-// chalk 5 ignores NO_COLOR, so the decision is made here: --no-color and NO_COLOR turn colour
-// off, FORCE_COLOR turns it on, otherwise colour only on a terminal that is not "dumb".
+/** --no-color and NO_COLOR turn colour off, FORCE_COLOR turns it on, otherwise colour only on a terminal that is not "dumb". */
 export function colorEnabled(stream: { isTTY?: boolean }, env: Env, flag: boolean): boolean {
   if (!flag) return false;
   if (env.NO_COLOR) return false;
@@ -19,15 +17,29 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: Env, flag: boolea
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
+// The few ANSI styles hexts uses. (A colour library would cost more start-up time than
+// these lines, and the usual one ignores NO_COLOR anyway.)
+const CODES = { red: [31, 39], yellow: [33, 39], green: [32, 39], bold: [1, 22], dim: [2, 22], underline: [4, 24] } as const;
+
+export type Style = { readonly enabled: boolean } & { [K in keyof typeof CODES]: (text: string) => string };
+
+export function style(enabled: boolean): Style {
+  const styles = { enabled } as Record<string, unknown>;
+  for (const [name, [open, close]] of Object.entries(CODES)) {
+    styles[name] = enabled ? (text: string) => `\u001b[${open}m${text}\u001b[${close}m` : (text: string) => text;
+  }
+  return styles as Style;
+}
+
 // Data goes to stdout; progress, warnings and errors go to stderr so that stdout stays
 // clean for pipes and --json.
 export class Output {
-  readonly color: ChalkInstance;
-  readonly errColor: ChalkInstance;
+  readonly color: Style;
+  readonly errColor: Style;
 
   constructor(readonly streams: Streams, env: Env, colorFlag: boolean) {
-    this.color = new Chalk({ level: colorEnabled(streams.stdout, env, colorFlag) ? 1 : 0 });
-    this.errColor = new Chalk({ level: colorEnabled(streams.stderr, env, colorFlag) ? 1 : 0 });
+    this.color = style(colorEnabled(streams.stdout, env, colorFlag));
+    this.errColor = style(colorEnabled(streams.stderr, env, colorFlag));
   }
 
   /** A line of data on stdout. */

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { CliError } from '../errors.js';
 import type { Streams } from './output.js';
 
@@ -19,7 +20,7 @@ export class Prompter {
     if (!this.interactive) throw new CliError(refusal.message, refusal.hint);
     const lib = await import('@inquirer/prompts');
     try {
-      return await run(lib, { input: this.streams.stdin, output: this.streams.stderr });
+      return await run(lib, { input: this.streams.stdin, output: promptOutput(this.streams.stderr) });
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new CliError('cancelled');
@@ -42,4 +43,17 @@ export class Prompter {
   select<T extends string>(message: string, choices: Array<{ name: string; value: T }>, refusal: Refusal): Promise<T> {
     return this.ask((lib, context) => lib.select<T>({ message, choices }, context), refusal);
   }
+}
+
+/**
+ * stderr as the prompt library's output. The library ends its output stream when a prompt
+ * is done; this stand-in lets it, while stderr itself stays open for the rest of the run.
+ */
+function promptOutput(stderr: Streams['stderr']): NodeJS.WritableStream {
+  const output = new Writable({
+    write: (chunk, encoding, done) => void stderr.write(chunk, encoding, done),
+    final: (done) => done(),
+  });
+  const size = stderr as { columns?: number; rows?: number };
+  return Object.assign(output, { isTTY: true, columns: size.columns ?? 80, rows: size.rows ?? 24 });
 }

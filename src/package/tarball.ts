@@ -2,7 +2,7 @@
 // an uncompressed outer tar of VERSION, CHECKSUM, metadata.config and contents.tar.gz.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
 import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
@@ -55,7 +55,7 @@ export async function createPackageTarball(options: CreatePackageTarballOptions)
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (metadata.length > MAX_METADATA_SIZE) throw new TarballError('file_too_big', 'file too big: metadata.config');
 
-  const entries = await planPackageEntries(options.files, resolve(options.root));
+  const entries = planPackageEntries(options.files, resolve(options.root));
   const outerSizeWith = (gzipSize: number) => OUTER_FIXED_SIZE + padded(metadata.length) + padded(gzipSize);
   const contents = await gzipTar(entries, limits.maxUncompressedSize, (gzipSize) => {
     if (outerSizeWith(gzipSize) > limits.maxSize) throw tooBigCompressed(limits.maxSize);
@@ -83,12 +83,14 @@ export async function createPackageTarball(options: CreatePackageTarballOptions)
   }
   const result: PackageTarball = { outerChecksum: hash.digest('hex'), innerChecksum, size };
   if (options.output === undefined) return { ...result, tarball: Buffer.concat(pieces, size) };
-  await writeAtomically(options.output, pieces);
+  writeAtomically(options.output, pieces);
   return { ...result, path: options.output };
 }
 
-// hex_core's validate_create_files + add_file, in the caller's order.
-async function planPackageEntries(files: readonly PackageFile[], root: string): Promise<PlannedEntry[]> {
+// hex_core's validate_create_files + add_file, in the caller's order. File system calls
+// are synchronous: they are many and tiny, and each asynchronous one costs a thread-pool
+// round trip that a command-line build only waits for.
+function planPackageEntries(files: readonly PackageFile[], root: string): PlannedEntry[] {
   const inside = rootResolver(root);
   const planned: PlannedEntry[] = [];
   for (const file of files) {
@@ -100,21 +102,24 @@ async function planPackageEntries(files: readonly PackageFile[], root: string): 
       continue;
     }
     const diskPath = join(root, name);
-    const stats = await lstat(diskPath).catch((err: NodeJS.ErrnoException) => {
-      throw new TarballError('file_error', `cannot read ${name}: ${err.code ?? err.message}`);
-    });
+    let stats: Stats;
+    try {
+      stats = lstatSync(diskPath);
+    } catch (err) {
+      throw new TarballError('file_error', `cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
     if (stats.isSymbolicLink()) {
-      const target = await readlink(diskPath);
+      const target = readlinkSync(diskPath);
       if (!isSafeSymlink(name, target)) throw unsafeSymlink(name, target);
-      if (!(await inside(name))) throw unsafePath(name);
+      if (!inside(name)) throw unsafePath(name);
       planned.push(planEntry({ name, mode: stats.mode, size: 0, type: 'symlink', linkname: target }));
     } else if (stats.isDirectory()) {
-      if (!(await inside(name))) throw unsafePath(name);
-      if ((await readdir(diskPath)).length === 0) {
+      if (!inside(name)) throw unsafePath(name);
+      if (readdirSync(diskPath).length === 0) {
         planned.push(planEntry({ name: `${name}/`, mode: stats.mode, size: 0, type: 'directory' }));
       }
     } else if (stats.isFile()) {
-      if (!(await inside(name))) throw unsafePath(name);
+      if (!inside(name)) throw unsafePath(name);
       planned.push(planEntry({ name, mode: stats.mode, size: stats.size, type: 'file' }, { source: diskPath }));
     } else {
       throw new TarballError('unsupported_file_type', `unsupported file type in tarball: ${name} (${fileType(stats)})`);
@@ -131,18 +136,25 @@ const MAX_LINK_HOPS = 40;
 // filelib:safe_relative_path/2: walk the path a component at a time, replacing each symlink
 // by its target (read relative to the link's directory); it is unsafe if `..` or a link
 // leaves the root, a link is absolute, or links loop. readlink results are cached per run.
-function rootResolver(root: string): (name: string) => Promise<boolean> {
+function rootResolver(root: string): (name: string) => boolean {
   const links = new Map<string, string | null>();
-  const linkAt = async (relative: string[]) => {
+  const readlinkOrNull = (path: string) => {
+    try {
+      return readlinkSync(path);
+    } catch {
+      return null;
+    }
+  };
+  const linkAt = (relative: string[]) => {
     const key = relative.join('/');
     let target = links.get(key);
     if (target === undefined) {
-      target = await readlink(join(root, ...relative)).catch(() => null);
+      target = readlinkOrNull(join(root, ...relative));
       links.set(key, target);
     }
     return target;
   };
-  return async (name) => {
+  return (name) => {
     const resolved: string[] = [];
     const pending = name.split(SEPARATORS);
     let hops = 0;
@@ -155,7 +167,7 @@ function rootResolver(root: string): (name: string) => Promise<boolean> {
         continue;
       }
       resolved.push(part);
-      const target = await linkAt(resolved);
+      const target = linkAt(resolved);
       if (target === null) continue;
       if (++hops > MAX_LINK_HOPS || isAbsolute(target)) return false;
       resolved.pop();
@@ -166,16 +178,20 @@ function rootResolver(root: string): (name: string) => Promise<boolean> {
 }
 
 // A temporary file in the same directory, renamed into place once complete.
-async function writeAtomically(path: string, pieces: readonly Uint8Array[]): Promise<void> {
+function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o666);
+  const fd = openSync(temporary, 'wx', 0o666);
   try {
-    await writeFile(handle, pieces);
-    await handle.close();
-    await rename(temporary, path);
+    try {
+      for (const piece of pieces) {
+        for (let written = 0; written < piece.length; ) written += writeSync(fd, piece, written);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
   } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(temporary, { force: true });
+    rmSync(temporary, { force: true });
     throw err;
   }
 }

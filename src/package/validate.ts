@@ -47,7 +47,7 @@ export function validate(input: ValidationInput): Validation {
   }
 
   const description = meta.get('description');
-  if (description instanceof Uint8Array && graphemes(Buffer.from(description).toString('utf8')) > MAX_DESCRIPTION_LENGTH) {
+  if (description instanceof Uint8Array && tooLong(Buffer.from(description).toString('utf8'))) {
     errors.push(`Package description is too long (exceeds ${MAX_DESCRIPTION_LENGTH} characters)`);
   }
 
@@ -111,6 +111,13 @@ function repositoryErrors(requirements: Requirement[], organization: Term | unde
 let segmenter: Intl.Segmenter | undefined;
 
 /** String.length/1 counts grapheme clusters. */
+/** Longer than mix's limit, counted in graphemes as String.length does in Elixir. */
+function tooLong(text: string): boolean {
+  // No string has more graphemes than UTF-16 units, and the segmenter takes milliseconds to make.
+  if (text.length <= MAX_DESCRIPTION_LENGTH) return false;
+  return graphemes(text) > MAX_DESCRIPTION_LENGTH;
+}
+
 function graphemes(text: string): number {
   segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   return Array.from(segmenter.segment(text)).length;

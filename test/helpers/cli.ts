@@ -20,22 +20,39 @@ export interface RunOptions {
   tty?: boolean;
   /** Called with each piece of stderr as it is written (e.g. to answer a device code). */
   onStderr?: (text: string) => void;
+  /**
+   * With `tty`: answers typed at prompts, in order. Each is sent once stderr (where prompts
+   * render) matches its pattern; stdin stays open until all are sent.
+   */
+  answers?: Array<[RegExp, string]>;
 }
 
 const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
 
 /** Runs hexts in this process with captured streams: fast, and what most tests use. */
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<CliResult> {
-  const stdin = Readable.from(options.stdin === undefined ? [] : [options.stdin]) as Readable & { isTTY?: boolean };
+  const pending = [...(options.answers ?? [])];
+  const typing = new PassThrough();
+  const stdin = (pending.length > 0 ? typing : Readable.from(options.stdin === undefined ? [] : [options.stdin])) as Readable & { isTTY?: boolean };
   const stdout = new PassThrough() as PassThrough & { isTTY?: boolean };
   const stderr = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.tty) stdin.isTTY = stdout.isTTY = stderr.isTTY = true;
   let out = '';
   let err = '';
   stdout.on('data', (c) => (out += c));
+  let answeredUpTo = 0; // prompts are looked for in what stderr showed since the last answer
   stderr.on('data', (c) => {
     err += c;
     options.onStderr?.(String(c));
+    const next = pending[0];
+    if (next && next[0].test(err.slice(answeredUpTo))) {
+      pending.shift();
+      answeredUpTo = err.length;
+      setTimeout(() => {
+        typing.write(next[1]);
+        if (pending.length === 0) setTimeout(() => typing.end(), 50);
+      }, 10);
+    }
   });
   const code = await main(argv, { streams: { stdin, stdout, stderr }, env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
   return { code, stdout: out, stderr: err };

@@ -339,7 +339,9 @@ async function handleRequest(rc: RequestContext): Promise<void> {
   }
   // A body the client was never asked for (or that was cut short) leaves the connection unusable.
   const closeConnection = bodyIncomplete || (rc.expectContinue && bodyRead === null);
-  writeReply(res, reply, ctx.format, { ...extraHeaders, ...(closeConnection ? { connection: 'close' } : {}) }, fault);
+  // The Date header tells the registry's own (test-movable) time, as a real server's clock would.
+  const date = new Date(rc.core.now()).toUTCString();
+  writeReply(res, reply, ctx.format, { date, ...extraHeaders, ...(closeConnection ? { connection: 'close' } : {}) }, fault);
   if (entry) entry.status = reply.status;
 }
 

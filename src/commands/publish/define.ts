@@ -1,0 +1,26 @@
+import { Argument, type Command } from 'commander';
+import type { Lazy } from '../../cli.js';
+import { keyOptions, otpOption } from '../options.js';
+
+export function define(command: Command, lazy: Lazy): void {
+  otpOption(keyOptions(command))
+    .addArgument(new Argument('[what]', 'publish only the package, or only the docs (default: both)').choices(['package', 'docs']))
+    .option('--organization <org>', 'publish to this organization\'s private repository (overrides package[:organization])')
+    .option('--replace', 'overwrite an existing release (public packages: within an hour of publishing)')
+    .option('--revert <version>', 'delete a release (with `docs`: only its docs) instead of publishing')
+    .option('--dry-run', 'build, check and show what would be published, then stop (no credentials needed)')
+    .option('-y, --yes', 'publish without asking (for CI)')
+    .option('--docs-dir <dir>', 'where the built docs are (default doc/, else docs/)')
+    .option('--no-progress', 'no upload progress bar')
+    .addHelpText('after', `
+Everything local (reading mix.exs, validation, building the tarballs) happens before any
+credential is asked for. Without a terminal, --yes is needed. hexts does not run \`mix docs\`:
+build the docs first, or publish the package alone with \`hexts publish package\`.
+
+Examples:
+  hexts publish --dry-run                          see exactly what would be published
+  hexts publish                                    package and docs, after a confirmation
+  hexts publish package --organization acme --yes  a private package from CI
+  hexts publish --revert 1.2.3                     delete a release (within the allowed window)`)
+    .action(lazy(() => import('./run.js')));
+}

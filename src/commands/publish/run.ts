@@ -1,0 +1,294 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiClient } from '../../api/client.js';
+import * as docsApi from '../../api/docs.js';
+import { ApiError } from '../../api/errors.js';
+import * as owners from '../../api/owners.js';
+import * as packages from '../../api/packages.js';
+import { checkOrganizationName } from '../../api/permissions.js';
+import * as releases from '../../api/releases.js';
+import type { Release } from '../../api/types.js';
+import { UploadInterruptedError } from '../../api/upload.js';
+import * as users from '../../api/users.js';
+import type { Invocation } from '../../cli.js';
+import { HEX_PM_API_URL } from '../../config/config.js';
+import type { Context } from '../../context.js';
+import { Credentials } from '../../credentials/session.js';
+import { encodeMetadata } from '../../erlang/pretty.js';
+import { CliError } from '../../errors.js';
+import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
+import type { PreparedPackage } from '../../package/project.js';
+import { createPackageTarball } from '../../package/tarball.js';
+import { explainAccessError } from '../access-errors.js';
+import { loadPackage } from '../package-build.js';
+import { progressBar } from './progress.js';
+
+type Mode = 'all' | 'package' | 'docs';
+
+interface Target {
+  name: string;
+  version: string;
+  /** undefined for the public repository, hexpm. */
+  organization?: string;
+}
+
+const CODE_OF_CONDUCT = 'Before publishing, please read the Code of Conduct: https://hex.pm/policies/codeofconduct';
+
+// `hexts publish [package|docs]`, like `mix hex.publish`: everything local first (read,
+// validate, build the tarballs), then the screen and the confirmation, then credentials and
+// the uploads. A dry run stops after the screen and needs no credentials at all.
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const mode = (args[0] ?? 'all') as Mode;
+  const flagOrganization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  if (typeof opts.revert === 'string') return revert(ctx, mode, opts.revert, flagOrganization, opts);
+
+  const json = ctx.globals.json;
+  const prepared = await loadPackage(ctx, { organization: flagOrganization, printSummary: !json && mode !== 'docs' });
+  const organization = publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
+  const target: Target = { name: prepared.name, version: prepared.version, organization };
+
+  const release = mode === 'docs' ? undefined : await buildRelease(ctx, prepared);
+  const docs = mode === 'package' ? undefined : await buildDocs(ctx, mode, opts);
+
+  const config = await ctx.config();
+  const screen = (line = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
+  if (mode !== 'docs') {
+    screen(CODE_OF_CONDUCT);
+    screen();
+    screen(targetLine(ctx, organization, config.apiUrl));
+  }
+  if (opts.dryRun) {
+    ctx.out.info('Dry run: nothing was sent.');
+    if (json) ctx.out.json({ ...summary(target, release?.checksum), dry_run: true });
+    return;
+  }
+
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  const owner = mode === 'docs' ? undefined : await confirm(ctx, client, target, opts);
+
+  let published: Release | undefined;
+  if (release) {
+    ctx.out.info('Publishing package...');
+    published = await publishRelease(ctx, client, target, release, opts);
+    ctx.out.info();
+    ctx.out.info(`Package published to ${published.html_url ?? published.url} (${release.checksum})`);
+  }
+  let docsUrl: string | undefined;
+  if (docs) {
+    ctx.out.info('Publishing docs...');
+    docsUrl = await publishDocs(ctx, client, target, docs, config.apiUrl, opts);
+    ctx.out.info();
+    ctx.out.info(`Docs will soon be available at ${docsUrl}`);
+  }
+  if (owner) {
+    ctx.out.info(`Transferring ownership to ${owner}...`);
+    try {
+      await owners.add(client, target.name, owner, { level: 'full', transfer: true });
+    } catch (err) {
+      throw withAction(err, 'Failed to transfer ownership', `The package is published with you as its owner; try \`hexts owner transfer ${target.name} ${owner}\`.`);
+    }
+  }
+  if (json) {
+    ctx.out.json({ ...summary(target, release?.checksum), package_url: published ? (published.html_url ?? published.url) : null, docs_url: docsUrl ?? null });
+  }
+}
+
+const publicRepository = (organization: string | undefined) => organization === undefined || organization === 'hexpm';
+
+function summary(target: Target, checksum: string | undefined) {
+  return { name: target.name, version: target.version, repository: target.organization ?? 'hexpm', checksum: checksum ?? null };
+}
+
+/** mix's line naming where the package goes (and through which API, when not hex.pm's). */
+function targetLine(ctx: Context, organization: string | undefined, apiUrl: string): string {
+  const usingApi = apiUrl === HEX_PM_API_URL ? '' : ` using ${apiUrl}`;
+  const bold = ctx.globals.json ? ctx.out.errColor.bold : ctx.out.color.bold;
+  let to = '';
+  if (organization) to = ` to ${bold('private')} repository ${organization}`;
+  else if (!usingApi) to = ` to ${bold('public')} repository hexpm`;
+  return `Publishing package${to}${usingApi}.`;
+}
+
+interface BuiltRelease {
+  tarball: Buffer;
+  checksum: string;
+}
+
+async function buildRelease(ctx: Context, prepared: PreparedPackage): Promise<BuiltRelease> {
+  const built = await createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: ctx.cwd });
+  return { tarball: built.tarball!, checksum: built.outerChecksum };
+}
+
+/** The docs tarball from --docs-dir, doc/ or docs/; without one, the default publish asks whether to go on without docs. */
+async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>): Promise<Buffer | undefined> {
+  const dir = typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
+  if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) {
+    const where = typeof opts.docsDir === 'string' ? opts.docsDir : 'doc/ or docs/';
+    if (mode === 'docs' || typeof opts.docsDir === 'string') {
+      throw new CliError(`Documentation could not be found in ${where}`, 'Build it with `mix docs` (ex_doc), or point --docs-dir at it.');
+    }
+    ctx.out.warn(`No documentation found in ${where}. Build it with \`mix docs\` (ex_doc) before publishing, or publish the package alone with \`hexts publish package\`.`);
+    const alone = opts.yes === true || (await ctx.prompt.confirm('Publish the package without docs?', {
+      message: 'there is no documentation to publish',
+      hint: 'Run `mix docs` first, or `hexts publish package` to publish without docs (or pass --yes).',
+    }, false));
+    if (!alone) throw new CliError('nothing was published', 'Run `mix docs`, then `hexts publish` again; or `hexts publish package`.');
+    return undefined;
+  }
+  const files = await collectDocsFiles(join(ctx.cwd, dir));
+  return createDocsTarball(files);
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/**
+ * `Proceed? [Yn]` on a terminal; or, for a new public package whose publisher belongs to
+ * organizations, mix's choice of owner. Returns the organization to hand the package to.
+ */
+async function confirm(ctx: Context, client: ApiClient, target: Target, opts: Record<string, unknown>): Promise<string | undefined> {
+  const refusal = { message: 'publishing needs a confirmation, but there is no terminal to ask on', hint: 'Pass --yes to publish without the prompt.' };
+  if (opts.yes) return undefined;
+  if (!ctx.interactive) throw new CliError(refusal.message, refusal.hint);
+  if (!target.organization) {
+    const organizations = await userOrganizations(client);
+    if (organizations.length > 0 && !(await packageExists(client, target))) {
+      ctx.out.info('You are a member of one or multiple organizations. Would you like to publish the package with yourself as owner or an organization as owner? If you publish with an organization as owner your package will be public but managed by the selected organization.');
+      ctx.out.info();
+      const choice = await ctx.prompt.select('Your selection:', [{ name: 'Yourself', value: '' }, ...organizations.map((o) => ({ name: o, value: o }))], refusal);
+      return choice || undefined;
+    }
+  }
+  if (!(await ctx.prompt.confirm('Proceed?', refusal))) throw new CliError('nothing was published');
+  return undefined;
+}
+
+async function userOrganizations(client: ApiClient): Promise<string[]> {
+  try {
+    return ((await users.me(client)).organizations ?? []).map((o) => o.name);
+  } catch (err) {
+    // An organization key has no user behind it: no owner choice then.
+    if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return [];
+    throw err;
+  }
+}
+
+async function packageExists(client: ApiClient, target: Target): Promise<boolean> {
+  try {
+    await packages.get(client, target.name, target.organization);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+async function publishRelease(ctx: Context, client: ApiClient, target: Target, release: BuiltRelease, opts: Record<string, unknown>): Promise<Release> {
+  const progress = progressBar(ctx, opts.progress !== false);
+  try {
+    const { release: published } = await releases.publish(client, target.name, release.tarball, {
+      organization: target.organization,
+      replace: opts.replace === true,
+      onProgress: progress.update,
+    });
+    return published;
+  } catch (err) {
+    if (err instanceof UploadInterruptedError) return afterInterruptedUpload(ctx, client, target, release, err);
+    if (err instanceof ApiError && err.status === 422 && JSON.stringify(err.errors ?? '').includes('--replace flag')) {
+      throw withAction(err, 'Publishing failed', 'Pass --replace to overwrite it (public packages: within an hour of publishing; private packages: any time).');
+    }
+    if (err instanceof ApiError && err.status === 403 && err.serverMessage === 'account not authorized for this action' && (await packageExists(client, target))) {
+      throw new CliError(
+        `Publishing failed: Package with name ${target.name} already exists. Make sure you are authenticated and have permissions to publish the package.`,
+        'Only its owners (or, in an organization, members with the write role) can publish new versions.',
+      );
+    }
+    throw withAction(explainAccessError(err, target.organization), 'Publishing failed');
+  } finally {
+    progress.done();
+  }
+}
+
+/**
+ * The connection dropped after the tarball started to go out: the registry may have taken
+ * it or not. Ask it, and say exactly what happened and what to do.
+ */
+async function afterInterruptedUpload(ctx: Context, client: ApiClient, target: Target, release: BuiltRelease, cause: UploadInterruptedError): Promise<Release> {
+  ctx.out.warn(`${cause.message}. Asking the registry whether ${target.name} ${target.version} arrived...`);
+  let found: Release;
+  try {
+    found = await releases.get(client, target.name, target.version, target.organization);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      throw new CliError(`the upload was interrupted and ${target.name} ${target.version} is not on the registry: nothing was published`, 'Run the same `hexts publish` again.');
+    }
+    throw new CliError(`the upload was interrupted and the registry could not be asked whether it arrived (${(err as Error).message})`, `Check with \`hexts info ${target.name} ${target.version}\` before publishing again.`);
+  }
+  if (found.checksum !== release.checksum) {
+    throw new CliError(
+      `the upload was interrupted; the registry has ${target.name} ${target.version}, but with checksum ${found.checksum}, not this build's ${release.checksum}`,
+      'If that is an earlier upload of yours, run `hexts publish --replace` to overwrite it with this build.',
+    );
+  }
+  ctx.out.info(`The registry has ${target.name} ${target.version} with this build's checksum: it was published.`);
+  return found;
+}
+
+async function publishDocs(ctx: Context, client: ApiClient, target: Target, tarball: Buffer, apiUrl: string, opts: Record<string, unknown>): Promise<string> {
+  const progress = progressBar(ctx, opts.progress !== false);
+  let location: string | undefined;
+  try {
+    location = await docsApi.publish(client, target.name, target.version, tarball, { organization: target.organization, onProgress: progress.update });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      throw new CliError('Publishing docs failed due to the package not being published yet', `Publish ${target.name} ${target.version} first: \`hexts publish package\`.`);
+    }
+    throw withAction(explainAccessError(err, target.organization), 'Publishing docs failed');
+  } finally {
+    progress.done();
+  }
+  if (apiUrl !== HEX_PM_API_URL && location) return location;
+  return hexdocsUrl(target);
+}
+
+/** Where hex.pm serves the docs, as mix prints it. */
+export function hexdocsUrl(target: Target): string {
+  return target.organization
+    ? `https://${target.organization}.hexorgs.pm/${target.name}/${target.version}`
+    : `https://${target.name.replaceAll('_', '-')}.hexdocs.pm/${target.version}`;
+}
+
+/** Prefixes an API refusal with what failed, keeping the server's message and errors tree. */
+function withAction(err: unknown, action: string, hint?: string): unknown {
+  if (err instanceof ApiError) return new ApiError(err.status, `${action}: ${err.message}`, err.errors, err.headers, err.body, hint ?? err.hint);
+  if (err instanceof CliError && !(err instanceof UploadInterruptedError)) return new CliError(`${action}: ${err.message}`, hint ?? err.hint);
+  return err;
+}
+
+async function revert(ctx: Context, mode: Mode, version: string, flagOrganization: string | undefined, opts: Record<string, unknown>): Promise<void> {
+  const { preparePackage } = await import('../../package/project.js');
+  const prepared = await preparePackage(ctx.cwd, { organization: flagOrganization, env: ctx.env });
+  const organization = publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
+  const name = prepared.name;
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  if (mode === 'docs') {
+    try {
+      await docsApi.remove(client, name, version, organization);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw new CliError('Docs do not exist', `${name} ${version} has no published docs (or does not exist).`);
+      throw withAction(explainAccessError(err, organization), `Reverting docs for ${name} ${version} failed`);
+    }
+    ctx.out.info(`Reverted docs for ${name} ${version}`);
+    return;
+  }
+  try {
+    await releases.remove(client, name, version, organization);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) throw new CliError(`Reverting ${name} ${version} failed: no such release`, `Check the version with \`hexts info ${name}\`.`);
+    throw withAction(explainAccessError(err, organization), `Reverting ${name} ${version} failed`);
+  }
+  ctx.out.info(`Reverted ${name} ${version}`);
+}
