@@ -23,9 +23,18 @@ export interface OAuthCredential {
   expires_at: number;
 }
 
+/** A short-lived token a key was exchanged for (client_credentials), kept with that key. */
+export interface ExchangedToken {
+  access_token: string;
+  /** Unix seconds. */
+  expires_at: number;
+}
+
 export interface KeyCredential {
   type: 'key';
   key: string;
+  /** Tokens this key was exchanged for, by scope (`repository:ORG`). */
+  repository_tokens?: Record<string, ExchangedToken>;
 }
 
 export type UserCredential = OAuthCredential | KeyCredential;
@@ -35,6 +44,8 @@ export interface RepositoryCredential {
   /** Who owns the key: the organization itself, or a user (hex.pm is retiring those for repositories). */
   owner: 'organization' | 'user';
   key_name?: string;
+  /** The token this key was last exchanged for (`repository:ORG`), as mix keeps `oauth_token`. */
+  oauth_token?: ExchangedToken;
 }
 
 /** What the index may say about a slot: never a secret. */
@@ -176,6 +187,23 @@ export class CredentialStore {
       slotsIndex[slot] = { ...info, store };
     });
     return store;
+  }
+
+  /**
+   * Replaces the value of a stored slot in the store that holds it, trying no other and
+   * warning about nothing: for data that travels with a stored secret, such as a token the
+   * secret was exchanged for. Does nothing when the slot is not stored.
+   */
+  async update(slot: string, value: unknown): Promise<void> {
+    const info = await this.info(slot);
+    if (!info) return;
+    if (info.store === 'keychain') {
+      await this.viaKeychain(() => keychain.set(this.service, slot, JSON.stringify(value)));
+      return;
+    }
+    const file = await this.secretsFile();
+    (file.registries[this.apiUrl] ??= {})[slot] = value;
+    await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
   }
 
   /** Removes `slot` from every store; returns the stores it was found in. */

@@ -9,6 +9,7 @@ import { parsePermission } from '../../src/api/permissions.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { runCli, scratchHome, spawnCli, type CliResult } from '../helpers/cli.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { makeTarball } from '../registry/tarballs.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];
@@ -99,7 +100,19 @@ describe('a build server authenticates with an organization key', () => {
 
     const orgs = JSON.parse((await spawnCli(['--json', 'organization', 'list'], { env })).stdout);
     assert.deepEqual(orgs, { stored_keys: [{ organization: 'acme', key_name: 'ci', owner: 'organization', store: 'file' }], memberships: null });
-    assertNowhere(ciKey, ciHome, [auth, list], [file]);
+
+    // With only that stored key, the build server reads a private package: info and fetch.
+    const tarball = await makeTarball({ name: 'ledger', version: '1.2.0', description: 'The books.' });
+    await registry.publish(tarball, { publisher: 'admin', repository: 'acme' });
+    const info = await spawnCli(['info', 'ledger', '--organization', 'acme'], { env });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /^The books\.\n\nConfig: \{:ledger, "~> 1\.2", organization: "acme"\}\n/);
+    const fetch = await spawnCli(['--verbose', 'package', 'fetch', 'ledger', '--organization', 'acme', '--unpack'], { env, cwd: ciHome });
+    assert.equal(fetch.code, 0, fetch.stderr);
+    assert.equal(fetch.stdout, `ledger v1.2.0 extracted to ${join(ciHome, 'ledger-1.2.0')}\n`);
+    assert.match(fetch.stderr, /credential: repository key for hexpm:acme stored in the plain-text credentials file/);
+    assert.ok(existsSync(join(ciHome, 'ledger-1.2.0', 'lib', 'ledger.ex')));
+    assertNowhere(ciKey, ciHome, [auth, list, info, fetch], [file]);
   });
 
   test('a bad key: exit 1, the server\'s reason, nothing stored', async () => {

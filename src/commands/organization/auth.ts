@@ -16,7 +16,8 @@ const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credent
 
 // `hexts organization auth ORG --key KEY`: the key is checked against the registry first
 // and stored only if accepted (mix stores rejected keys too). Without --key, the logged-in
-// user creates an organization-owned repository key for this machine.
+// user creates an organization-owned repository key for this machine. --mix also writes the
+// key into mix's hex.config, so mix on the same machine can fetch the organization's packages.
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = checkOrganizationName(args[0]!);
   const credentials = await Credentials.open(ctx, { insecureStorage: opts.insecureStorage });
@@ -50,6 +51,13 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
   const where = await credentials.store.set(repositorySlot(`hexpm:${organization}`), stored, { owner: stored.owner, key_name: stored.key_name });
   ctx.out.info(`Stored the key for organization ${organization} in ${STORE_NAMES[where]}.`);
+
+  if (opts.mix) {
+    const { mixConfigPath, writeMixOrganizationKey } = await import('../../credentials/mix-config.js');
+    const path = mixConfigPath(ctx.env);
+    await writeMixOrganizationKey(path, organization, stored.key, stored.owner);
+    ctx.out.info(`Wrote the key for organization ${organization} into mix's ${path} (repository hexpm:${organization}), for \`mix deps.get\`.`);
+  }
 }
 
 /** Checks membership and role, then creates an organization-owned key for repository access. */

@@ -7,6 +7,7 @@ export function define(organization: Command, lazy: Lazy): void {
     .description('give this machine access to an organization\'s packages (checked, then stored in the keychain)')
     .argument('<organization>', 'organization name')
     .option('--insecure-storage', 'store the key in a plain-text file instead of the OS keychain')
+    .option('--mix', 'also write the key into mix\'s hex.config ($HEX_HOME, or MIX_XDG, or ~/.hex) for `mix deps.get`')
     .addHelpText('after', `
 With --key (or --key -, --key-file) the key is checked with the registry and stored only if
 it is accepted. Without a key, the logged-in user (hexts user auth) creates an
@@ -15,7 +16,8 @@ organization-owned repository key for this machine; that needs the write role.
 Examples:
   hexts organization auth acme --key "$HEX_ORG_KEY"       on a build server
   echo "$HEX_ORG_KEY" | hexts organization auth acme --key -   same, key kept out of ps
-  hexts organization auth acme                            as a logged-in member`)
+  hexts organization auth acme                            as a logged-in member
+  hexts organization auth acme --key "$HEX_ORG_KEY" --mix  and let mix deps.get use it too`)
     .action(lazy(() => import('./auth.js')));
   otpOption(keyOptions(organization.command('deauth')))
     .description('forget the stored key of an organization (--revoke also revokes it on the registry)')

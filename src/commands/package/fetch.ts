@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { checkOrganizationName } from '../../api/permissions.js';
+import type { Invocation } from '../../cli.js';
+import type { Context } from '../../context.js';
+import { Credentials } from '../../credentials/session.js';
+import { CliError, UsageError } from '../../errors.js';
+import { unpackPackageTarball } from '../../package/unpack.js';
+import type { Release } from '../../repository/protobuf.js';
+import { Repository } from '../../repository/registry.js';
+import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+
+// `hexts package fetch NAME[@VERSION|@REQUIREMENT]…` (mix hex.package fetch): resolves each
+// package against its signed registry record, downloads the tarball, checks the outer checksum
+// and the inner CHECKSUM against the record, then saves, unpacks (through the safe reader) or
+// streams it to stdout. Nothing is written for a package that fails a check.
+
+type Destination = { kind: 'stdout' } | { kind: 'tarball'; directory: string } | { kind: 'unpack'; directory: string; exact: boolean };
+
+interface Fetched {
+  name: string;
+  version: string;
+  repository: string;
+  outer_checksum: string;
+  inner_checksum: string;
+  retired: { reason: string; message: string | null } | null;
+  path: string | null;
+}
+
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const specs = [...new Set(args)].map(parsePackageSpec);
+  const output = typeof opts.output === 'string' ? opts.output : undefined;
+  const destination = chooseDestination(ctx, specs, output, opts.unpack === true);
+
+  // The public repository is read anonymously: no credential is even looked up.
+  const credentials = organization ? await Credentials.open(ctx, opts) : undefined;
+  const repository = await Repository.open(ctx, { organization, credentials });
+
+  // Each package is two GETs (its registry record, then the tarball); the repository keeps at
+  // most http_concurrency requests in flight, and as many packages are worked on at once.
+  const outcomes = await mapLimited(specs, repository.settings.concurrency, (spec) =>
+    fetchOne(ctx, repository, spec, destination).then(
+      (fetched) => ({ fetched }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+
+  const fetched = outcomes.flatMap((o) => ('fetched' in o ? [o.fetched] : []));
+  const failures = outcomes.flatMap((o, i) => ('error' in o ? [{ spec: specs[i]!, error: o.error }] : []));
+  if (failures.length === 1 && specs.length === 1) throw failures[0]!.error;
+
+  if (ctx.globals.json && destination.kind !== 'stdout') ctx.out.json(fetched);
+  else if (destination.kind !== 'stdout') {
+    for (const f of fetched) ctx.out.print(destination.kind === 'unpack' ? `${f.name} v${f.version} extracted to ${f.path}` : `${f.name} v${f.version} downloaded to ${f.path}`);
+  }
+  if (failures.length > 0) {
+    for (const { spec, error } of failures) {
+      if (!(error instanceof CliError)) throw error;
+      ctx.out.error(`${spec.text}: ${error.message}`, error.hint);
+    }
+    throw new CliError(`${failures.length} of ${specs.length} packages could not be fetched`);
+  }
+}
+
+function chooseDestination(ctx: Context, specs: PackageSpec[], output: string | undefined, unpack: boolean): Destination {
+  if (output === '-') {
+    if (unpack) throw new UsageError('cannot unpack the package while the output is stdout (--output -)');
+    if (specs.length !== 1) throw new UsageError('--output - takes exactly one package', 'Fetch the others separately, or save them to a directory with --output DIR.');
+    return { kind: 'stdout' };
+  }
+  // mix: with --unpack, --output is the directory for the package's files; otherwise the
+  // directory the tarball goes into. With several packages each unpacks into its own NAME-VERSION.
+  if (unpack) return { kind: 'unpack', directory: resolve(ctx.cwd, output ?? '.'), exact: output !== undefined && specs.length === 1 };
+  return { kind: 'tarball', directory: resolve(ctx.cwd, output ?? '.') };
+}
+
+async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec, destination: Destination): Promise<Fetched> {
+  const pkg = await repository.package(spec.name);
+  const release = resolveRelease(pkg, spec);
+  const { version } = release;
+  if (release.retired) ctx.out.warn(`${spec.name} ${version} is retired: ${retirementText(release.retired)}`);
+
+  const tarball = await repository.tarball(spec.name, version);
+  const checksums = await verify(spec.name, release, tarball);
+  const base = `${spec.name}-${version}`;
+  let path: string | null = null;
+  if (destination.kind === 'stdout') {
+    await new Promise<void>((done, fail) => ctx.streams.stdout.write(tarball, (err) => (err ? fail(err) : done())));
+  } else if (destination.kind === 'tarball') {
+    path = resolve(destination.directory, `${base}.tar`);
+    await writeFileAtomic(path, tarball, 0o644);
+  } else {
+    path = destination.exact ? destination.directory : resolve(destination.directory, base);
+    await unpackPackageTarball(tarball, { output: { directory: path } });
+  }
+  return {
+    name: spec.name,
+    version,
+    repository: repository.name,
+    ...checksums,
+    retired: release.retired ? { reason: retirementReason(release.retired), message: release.retired.message ?? null } : null,
+    path,
+  };
+}
+
+/** The outer checksum, then the inner CHECKSUM, against the signed record; throws before anything is written. */
+async function verify(name: string, release: Release, tarball: Buffer): Promise<{ outer_checksum: string; inner_checksum: string }> {
+  const outer = createHash('sha256').update(tarball).digest('hex');
+  const expectedOuter = release.outerChecksum?.toString('hex');
+  const altered = `The tarball of ${name} ${release.version} is not the one the registry signed; nothing was written.`;
+  if (expectedOuter !== undefined && outer !== expectedOuter) {
+    throw new CliError(`Checksum mismatch against registry (outer): the registry says ${expectedOuter}, the download is ${outer}`, altered);
+  }
+  const { innerChecksum } = await unpackPackageTarball(tarball, { output: 'none' });
+  const expectedInner = release.innerChecksum.toString('hex').toUpperCase();
+  if (innerChecksum !== expectedInner) {
+    throw new CliError(`Checksum mismatch against registry (inner): the registry says ${expectedInner}, the tarball's CHECKSUM is ${innerChecksum}`, altered);
+  }
+  return { outer_checksum: outer, inner_checksum: innerChecksum };
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,99 @@
+import { ApiError } from '../../api/errors.js';
+import * as packages from '../../api/packages.js';
+import { checkOrganizationName } from '../../api/permissions.js';
+import type { Invocation } from '../../cli.js';
+import type { Context } from '../../context.js';
+import { Credentials } from '../../credentials/session.js';
+import { renderTable } from '../../io/table.js';
+import { Repository } from '../../repository/registry.js';
+import { compareVersions, isValidVersion, parseVersion } from '../../repository/requirement.js';
+import { explainAccessError } from '../access-errors.js';
+
+// `hexts package search QUERY` (mix hex.package search): GET [/repos/ORG]/packages?search=…
+// sorted by downloads, as a table of package, description, newest stable version and URL,
+// with an Organization column when private packages are among the results. A key that may
+// read the organization's repository but not the API searches the signed package names.
+
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization });
+  let rows: Row[];
+  try {
+    const found = await packages.search(client, { search: args[0]!, sort: 'downloads' }, organization);
+    rows = found.map((p) => ({
+      repository: p.repository,
+      name: p.name,
+      description: oneLine(p.meta.description ?? ''),
+      version: newestStable(p.releases.map((r) => r.version)),
+      url: p.html_url || p.url,
+    }));
+  } catch (err) {
+    if (!(organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action')) {
+      throw explainAccessError(err, organization, 'read');
+    }
+    ctx.out.warn(`The credential may not read the API, so these are the names in ${organization}'s signed registry that contain "${args[0]}".`);
+    rows = await searchRegistry(ctx, credentials, organization, args[0]!);
+  }
+
+  if (ctx.globals.json) {
+    ctx.out.json(rows);
+    return;
+  }
+  if (rows.length === 0) {
+    ctx.out.info('No packages found');
+    return;
+  }
+  const withOrganizations = rows.some((r) => r.repository !== 'hexpm');
+  const withDescriptions = rows.some((r) => r.description !== null);
+  const headers = [...(withOrganizations ? ['Organization'] : []), 'Package', ...(withDescriptions ? ['Description'] : []), 'Version', 'URL'];
+  const table = rows.map((r) => [
+    ...(withOrganizations ? [r.repository === 'hexpm' ? '' : r.repository] : []),
+    r.name,
+    ...(withDescriptions ? [truncate(r.description ?? '')] : []),
+    r.version ?? '',
+    r.url ?? '',
+  ]);
+  for (const line of renderTable(headers, table, ctx.out.color.underline)) ctx.out.print(line);
+}
+
+interface Row {
+  repository: string;
+  name: string;
+  /** Null when only the registry was read. */
+  description: string | null;
+  version: string | null;
+  url: string | null;
+}
+
+/** Names containing the query, from the organization's signed `names` and `versions` files. */
+async function searchRegistry(ctx: Context, credentials: Credentials, organization: string, query: string): Promise<Row[]> {
+  const repository = await Repository.open(ctx, { organization, credentials });
+  const [names, versions] = await Promise.all([repository.names(), repository.versions()]);
+  const byName = new Map(versions.packages.map((p) => [p.name, p]));
+  const needle = query.toLowerCase();
+  return names.packages
+    .filter((p) => p.name.toLowerCase().includes(needle))
+    .map((p) => {
+      const entry = byName.get(p.name);
+      const retired = new Set(entry?.retired.map((i) => entry.versions[i]));
+      return { repository: organization, name: p.name, description: null, version: newestStable((entry?.versions ?? []).filter((v) => !retired.has(v))), url: null };
+    });
+}
+
+/** A multi-line description on one line, each line trimmed (mix's trim_heredoc). */
+function oneLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
+}
+
+/** Hex.Utils.truncate: 50 characters, then "...". */
+function truncate(text: string): string {
+  const chars = [...text];
+  return chars.length < 50 ? text : chars.slice(0, 50).join('') + '...';
+}
+
+/** The newest version without a pre-release part. */
+function newestStable(versions: string[]): string | null {
+  const stable = versions.filter((v) => isValidVersion(v) && parseVersion(v).pre.length === 0);
+  return stable.sort((a, b) => compareVersions(b, a))[0] ?? null;
+}

@@ -1,0 +1,187 @@
+import type { AuthProvider } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
+import * as oauth from '../api/oauth.js';
+import type { Context } from '../context.js';
+import { CliError } from '../errors.js';
+import { Credentials, REFRESH_MARGIN_SECONDS, describeCredential, nowSeconds } from './session.js';
+import { repositorySlot, type ExchangedToken } from './store.js';
+
+// The Authorization header for an organization's repository (client.md §2.3). The
+// credential: --key / HEX_API_KEY, else the stored organization key, else the user's login.
+// A key is exchanged for a short-lived token (client_credentials, scope repository:ORG) where
+// the registry supports it, as mix does on hex.pm, and the token is kept with the stored key
+// until it expires; elsewhere the key goes as it is. An OAuth login goes as its Bearer token.
+
+type Source =
+  | {
+      kind: 'key';
+      key: string;
+      description: string;
+      /** A token kept from an earlier run. */
+      kept?: ExchangedToken;
+      /** Keeps a new token with the stored key; absent for keys given on this run. */
+      keep?: (token: ExchangedToken) => Promise<void>;
+      storedOrganizationKey: boolean;
+    }
+  | { kind: 'oauth'; description: string }
+  | { kind: 'none' };
+
+export interface RepositoryAuthOptions {
+  organization: string;
+  /** Exchange keys for tokens first (hex.pm; repo_oauth_exchange elsewhere). */
+  exchange: boolean;
+}
+
+export class RepositoryAuth {
+  private source?: Promise<Source>;
+  private token?: Promise<ExchangedToken>;
+  private renewing?: Promise<boolean>;
+  private readonly userProvider: AuthProvider;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly credentials: Credentials,
+    private readonly options: RepositoryAuthOptions,
+  ) {
+    this.userProvider = credentials.provider();
+  }
+
+  private get scope(): string {
+    return `repository:${this.options.organization}`;
+  }
+
+  /** The credential requests carry, in words (never the secret); undefined when there is none. */
+  async description(): Promise<string | undefined> {
+    const source = await this.resolve();
+    return source.kind === 'none' ? undefined : source.description;
+  }
+
+  /** Whether the credential is an organization key stored on this machine. */
+  async usesStoredOrganizationKey(): Promise<boolean> {
+    const source = await this.resolve();
+    return source.kind === 'key' && source.storedOrganizationKey;
+  }
+
+  async authorization(): Promise<string | undefined> {
+    const source = await this.resolve();
+    if (source.kind === 'none') return undefined;
+    if (source.kind === 'oauth') return this.userProvider.authorization({ write: false, required: true });
+    if (!this.options.exchange) return source.key;
+    this.token ??= source.kept && source.kept.expires_at - nowSeconds() >= REFRESH_MARGIN_SECONDS ? Promise.resolve(source.kept) : this.exchange(source);
+    return `Bearer ${(await this.token).access_token}`;
+  }
+
+  /**
+   * After the repository answered 401 to `failed`: a fresh token (exchanged again, or the
+   * login refreshed), once for all the requests that failed with the same one. False when
+   * there is nothing to renew, e.g. a key sent as it is.
+   */
+  renew(failed: string): Promise<boolean> {
+    this.renewing ??= (async () => {
+      if ((await this.authorization()) !== failed) return true; // renewed meanwhile
+      return this.doRenew();
+    })().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async doRenew(): Promise<boolean> {
+    const source = await this.resolve();
+    if (source.kind === 'oauth') return (await this.credentials.refresh()) !== undefined;
+    if (source.kind !== 'key' || !this.options.exchange) return false;
+    this.ctx.log(`the repository refused the exchanged token; exchanging the ${source.description} again`);
+    this.token = this.exchange(source);
+    await this.token;
+    return true;
+  }
+
+  private resolve(): Promise<Source> {
+    this.source ??= this.findSource().then((source) => {
+      if (source.kind === 'key') {
+        this.ctx.log(`credential: ${source.description}${this.options.exchange ? ' (exchanged for a short-lived token)' : ''}`);
+      }
+      return source;
+    });
+    return this.source;
+  }
+
+  private async findSource(): Promise<Source> {
+    const given = this.credentials.given;
+    if (given) return { kind: 'key', key: given.key, description: describeCredential({ kind: 'key', source: given.source }), storedOrganizationKey: false };
+
+    const repository = `hexpm:${this.options.organization}`;
+    const organizationKey = await this.credentials.storedRepositoryKey(repository);
+    if (organizationKey) {
+      const value = organizationKey.value;
+      return {
+        kind: 'key',
+        key: value.key,
+        description: describeCredential({ kind: 'repository-key', source: organizationKey.store, repository }),
+        kept: value.oauth_token,
+        keep: (token) => this.credentials.store.update(repositorySlot(repository), { ...value, oauth_token: token }),
+        storedOrganizationKey: true,
+      };
+    }
+
+    const user = await this.credentials.storedUser();
+    if (user?.value.type === 'key') {
+      const value = user.value;
+      return {
+        kind: 'key',
+        key: value.key,
+        description: describeCredential({ kind: 'key', source: user.store }),
+        kept: value.repository_tokens?.[this.scope],
+        keep: (token) => {
+          const now = nowSeconds();
+          const tokens = Object.fromEntries(Object.entries(value.repository_tokens ?? {}).filter(([, t]) => t.expires_at > now));
+          return this.credentials.store.update('user', { ...value, repository_tokens: { ...tokens, [this.scope]: token } });
+        },
+        storedOrganizationKey: false,
+      };
+    }
+    if (user?.value.type === 'oauth') return { kind: 'oauth', description: describeCredential({ kind: 'oauth', source: user.store }) };
+    return { kind: 'none' };
+  }
+
+  private async exchange(source: Extract<Source, { kind: 'key' }>): Promise<ExchangedToken> {
+    const client = await this.ctx.api();
+    let answer;
+    try {
+      answer = await oauth.token(client, {
+        grant_type: 'client_credentials',
+        client_id: this.credentials.oauthClientId,
+        client_secret: source.key,
+        scope: this.scope,
+        name: `hexts (${this.ctx.hostname()})`,
+      });
+    } catch (err) {
+      throw this.explainExchange(err, source);
+    }
+    const token: ExchangedToken = { access_token: answer.access_token, expires_at: nowSeconds() + answer.expires_in };
+    this.ctx.log(`exchanged the ${source.description} for a token with ${this.scope}, valid for ${answer.expires_in} s`);
+    if (source.keep) {
+      // Only a cache: a run that cannot keep the token still has it.
+      await source.keep(token).catch((err: unknown) => this.ctx.log(`could not keep the exchanged token: ${(err as Error).message}`));
+    }
+    return token;
+  }
+
+  private explainExchange(err: unknown, source: Extract<Source, { kind: 'key' }>): unknown {
+    if (!(err instanceof ApiError) || err.status >= 500) return err;
+    const organization = this.options.organization;
+    const code = (err.body as { error?: unknown } | undefined)?.error;
+    if (code === 'invalid_scope') {
+      return new CliError(
+        `the ${source.description} does not give access to organization ${organization}'s repository (${err.message})`,
+        `Use a key with the repository:${organization} (or repositories) permission.`,
+      );
+    }
+    return new CliError(
+      `failed to exchange the ${source.description} for a repository token: ${err.message}`,
+      source.storedOrganizationKey
+        ? `The key may have been revoked or may have expired. Give this machine a current key: \`hexts organization auth ${organization} --key KEY\`.`
+        : 'The key may have been revoked or may have expired; check it, or generate a new one.',
+    );
+  }
+}

@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { createDispatcher, type ClientOptions } from '../api/client.js';
+import { checkScheme, describeNetworkError, retryable } from '../api/network.js';
+import { CliError } from '../errors.js';
+
+// GETs from the repository (repo.hex.pm or a self-hosted one) with the API client's
+// connection rules: the same dispatcher (TLS always verified, extra CAs, proxies), http://
+// only to loopback, redirects (credentials dropped across origins) and retries for failed
+// GETs. On top: at most `concurrency` requests in flight over kept-alive connections,
+// conditional GETs, and a size limit per download.
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+const ATTEMPTS = 3; // the first try and two retries
+
+export interface RepositoryHttpOptions extends Pick<ClientOptions, 'caCertsPath' | 'proxy'> {
+  userAgent: string;
+  timeoutMs: number;
+  concurrency: number;
+  log?: (line: string) => void;
+}
+
+export interface GetOptions {
+  /** The Authorization header value; never sent to another origin after a redirect. */
+  authorization?: string;
+  /** Sent as If-None-Match. */
+  etag?: string;
+  /** Downloads larger than this are refused. */
+  maxBytes: number;
+}
+
+export interface RepositoryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Where the answer came from, after redirects. */
+  url: URL;
+}
+
+export class RepositoryHttp {
+  private readonly dispatcher: Dispatcher;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly options: RepositoryHttpOptions) {
+    this.dispatcher = createDispatcher(options);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** One logical GET (redirects and retries included) holding one of the `concurrency` slots. */
+  async get(url: URL, options: GetOptions): Promise<RepositoryResponse> {
+    await this.acquire();
+    try {
+      return await this.follow(url, options);
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.options.concurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight on
+    else this.active--;
+  }
+
+  private async follow(url: URL, options: GetOptions): Promise<RepositoryResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent };
+    if (options.authorization) headers.authorization = options.authorization;
+    if (options.etag) headers['if-none-match'] = options.etag;
+    for (let redirects = 0; ; redirects++) {
+      checkScheme(url);
+      const response = await this.withRetries(url, headers, options.maxBytes);
+      const location = header(response.headers, 'location');
+      if (!REDIRECTS.has(response.status) || !location) return response;
+      if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) delete headers.authorization;
+      url = next;
+    }
+  }
+
+  private async withRetries(url: URL, headers: Record<string, string>, maxBytes: number): Promise<RepositoryResponse> {
+    for (let attempt = 1; ; attempt++) {
+      let why: string;
+      try {
+        const response = await this.once(url, headers, maxBytes);
+        if (response.status < 500 || attempt === ATTEMPTS) return response;
+        why = `status ${response.status}`;
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        if (!retryable(err) || attempt === ATTEMPTS) throw describeNetworkError(err, url, this.options.timeoutMs);
+        why = describeNetworkError(err, url, this.options.timeoutMs).message;
+      }
+      this.options.log?.(`! GET ${url.href} failed (${why}); retry ${attempt} of ${ATTEMPTS - 1}`);
+      await sleep(200 * 2 ** (attempt - 1));
+    }
+  }
+
+  private async once(url: URL, headers: Record<string, string>, maxBytes: number): Promise<RepositoryResponse> {
+    const started = Date.now();
+    this.options.log?.(`> GET ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+    } catch (err) {
+      this.options.log?.(`< GET ${url.href} failed after ${Date.now() - started} ms: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw err;
+    }
+    const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+    const tooLarge = () => new CliError(`${url.href} is larger than ${formatBytes(maxBytes)}; refusing to download it`);
+    if (Number(header(responseHeaders, 'content-length') ?? 0) > maxBytes) {
+      response.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+    this.options.log?.(`< ${response.statusCode} GET ${url.pathname} (${size} bytes, ${Date.now() - started} ms)`);
+    return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };
+  }
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
+}

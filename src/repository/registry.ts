@@ -1,0 +1,200 @@
+import { userAgent } from '../api/client.js';
+import type { Context } from '../context.js';
+import { RepositoryAuth } from '../credentials/repository-auth.js';
+import type { Credentials } from '../credentials/session.js';
+import { CliError, UsageError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../package/tar/limits.js';
+import { VERSION } from '../version.js';
+import { RegistryCache } from './cache.js';
+import { RepositoryHttp, header, type RepositoryResponse } from './http.js';
+import { MAX_PUBLIC_KEY_BYTES, RepositoryKeys } from './keys.js';
+import { RegistryError, type Names, type Package, type Versions } from './protobuf.js';
+import { PUBLIC_REPOSITORY, repositorySettings, type RepositorySettings } from './settings.js';
+import { openRegistryResource, type ExpectedResource, type RegistryResourceKind, type RegistryResources } from './signing.js';
+
+// Reads one repository: hexpm at repo_url, or an organization's at repo_url/repos/ORG. Every
+// registry file is verified (signature, repository and package name) before it is used or
+// cached; tarballs come back as bytes for the caller to check against the signed checksums.
+
+/** Compressed registry files larger than this are refused (hex.pm's `versions` is a few MB). */
+const MAX_REGISTRY_DOWNLOAD = 32 * 1024 * 1024;
+
+/** Package names as hex.pm accepts them (`^[a-z]\w*$`); anything else never reaches a URL. */
+export function checkPackageName(name: string): string {
+  if (!/^[a-z][A-Za-z0-9_]*$/.test(name)) {
+    throw new UsageError(`invalid package name "${name}"`, 'Package names start with a lower-case letter, followed by letters, digits or _.');
+  }
+  return name;
+}
+
+export interface OpenRepository {
+  /** An organization's repository; absent (or `hexpm`) for the public one. */
+  organization?: string;
+  /** Whose credentials an organization's repository gets (see RepositoryAuth). */
+  credentials?: Credentials;
+}
+
+export class Repository {
+  /** The repository's name as its files state it: `hexpm` or the organization. */
+  readonly name: string;
+  readonly url: string;
+  private readonly packages = new Map<string, Promise<Package>>();
+
+  private constructor(
+    private readonly ctx: Context,
+    readonly settings: RepositorySettings,
+    private readonly http: RepositoryHttp,
+    private readonly keys: RepositoryKeys,
+    private readonly cache: RegistryCache,
+    readonly organization: string | undefined,
+    private readonly auth: RepositoryAuth | undefined,
+  ) {
+    this.name = organization ?? PUBLIC_REPOSITORY;
+    this.url = settings.repoUrl + (organization ? `/repos/${encodeURIComponent(organization)}` : '');
+  }
+
+  static async open(ctx: Context, options: OpenRepository): Promise<Repository> {
+    const config = await ctx.config();
+    const settings = repositorySettings(config);
+    const http = new RepositoryHttp({
+      userAgent: userAgent(VERSION, ctx.env),
+      timeoutMs: settings.timeoutMs,
+      concurrency: settings.concurrency,
+      caCertsPath: config.get('cacerts_path'),
+      proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
+      log: (line) => ctx.log(line),
+    });
+    ctx.onDispose(() => http.close());
+    const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m));
+    const organization = options.organization && options.organization !== PUBLIC_REPOSITORY ? options.organization : undefined;
+    const auth = organization && options.credentials ? new RepositoryAuth(ctx, options.credentials, { organization, exchange: settings.exchange }) : undefined;
+    return new Repository(ctx, settings, http, keys, new RegistryCache(config.home), organization, auth);
+  }
+
+  /** "the public repository" or "organization acme's repository", for messages. */
+  get description(): string {
+    return this.organization ? `organization ${this.organization}'s repository` : 'the public repository (hexpm)';
+  }
+
+  names(): Promise<Names> {
+    return this.registryFile('names', { repository: this.name, kind: 'names' });
+  }
+
+  versions(): Promise<Versions> {
+    return this.registryFile('versions', { repository: this.name, kind: 'versions' });
+  }
+
+  /** The signed record of one package: its releases, checksums, dependencies and retirements. */
+  package(name: string): Promise<Package> {
+    checkPackageName(name);
+    let pending = this.packages.get(name);
+    if (!pending) {
+      pending = this.registryFile(`packages/${encodeURIComponent(name)}`, { repository: this.name, kind: 'package', name });
+      this.packages.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** The release tarball as served; the caller checks it against the signed checksums. */
+  async tarball(name: string, version: string): Promise<Buffer> {
+    const url = new URL(`${this.url}/tarballs/${encodeURIComponent(`${checkPackageName(name)}-${version}`)}.tar`);
+    const response = await this.get(url, { maxBytes: DEFAULT_LIMITS.maxSize });
+    if (response.status === 200) return response.body;
+    throw await this.failure(response, `the tarball of ${name} ${version}`);
+  }
+
+  private async registryFile<K extends RegistryResourceKind>(path: string, expected: ExpectedResource<K>): Promise<RegistryResources[K]> {
+    const url = new URL(`${this.url}/${path}`);
+    const what = expected.kind === 'package' ? `package ${(expected as { name: string }).name}` : `the ${expected.kind} file`;
+    const cached = await this.cache.read(url);
+    let response = await this.get(url, { etag: cached?.etag, maxBytes: MAX_REGISTRY_DOWNLOAD });
+    if (response.status === 304 && cached) {
+      try {
+        return await this.open(cached.body, expected);
+      } catch {
+        // The copy here no longer verifies (damaged, or the key changed): fetch it whole.
+        this.ctx.log(`cached ${url.href} does not verify; fetching it again`);
+        response = await this.get(url, { maxBytes: MAX_REGISTRY_DOWNLOAD });
+      }
+    }
+    if (response.status !== 200) throw await this.failure(response, what);
+    const message = await this.open(response.body, expected);
+    const etag = header(response.headers, 'etag');
+    if (etag) await this.cache.write(url, etag, response.body).catch((err: unknown) => this.ctx.log(`could not cache ${url.href}: ${(err as Error).message}`));
+    return message;
+  }
+
+  private async open<K extends RegistryResourceKind>(body: Buffer, expected: ExpectedResource<K>): Promise<RegistryResources[K]> {
+    const key = await this.keys.key();
+    try {
+      return openRegistryResource(body, key.pem, expected);
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'bad_signature') {
+        throw new RegistryError('bad_signature', err.message, RepositoryKeys.mismatchHint(key, this.settings.repoUrl));
+      }
+      throw err;
+    }
+  }
+
+  /** A GET with the repository's credential (if it has one and may send it), renewed once after a 401. */
+  private async get(url: URL, options: { etag?: string; maxBytes: number }): Promise<RepositoryResponse> {
+    const auth = this.settings.sendCredentials ? this.auth : undefined;
+    const authorization = await auth?.authorization();
+    const response = await this.http.get(url, { ...options, authorization });
+    if (response.status === 401 && authorization && auth && (await auth.renew(authorization))) {
+      return this.http.get(url, { ...options, authorization: await auth.authorization() });
+    }
+    return response;
+  }
+
+  private async failure(response: RepositoryResponse, what: string): Promise<CliError> {
+    const status = response.status;
+    const org = this.organization;
+    if (status === 404) {
+      if (what.startsWith('package ')) return new CliError(`no ${what} in ${this.description}`, 'Check the name (and --organization for a private package).');
+      return new CliError(`${what} was not found in ${this.description} (${response.url.href})`);
+    }
+    if (org && (status === 401 || status === 403)) {
+      const host = new URL(this.settings.repoUrl).host;
+      if (!this.settings.sendCredentials) {
+        return new CliError(
+          `${this.description} needs credentials, and hexts does not send this registry's credentials to ${host}`,
+          `The repository (${this.settings.repoUrl}) is not on the API's host (${new URL(this.settings.apiUrl).host}). `
+            + 'If both belong to the same registry, allow it: `hexts config repo_trusted true` (or HEXTS_REPO_TRUSTED=true).',
+        );
+      }
+      const credential = await this.auth?.description();
+      if (!credential) {
+        return new CliError(
+          `${this.description} needs credentials, and none were found`,
+          `On a build server: \`hexts organization auth ${org} --key KEY\`; as a member: \`hexts user auth\`. Or pass --key / set HEX_API_KEY.`,
+        );
+      }
+      if (status === 401) {
+        return new CliError(
+          `${this.description} refused the ${credential} (401)`,
+          (await this.auth!.usesStoredOrganizationKey())
+            ? `The key may have been revoked or may have expired. Give this machine a current key: \`hexts organization auth ${org} --key KEY\`.`
+            : 'The key may have been revoked or may have expired; check it, or generate a new one.',
+        );
+      }
+      return new CliError(
+        `the ${credential} does not give access to ${this.description} (403)`,
+        `It needs the repository:${org} (or repositories) permission, and ${org}'s billing must be active.`,
+      );
+    }
+    return new CliError(`${response.url.href} answered with status ${status} for ${what}`, status >= 500 ? 'The repository is having trouble; try again later.' : undefined);
+  }
+}
+
+async function downloadPublicKey(http: RepositoryHttp, repoUrl: string): Promise<Buffer> {
+  const url = new URL(`${repoUrl}/public_key`);
+  const response = await http.get(url, { maxBytes: MAX_PUBLIC_KEY_BYTES });
+  if (response.status !== 200) {
+    throw new CliError(
+      `cannot get the public key of ${repoUrl}: ${url.href} answered with status ${response.status}`,
+      'Point HEXTS_REPO_PUBLIC_KEY_PATH (or `hexts config repo_public_key`) at a PEM file with the registry\'s key.',
+    );
+  }
+  return response.body;
+}
