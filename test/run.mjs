@@ -24,11 +24,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const missing = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool'].filter(
+// The keychain tests need a Secret Service; the completion tests need the shells and tmux.
+const missing = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'zsh', 'fish', 'tmux'].filter(
   (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
 );
 if (missing.length) {
-  console.error(`The keychain tests need ${missing.join(', ')}: install gnome-keyring, libsecret-tools and dbus (bash .ci/run does).`);
+  console.error(`The tests need ${missing.join(', ')}: install gnome-keyring, libsecret-tools, dbus, zsh, fish and tmux (bash .ci/run does).`);
   process.exit(1);
 }
 

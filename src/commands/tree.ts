@@ -17,7 +17,13 @@ export const COMMANDS: TopCommand[] = [
   { name: 'user', description: 'register, log in and out, and manage your personal API keys', define: () => import('./user/define.js') },
   { name: 'organization', alias: 'org', description: 'organization access for people and CI: auth, deauth, list, keys', define: () => import('./organization/define.js') },
   { name: 'build', description: 'build the package tarball of the mix project in this directory', define: () => import('./build/define.js') },
+  { name: 'publish', description: 'publish the package and its docs to hex.pm or an organization', define: () => import('./publish/define.js') },
+  { name: 'package', description: 'fetch packages (verified against the signed registry) and search for them', define: () => import('./package/define.js') },
+  { name: 'info', description: 'a package\'s description, releases, licenses and links, or one release\'s dependencies', define: () => import('./info/define.js') },
+  { name: 'owner', description: 'manage package owners: add, transfer, remove, list, and the packages you own', define: () => import('./owner/define.js') },
+  { name: 'retire', description: 'retire a release so that users are warned about it, or --unretire it', define: () => import('./retire/define.js') },
   { name: 'config', description: 'show or change settings; each shows where its value comes from', define: () => import('./config/define.js') },
+  { name: 'completion', description: 'print a shell completion script: bash, zsh or fish', define: () => import('./completion/define.js') },
 ];
 
 /** The command a command line addresses (`hexts [global options] NAME …`, `hexts help NAME`). */

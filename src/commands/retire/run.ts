@@ -1,0 +1,43 @@
+import { checkOrganizationName } from '../../api/permissions.js';
+import * as releases from '../../api/releases.js';
+import type { Invocation } from '../../cli.js';
+import type { Context } from '../../context.js';
+import { Credentials } from '../../credentials/session.js';
+import { UsageError } from '../../errors.js';
+import { attempt } from '../package-refusals.js';
+
+// `hexts retire PACKAGE VERSION REASON --message MSG` and `… --unretire`, as `mix hex.retire`
+// (client.md §1.5). commander has checked REASON; the message is checked here as hex.pm
+// checks it (3 to 140 characters), so a bad one costs no request and no 2FA code.
+
+/** Ecto counts a string's length in graphemes. */
+const characters = (text: string): number => [...new Intl.Segmenter().segment(text)].length;
+
+export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+  const [name, version, reason] = args as [string, string, releases.RetirementReason | undefined];
+  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const message = opts.message as string | undefined;
+
+  if (opts.unretire) {
+    if (reason !== undefined) throw new UsageError('--unretire takes no REASON', 'Usage: hexts retire PACKAGE VERSION --unretire');
+    if (message !== undefined) throw new UsageError('--message goes with a REASON, not with --unretire');
+  } else {
+    if (reason === undefined) {
+      throw new UsageError('give the REASON for retiring (renamed, deprecated, security, invalid or other), or --unretire', 'Usage: hexts retire PACKAGE VERSION REASON --message MSG');
+    }
+    if (message === undefined) throw new UsageError('Missing required flag --message', 'Say in 3 to 140 characters why, e.g. --message "has a breaking bug, use 1.2.1".');
+    const length = characters(message);
+    if (length < 3 || length > 140) throw new UsageError(`--message must be 3 to 140 characters long; it has ${length}`);
+  }
+
+  const credentials = await Credentials.open(ctx, opts);
+  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  const action = { package: name, version, organization, needs: 'maintainer' as const };
+  if (opts.unretire) {
+    await attempt(client, { ...action, failed: 'Unretiring package failed' }, () => releases.unretire(client, name, version, organization));
+    ctx.out.info(`${name} ${version} has been unretired`);
+  } else {
+    await attempt(client, { ...action, failed: 'Retiring package failed' }, () => releases.retire(client, name, version, reason!, message, organization));
+    ctx.out.info(`${name} ${version} has been retired`);
+  }
+}
