@@ -1,6 +1,6 @@
 // A static reader for mix.exs: hexts builds packages without Elixir, so it reads the
 // project definition from the source. See evaluator.ts for what is understood.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../../errors.js';
 import { MixExsError } from './error.js';
@@ -21,7 +21,7 @@ export interface MixProject {
 export async function readMixProject(dir: string, env: Env): Promise<MixProject> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(dir, 'mix.exs'));
+    bytes = readFileSync(join(dir, 'mix.exs')); // one small file: not worth a thread-pool round trip
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       // mix says "Could not find a Mix.Project"; naming the directory says more.
