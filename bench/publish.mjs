@@ -4,56 +4,19 @@
 // time, the upload's time and throughput (from --verbose's timing of the POST), the total
 // publish time and its ratio to the build (target ≤ 1.15). Asserts nothing.
 // Usage: node bench/publish.mjs [--json]   (needs `npm run build` first)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePackage } from './large-package.mjs';
+import { arrange, startRegistry } from './registry.mjs';
 
 const RUNS = 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'hexts.js');
 const scratch = mkdtempSync(join(tmpdir(), 'hexts-bench-publish-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Starts the local registry in its own process; resolves with its environment. */
-function startRegistry() {
-  const envFile = join(scratch, 'registry.env');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--', join(root, 'test/registry/main.ts'), '--env-file', envFile], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const env = Object.fromEntries([...out.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
-      if (env.HEX_API_URL && env.HEXTS_REPO_PUBLIC_KEY_PATH) resolve({ child, env });
-    });
-    child.on('exit', (code) => reject(new Error(`the registry exited (${code})`)));
-  });
-}
-
-/** POSTs JSON to one of the registry's /_test routes. */
-function arrange(env, path, body) {
-  const url = new URL(path, env.HEX_API_URL);
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      ca: readFileSync(env.HEX_CACERTS_PATH),
-      headers: { 'content-type': 'application/json', 'user-agent': 'hexts-bench', 'content-length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode < 300 ? resolve(text ? JSON.parse(text) : undefined) : reject(new Error(`${path}: ${res.statusCode} ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 function time(args, options) {
   const start = process.hrtime.bigint();

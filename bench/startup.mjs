@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Start-up cost of `hexts --help` against bare `node -e 0`, runs interleaved so that machine
 // noise hits both alike. Prints the medians and their ratio (target: ratio ≤ 1.3).
-// Usage: node bench/startup.mjs [runs]   (needs `npm run build` first)
+// Usage: node bench/startup.mjs [runs] [--json]   (needs `npm run build` first)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const runs = Math.max(15, Number(process.argv[2] ?? 25));
+const runsArg = process.argv.slice(2).find((a) => /^\d+$/.test(a));
+const runs = Math.max(15, Number(runsArg ?? 25));
 const bin = fileURLToPath(new URL('../bin/hexts.js', import.meta.url));
 
 function time(args) {

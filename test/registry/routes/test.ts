@@ -9,6 +9,7 @@ import {
   newKey,
   newOrganization,
   newToken,
+  publishTarball,
   setBilling,
   setTotp,
   verifyUser,
@@ -17,6 +18,7 @@ import { parseFault, type Faults } from '../faults.js';
 import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from '../http.js';
 import type { RequestLog } from '../request-log.js';
 import { route, type Route } from '../router.js';
+import { makeTarball } from '../tarballs.js';
 import type { Config, Role } from '../state.js';
 
 // Test-only controls under /_test/ (JSON in, JSON out; never used by hexts itself). A bad
@@ -101,6 +103,13 @@ export function testRoutes(controls: TestControls): Route[] {
       const owner = organization !== null ? { organization } : { user: required(ctx, 'username') };
       const secret = newKey(ctx.core, owner, { name: ctx.params.name, permissions: ctx.params.permissions });
       return view(201, { secret });
+    }],
+    // A small package release made here and published as `publisher` (for benchmarks and rehearsals).
+    ['POST', '/_test/releases', async (ctx) => {
+      const tarball = await makeTarball({ name: required(ctx, 'name'), version: required(ctx, 'version') });
+      const repository = stringParam(ctx, 'repository') ?? undefined;
+      const release = await publishTarball(ctx.core, tarball, { publisher: required(ctx, 'publisher'), repository });
+      return view(201, { version: release.version, checksum: release.outerChecksum });
     }],
     ['POST', '/_test/tokens', (ctx) => {
       const scope = stringParam(ctx, 'scope');
