@@ -18,7 +18,7 @@ if (!process.argv.includes('--inside')) {
   spawnSync('mkdir', ['-m', '700', '-p', join(scratch, 'run'), join(scratch, 'data')]);
   const args = process.argv.slice(2).join(' ');
   const result = spawnSync('dbus-run-session', ['--', 'sh', '-c',
-    `echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node "${self}" --inside ${args}`], {
+    `echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec node --import tsx "${self}" --inside ${args}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, XDG_RUNTIME_DIR: join(scratch, 'run'), XDG_DATA_HOME: join(scratch, 'data'), HOME: scratch },
   });
@@ -26,7 +26,7 @@ if (!process.argv.includes('--inside')) {
   process.exit(result.status ?? 1);
 }
 
-const { CredentialStore } = await import('../dist/credentials/store.js');
+const { CredentialStore } = await import('../src/credentials/store.ts');
 const home = mkdtempSync(join(tmpdir(), 'hexts-bench-keychain-home-'));
 const store = new CredentialStore(home, 'https://bench.example/api', { warn: (m) => { throw new Error(`unexpected fallback: ${m}`); }, log: () => {} });
 

@@ -1,5 +1,4 @@
-import type { Command as CommandType } from 'commander';
-import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
 import type { Context } from './context.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
@@ -7,10 +6,7 @@ import { VERSION } from './version.js';
 
 // Only commander and the command tree load at start-up; everything else (HTTP, prompts,
 // keychain, tar, gzip) is imported inside the command that needs it, so `hexts --help`
-// costs little more than starting node. commander is loaded with require: its ESM wrapper
-// makes node parse the CommonJS module for named exports, which doubles its load time.
-const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof import('commander');
-type Command = CommandType;
+// costs little more than starting node.
 
 export interface RunIO {
   streams: Streams;
@@ -52,7 +48,8 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
   const lazy: Lazy = (load) => async (...params) => {
     const command = params[params.length - 1] as Command;
     const opts = command.optsWithGlobals();
-    const { Context } = await import('./context.js');
+    // The context and the command's code load side by side.
+    const [{ Context }, { run }] = await Promise.all([import('./context.js'), load()]);
     const ctx = new Context(io.streams, io.env, io.cwd, {
       apiUrl: opts.apiUrl as string | undefined,
       json: opts.json === true,
@@ -60,7 +57,6 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
       verbose: opts.verbose === true,
     });
     try {
-      const { run } = await load();
       await run(ctx, {
         args: command.args,
         opts,

@@ -1,4 +1,8 @@
 import { createRequire } from 'node:module';
 
-// dist/version.js and src/version.ts both sit one level below package.json.
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+// The build writes the version in (see scripts/build.mjs); running from src/, it is read from
+// package.json, one level up.
+declare const HEXTS_VERSION: string | undefined;
+
+export const VERSION: string =
+  typeof HEXTS_VERSION === 'string' ? HEXTS_VERSION : (createRequire(import.meta.url)('../package.json') as { version: string }).version;

@@ -3,7 +3,7 @@
 // CRC-32 and the length mod 2^32, little-endian. The deflate must be pako 2: its output
 // matches stock zlib 1.2.x (what Erlang links), while Node's zlib and pako 3 differ.
 import { crc32 } from 'node:zlib';
-import { Deflate } from 'pako';
+import { Deflate } from 'pako/lib/deflate.js';
 
 const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0);
 const OUTPUT_CHUNK_SIZE = 64 * 1024;
