@@ -19,7 +19,7 @@ export function openBrowser(ctx: Context, url: string): boolean {
   const [command, args] =
     platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
   try {
-    const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore' });
+    const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore', env: ctx.env as NodeJS.ProcessEnv });
     child.on('error', () => {});
     child.unref();
     return true;

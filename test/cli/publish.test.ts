@@ -141,6 +141,10 @@ describe('public packages', () => {
     result = await publish(dir, ['package'], { env: env({ HEX_API_KEY: bobKey }), tty: true, answers: [[/Proceed\?/, 'y\r']] });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(uploads('asked_pkg').length, 1);
+    assert.match(result.stderr, /\r\[#{25}\] 100%\n/, 'the upload bar, on a terminal');
+    const quiet = await publish(project({ app: 'asked_pkg', version: '1.0.1' }), ['package', '--yes', '--no-progress'], { env: env({ HEX_API_KEY: bobKey }), tty: true });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /\] \d+%/);
   });
 
   test('choosing an organization as owner transfers the package after publishing', async () => {

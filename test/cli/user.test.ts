@@ -2,7 +2,7 @@
 // Secret Service of the test session (test/run.mjs).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { base32Decode, totpCode } from '../registry/crypto.js';
@@ -197,6 +197,33 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     // The old token no longer works on the server either.
     const reuse = await runCli(['user', 'whoami', '--key', `Bearer ${stored.access_token}`], { env });
     assert.equal(reuse.code, 2, 'a Bearer token is not a key: refused before use');
+  });
+});
+
+describe('the browser', () => {
+  test('with a display, the verification URL is opened with xdg-open; --no-browser or no display leaves it alone', async () => {
+    registry.createUser({ username: 'gus', password: 'correct horse battery' });
+    const { home: dir } = home();
+    const bin = join(dir, 'bin');
+    const opened = join(dir, 'opened.txt');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" >> '${opened}'\n`, { mode: 0o755 });
+    const env = { ...cliEnv(registry, dir), PATH: `${bin}:${process.env.PATH}` };
+    const approve = (text: string) => {
+      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
+      if (code) registry.approveDevice(code[1]! + code[2]!, 'gus');
+    };
+    const withDisplay = await runCli(['user', 'auth'], { env: { ...env, DISPLAY: ':99' }, onStderr: approve });
+    assert.equal(withDisplay.code, 0, withDisplay.stderr);
+    const url = withDisplay.stderr.match(/To authenticate, visit: (\S+)/)![1]!;
+    for (let i = 0; i < 50 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(readFileSync(opened, 'utf8'), `${url}\n`);
+
+    rmSync(opened);
+    assert.equal((await runCli(['user', 'auth', '--no-browser'], { env: { ...env, DISPLAY: ':99' }, onStderr: approve })).code, 0);
+    assert.equal((await runCli(['user', 'auth'], { env, onStderr: approve })).code, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(existsSync(opened), false);
   });
 });
 
