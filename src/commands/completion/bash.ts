@@ -1,4 +1,4 @@
-import { posixQuote as q, type CompletionTable } from './model.js';
+import { posixQuote as q, walkWords, type CompletionTable } from './model.js';
 
 // The bash script: a table of every command (its subcommands, aliases, options, option
 // values and argument choices) and one function that walks the words before the cursor
@@ -77,25 +77,7 @@ _hexts() {
   local _hexts_variadic
   COMPREPLY=()
   _hexts_spec ''
-  for ((i = 1; i < \${#words[@]} - 1; i++)); do
-    word=\${words[i]}
-    if [[ -n $expect ]]; then
-      expect=''
-      continue
-    fi
-    if ((!dashdash)); then
-      case $word in
-        --) dashdash=1; continue ;;
-        -?*) _hexts_value_of "$word" && expect=$word; continue ;;
-      esac
-      if ((n == 0)); then
-        for entry in "\${_hexts_subs[@]}" "\${_hexts_aliases[@]}"; do
-          if [[ \${entry%%=*} == "$word" ]]; then
-            cmdpath=\${cmdpath:+$cmdpath }\${entry#*=}
-            _hexts_spec "$cmdpath"
-            continue 2
-          fi
-        done
+${walkWords('i = 1; i < ${#words[@]} - 1; i++', '"${_hexts_subs[@]}"')}
       fi
     fi
     n+=1

@@ -81,3 +81,31 @@ export function completionTables(program: Command): CompletionTable[] {
 
 /** A string in single quotes for bash and zsh. */
 export const posixQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The walk over the words before the cursor, the same shell code in bash and zsh: options
+ * and their values are skipped, subcommand names descend into their table (_hexts_spec),
+ * and n counts the positional arguments. `range` is the loop's (( … )) clause and
+ * `subcommandNames` the expansion that lists the current table's subcommand names.
+ */
+export function walkWords(range: string, subcommandNames: string): string {
+  return `  for ((${range})); do
+    word=\${words[i]}
+    if [[ -n $expect ]]; then
+      expect=''
+      continue
+    fi
+    if ((!dashdash)); then
+      case $word in
+        --) dashdash=1; continue ;;
+        -?*) _hexts_value_of "$word" && expect=$word; continue ;;
+      esac
+      if ((n == 0)); then
+        for entry in ${subcommandNames} "\${_hexts_aliases[@]}"; do
+          if [[ \${entry%%=*} == "$word" ]]; then
+            cmdpath=\${cmdpath:+$cmdpath }\${entry#*=}
+            _hexts_spec "$cmdpath"
+            continue 2
+          fi
+        done`;
+}

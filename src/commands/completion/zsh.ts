@@ -1,4 +1,4 @@
-import { posixQuote as q, type CompletionTable } from './model.js';
+import { posixQuote as q, walkWords, type CompletionTable } from './model.js';
 
 // The zsh script: the same table and walk as the bash one, offering subcommands and options
 // with their descriptions (_describe). It works both from a file named _hexts in $fpath
@@ -61,25 +61,7 @@ _hexts() {
   local -a _hexts_subs _hexts_aliases _hexts_opts _hexts_vals _hexts_args
   local _hexts_variadic
   _hexts_spec ''
-  for ((i = 2; i < CURRENT; i++)); do
-    word=\${words[i]}
-    if [[ -n $expect ]]; then
-      expect=''
-      continue
-    fi
-    if ((!dashdash)); then
-      case $word in
-        --) dashdash=1; continue ;;
-        -?*) _hexts_value_of "$word" && expect=$word; continue ;;
-      esac
-      if ((n == 0)); then
-        for entry in "\${_hexts_subs[@]%%:*}" "\${_hexts_aliases[@]}"; do
-          if [[ \${entry%%=*} == "$word" ]]; then
-            cmdpath=\${cmdpath:+$cmdpath }\${entry#*=}
-            _hexts_spec "$cmdpath"
-            continue 2
-          fi
-        done
+${walkWords('i = 2; i < CURRENT; i++', '"${_hexts_subs[@]%%:*}"')}
       fi
     fi
     n+=1
