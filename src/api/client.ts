@@ -171,7 +171,7 @@ export class ApiClient {
       if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
 
       const raw = await send(headers);
-      const body = decodeBody(raw);
+      const body = decodeBody(raw, write);
       if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
 
       const error = apiErrorFrom(raw.status, body, raw.headers);
@@ -307,14 +307,30 @@ export function header(headers: Record<string, string | string[] | undefined>, n
   return Array.isArray(value) ? value[0] : value;
 }
 
-function decodeBody(raw: RawResponse): unknown {
+/** An answer that could not be read. `carriedOut`: a write the registry accepted (2xx/3xx) before its answer was garbled. */
+export class InvalidAnswerError extends CliError {
+  constructor(readonly status: number, readonly carriedOut: boolean) {
+    super(
+      carriedOut
+        ? `the registry carried out the request (status ${status}), but its answer was not valid JSON`
+        : `the server sent an invalid JSON answer (status ${status})`,
+      carriedOut
+        ? 'Check the current state before trying again (writes are never retried automatically).'
+        : 'Try again; if it persists, the registry is misbehaving.',
+    );
+    this.name = 'InvalidAnswerError';
+  }
+}
+
+function decodeBody(raw: RawResponse, write: boolean): unknown {
   if (raw.body.length === 0) return undefined;
   const type = header(raw.headers, 'content-type') ?? '';
   if (/[/+]json\b/.test(type)) {
     try {
       return JSON.parse(raw.body.toString('utf8'));
     } catch {
-      throw new CliError(`the server sent an invalid JSON answer (status ${raw.status})`, 'Try again; if it persists, the registry is misbehaving.');
+      // Saying "try again" after a write that went through would make a user repeat it.
+      throw new InvalidAnswerError(raw.status, write && raw.status < 400);
     }
   }
   return raw.body.toString('utf8');

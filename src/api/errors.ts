@@ -72,14 +72,20 @@ export function apiErrorFrom(status: number, body: unknown, headers: Record<stri
   } else if (typeof body === 'string' && body.trim() !== '') {
     message = body.trim();
   }
-  return new ApiError(status, message, errors, headers, body, status === 429 ? rateLimitHint(headers) : undefined);
+  return new ApiError(status, message, errors, headers, body, hintFor(status, headers));
+}
+
+function hintFor(status: number, headers: Record<string, string | string[] | undefined>): string | undefined {
+  if (status === 429) return rateLimitHint(headers);
+  if (status >= 500) return `The registry could not handle the request (status ${status}); try again later.`;
+  return undefined;
 }
 
 /**
  * How long to wait: `x-ratelimit-reset` (unix seconds) counted from the server's Date, so a
  * wrong clock on this machine does not matter.
  */
-function rateLimitHint(headers: Record<string, string | string[] | undefined>): string {
+export function rateLimitHint(headers: Record<string, string | string[] | undefined>): string {
   const first = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;

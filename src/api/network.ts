@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { CliError } from '../errors.js';
@@ -23,16 +24,25 @@ const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED',
 ]);
 
+const CACERTS_HINT = 'Point HEX_CACERTS_PATH (or `hexts config cacerts_path`) at a PEM file of CA certificates, or unset it.';
+
 export function readCaCerts(path: string): string[] {
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the CA certificates in ${path} (HEX_CACERTS_PATH): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`cannot read the CA certificates in ${path} (HEX_CACERTS_PATH): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, CACERTS_HINT);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new CliError(`${path} (HEX_CACERTS_PATH) holds no PEM certificate`);
-  }
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new CliError(`${path} (HEX_CACERTS_PATH) holds no PEM certificate`, CACERTS_HINT);
+  // TLS would skip a damaged certificate without a word, and the registry would then look untrusted.
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new CliError(`certificate ${i + 1} of ${blocks.length} in ${path} (HEX_CACERTS_PATH) cannot be read`, CACERTS_HINT);
+    }
+  });
   // Extra CAs are trusted in addition to the system's, never instead of them.
   return [...rootCertificates, pem];
 }
@@ -73,10 +83,15 @@ export function describeNetworkError(err: unknown, url: URL, timeoutMs: number):
     return new NetworkError(`${host} did not answer within ${timeoutMs / 1000} s`, code,
       'Try again later, or raise HEX_HTTP_TIMEOUT (seconds).');
   }
-  if (code === 'ECONNREFUSED') return new NetworkError(`cannot connect to ${host}: connection refused`, code);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NetworkError(`cannot resolve the host ${url.hostname}`, code);
+  if (code === 'ECONNREFUSED') {
+    return new NetworkError(`cannot connect to ${host}: connection refused`, code, 'Check the URL (HEX_API_URL, HEX_REPO_URL) and that the registry is running.');
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new NetworkError(`cannot resolve the host ${url.hostname}`, code, 'Check the host name and this machine\'s DNS (or proxy) settings.');
+  }
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return new NetworkError(`the connection to ${host} was closed before the answer arrived`, code);
+    return new NetworkError(`the connection to ${host} was closed before the answer arrived`, code,
+      'The registry or the network between here and it dropped the connection; try again later.');
   }
   return new NetworkError(`request to ${host} failed: ${e.message}${code ? ` (${code})` : ''}`, code);
 }

@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { preparePackage, type PreparedPackage } from '../package/project.js';
 import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
 import { ERRORS_HEADER } from '../package/validate.js';
+import { writeFailure } from '../util/fs-errors.js';
 
 // The local half of build and publish: read mix.exs, print mix's summary block and
 // warnings, stop on errors — all before any credential or request is needed.
@@ -42,7 +43,9 @@ export async function buildPackage(
     const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd });
     // Loaded only here: the tarball reader is not needed to write one.
     const { unpackPackageTarball } = await import('../package/unpack.js');
-    await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } });
+    await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } }).catch((err: unknown) => {
+      throw writeFailure('unpack into', target.unpackTo!, err);
+    });
     return built;
   }
   return createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });

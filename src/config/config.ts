@@ -68,6 +68,10 @@ export function describeSource(source: Source): string {
   }
 }
 
+// A value that failed its check is echoed without what looks like a URL's user information:
+// a proxy URL may carry a password.
+const withoutUserinfo = (value: string) => value.replace(/\/\/[^/@\s]*@/, '//***@');
+
 function definition(key: string): SettingDef {
   const def = SETTINGS.find((s) => s.key === key);
   if (!def) throw new UsageError(`unknown config key "${key}"`, `Known keys: ${SETTINGS.map((s) => s.key).join(', ')}`);
@@ -98,7 +102,7 @@ export class Config {
       else resolved = { key, value: def.default, source: { kind: 'default' } };
     }
     const problem = resolved.value !== undefined ? def.check?.(resolved.value) : undefined;
-    if (problem) throw new CliError(`${key} ${problem}: "${resolved.value}" ${describeSource(resolved.source)}`);
+    if (problem) throw new CliError(`${key} ${problem}: "${withoutUserinfo(resolved.value!)}" ${describeSource(resolved.source)}`);
     return resolved;
   }
 
@@ -152,7 +156,7 @@ export async function writeConfigValue(config: Config, key: string, value: strin
   const def = definition(key);
   if (value !== undefined) {
     const problem = def.check?.(value);
-    if (problem) throw new UsageError(`${key} ${problem}: "${value}"`);
+    if (problem) throw new UsageError(`${key} ${problem}: "${withoutUserinfo(value)}"`);
   }
   const current = await readConfigFile(config.path);
   if (value === undefined) delete current[key];

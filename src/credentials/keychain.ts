@@ -19,8 +19,9 @@ function describe(err: unknown): string {
   const message = (err as Error)?.message ?? String(err);
   if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(message)) return 'no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)';
   if (/was not provided by any \.service files|ServiceUnknown|no such name/i.test(message)) return 'no Secret Service is running on the session bus';
-  if (/prompt was dismissed|locked/i.test(message)) return 'the keyring is locked';
+  // Before the lock test: D-Bus's no-reply text says "the message bus security policy blocked the reply".
   if (/Did not receive a reply|timed? ?out/i.test(message)) return 'the Secret Service did not answer';
+  if (/prompt was dismissed|\blocked\b/i.test(message)) return 'the keyring is locked';
   return message.split('\n')[0]!;
 }
 

@@ -75,7 +75,18 @@ async function readJson<T>(path: string, empty: T): Promise<T> {
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return empty;
-    throw new CliError(`cannot read ${path}: ${(err as Error).message}`, 'Fix or delete the file, then authenticate again.');
+    // JSON.parse quotes the text around the fault, and in this file that text is a secret.
+    const why = err instanceof SyntaxError ? 'it is not valid JSON' : (err as Error).message;
+    throw new CliError(`cannot read ${path}: ${why}`, 'Fix or delete the file, then authenticate again.');
+  }
+}
+
+/** A keychain entry as hexts wrote it; JSON.parse's own message would quote the secret. */
+function parseSecret<T>(secret: string): T {
+  try {
+    return JSON.parse(secret) as T;
+  } catch {
+    throw new CliError('the credential in the OS keychain is not one hexts stored', 'Authenticate again to replace it.');
   }
 }
 
@@ -145,7 +156,7 @@ export class CredentialStore {
     if (info.store === 'keychain') {
       try {
         const secret = await this.viaKeychain(() => keychain.get(this.service, slot));
-        if (secret !== null) return { value: JSON.parse(secret) as T, store: 'keychain' };
+        if (secret !== null) return { value: parseSecret<T>(secret), store: 'keychain' };
       } catch (err) {
         if (!(err instanceof KeychainUnavailableError)) throw err;
         throw new CliError(

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { writeFailure } from '../util/fs-errors.js';
 import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
 import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
 import { DEFAULT_LIMITS, MAX_METADATA_SIZE, type TarballLimits } from './tar/limits.js';
@@ -180,7 +181,12 @@ function rootResolver(root: string): (name: string) => boolean {
 // A temporary file in the same directory, renamed into place once complete.
 function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temporary, 'wx', 0o666);
+  let fd: number;
+  try {
+    fd = openSync(temporary, 'wx', 0o666);
+  } catch (err) {
+    throw writeFailure('write', path, err);
+  }
   try {
     try {
       for (const piece of pieces) {
@@ -192,6 +198,6 @@ function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {
     renameSync(temporary, path);
   } catch (err) {
     rmSync(temporary, { force: true });
-    throw err;
+    throw writeFailure('write', path, err);
   }
 }

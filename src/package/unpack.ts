@@ -249,9 +249,13 @@ class Extractor {
 
   async add(entry: TarReadEntry, parts: string[], body: TarEntryBody): Promise<void> {
     if (parts.length === 0) return;
-    if (entry.type === 'symlink') this.symlinks.push({ entry, parts });
-    else if (entry.type === 'directory') await this.directory(parts, entry.mode);
-    else await this.file(entry.name, parts, entry.mode, body.chunks());
+    try {
+      if (entry.type === 'symlink') this.symlinks.push({ entry, parts });
+      else if (entry.type === 'directory') await this.directory(parts, entry.mode);
+      else await this.file(entry.name, parts, entry.mode, body.chunks());
+    } catch (err) {
+      throw unpackFailure(err, entry.name);
+    }
   }
 
   private async directory(parts: string[], mode: number): Promise<void> {
@@ -294,7 +298,13 @@ class Extractor {
 
   async finish(metadataConfig: Buffer): Promise<void> {
     await this.file('hex_metadata.config', ['hex_metadata.config'], 0o644, single(metadataConfig));
-    for (const { entry, parts } of this.symlinks) await this.symlink(entry, parts);
+    for (const { entry, parts } of this.symlinks) {
+      try {
+        await this.symlink(entry, parts);
+      } catch (err) {
+        throw unpackFailure(err, entry.name);
+      }
+    }
     const deepestFirst = [...this.directories].sort((a, b) => b.parts.length - a.parts.length);
     for (const { parts, mode } of deepestFirst) await chmod(join(this.root, ...parts), mode & 0o777);
     await rename(this.root, this.destination);
@@ -315,6 +325,14 @@ class Extractor {
   async discard(): Promise<void> {
     await rm(this.root, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+// A file system refusal while extracting (a file where a directory must go, say) is a
+// property of the tarball, reported like the others; anything else passes through.
+function unpackFailure(err: unknown, name: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof TarballError || !(err instanceof Error) || !('syscall' in err) || typeof code !== 'string') return err;
+  return new TarballError('file_error', `cannot unpack ${name}: ${code}`);
 }
 
 // Erlang's ~p of a list of strings, as in `missing files: ["VERSION","CHECKSUM"]`.

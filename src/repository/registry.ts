@@ -1,4 +1,5 @@
 import { userAgent } from '../api/client.js';
+import { rateLimitHint } from '../api/errors.js';
 import type { Context } from '../context.js';
 import { RepositoryAuth } from '../credentials/repository-auth.js';
 import type { Credentials } from '../credentials/session.js';
@@ -183,7 +184,8 @@ export class Repository {
         `It needs the repository:${org} (or repositories) permission, and ${org}'s billing must be active.`,
       );
     }
-    return new CliError(`${response.url.href} answered with status ${status} for ${what}`, status >= 500 ? 'The repository is having trouble; try again later.' : undefined);
+    const hint = status === 429 ? rateLimitHint(response.headers) : status >= 500 ? 'The repository is having trouble; try again later.' : undefined;
+    return new CliError(`${response.url.href} answered with status ${status} for ${what}`, hint);
   }
 }
 

@@ -71,7 +71,7 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
     keyring,
     async stop() {
       for (const child of [keyring, daemon]) {
-        if (child && child.exitCode === null) {
+        if (child && child.exitCode === null && child.signalCode === null) {
           child.kill('SIGCONT');
           child.kill('SIGKILL');
           await new Promise((r) => child.once('exit', r));

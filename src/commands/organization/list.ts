@@ -12,13 +12,13 @@ export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
     .filter((s) => s.slot.startsWith('repository:hexpm:'))
     .map((s) => ({ organization: s.slot.slice('repository:hexpm:'.length), key_name: s.info.key_name ?? null, owner: s.info.owner ?? null, store: s.info.store }));
 
+  // The stored keys come from the index alone: a login the keychain cannot give now (locked,
+  // unreachable) costs only the memberships.
   let memberships: Array<{ name: string; role: string }> | undefined;
-  if (await credentials.activeUser()) {
-    try {
-      memberships = (await users.me(await credentials.api())).organizations ?? [];
-    } catch (err) {
-      ctx.out.warn(`Could not read your organizations: ${(err as Error).message}`);
-    }
+  try {
+    if (await credentials.activeUser()) memberships = (await users.me(await credentials.api())).organizations ?? [];
+  } catch (err) {
+    ctx.out.warn(`Could not read your organizations: ${(err as Error).message}`);
   }
 
   if (ctx.globals.json) {

@@ -10,6 +10,7 @@ import type { Release } from '../../repository/protobuf.js';
 import { Repository } from '../../repository/registry.js';
 import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { writeFailure } from '../../util/fs-errors.js';
 
 // `hexts package fetch NAME[@VERSION|@REQUIREMENT]…` (mix hex.package fetch): resolves each
 // package against its signed registry record, downloads the tarball, checks the outer checksum
@@ -92,8 +93,11 @@ async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec,
     path = resolve(destination.directory, `${base}.tar`);
     await writeFileAtomic(path, tarball, 0o644);
   } else {
-    path = destination.exact ? destination.directory : resolve(destination.directory, base);
-    await unpackPackageTarball(tarball, { output: { directory: path } });
+    const directory = destination.exact ? destination.directory : resolve(destination.directory, base);
+    await unpackPackageTarball(tarball, { output: { directory } }).catch((err: unknown) => {
+      throw writeFailure('unpack into', directory, err);
+    });
+    path = directory;
   }
   return {
     name: spec.name,

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiClient } from '../../api/client.js';
+import { InvalidAnswerError, type ApiClient } from '../../api/client.js';
 import * as docsApi from '../../api/docs.js';
 import { ApiError } from '../../api/errors.js';
 import * as owners from '../../api/owners.js';
@@ -195,7 +195,10 @@ async function publishRelease(ctx: Context, client: ApiClient, target: Target, r
     });
     return published;
   } catch (err) {
-    if (err instanceof UploadInterruptedError) return afterInterruptedUpload(ctx, client, target, release, err);
+    // Cut off mid-upload, or taken with an answer that cannot be read: ask the registry.
+    if (err instanceof UploadInterruptedError || (err instanceof InvalidAnswerError && err.carriedOut)) {
+      return afterInterruptedUpload(ctx, client, target, release, err);
+    }
     if (err instanceof ApiError && err.status === 422 && JSON.stringify(err.errors ?? '').includes('--replace flag')) {
       throw withAction(err, 'Publishing failed', 'Pass --replace to overwrite it (public packages: within an hour of publishing; private packages: any time).');
     }
@@ -212,10 +215,11 @@ async function publishRelease(ctx: Context, client: ApiClient, target: Target, r
 }
 
 /**
- * The connection dropped after the tarball started to go out: the registry may have taken
- * it or not. Ask it, and say exactly what happened and what to do.
+ * The connection dropped after the tarball started to go out, or the answer to it could not
+ * be read: the registry may have taken it or not. Ask it, and say exactly what happened and
+ * what to do.
  */
-async function afterInterruptedUpload(ctx: Context, client: ApiClient, target: Target, release: BuiltRelease, cause: UploadInterruptedError): Promise<Release> {
+async function afterInterruptedUpload(ctx: Context, client: ApiClient, target: Target, release: BuiltRelease, cause: CliError): Promise<Release> {
   ctx.out.warn(`${cause.message}. Asking the registry whether ${target.name} ${target.version} arrived...`);
   let found: Release;
   try {

@@ -1,0 +1,316 @@
+// Leak suite (issue 9): every command, given real credentials every way hexts takes them — the
+// --key flag, stdin (--key -), --key-file, the environment (HEX_API_KEY, HEX_OTP), keys stored by
+// an earlier `user auth --key` / `organization auth --key`, and OAuth tokens stored by a
+// device-flow login — with and without --verbose, and with a proxy password in https_proxy.
+// After each run no secret known so far (as is, sha256 hex, base64, its first or last 20
+// characters; Basic auth's base64 of user:password) is in stdout, stderr or any file under HOME
+// or HEXTS_HOME, except where it is stored by design: the 0600 plain-text file (no keychain, or
+// --insecure-storage), mix's hex.config (--mix), and the one line of stdout where `key generate`
+// prints the key it made.
+//
+// One row per command and variant: adding a command is adding a line to ROWS. The first test
+// fails when a command of the commander tree has no row.
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli.js';
+import { keychain } from '../../src/credentials/keychain.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { ORG, OTHER_USER, PASSWORD, PRIVATE_PACKAGE, PUBLIC_PACKAGE, Pass, SOURCES, USER, World, type Source } from './leak-world.js';
+
+/** What a row's functions may use: the world, the pass, and the run's working directory. */
+interface RowContext {
+  world: World;
+  pass: Pass;
+  /** Set by a row whose command reads a mix project. */
+  cwd?: string;
+  /** A fresh public package of the user (name), for commands that change one. */
+  fixture(): Promise<string>;
+  project(spec?: Parameters<Pass['project']>[0]): string;
+}
+
+interface Row {
+  /** The command path in the commander tree (with the ACTION for `organization key ORG ACTION`). */
+  command: string;
+  argv: (t: RowContext) => string[] | Promise<string[]>;
+  /** Default: every source the command takes (flag, stdin and key-file only where it has --key). */
+  sources?: Source[];
+  /** Expected exit code; default 0. */
+  exit?: number;
+  /** The key given by flag, stdin, key file or HEX_API_KEY; default the user's. */
+  key?: 'org' | 'revoked user' | 'revoked org' | 'malformed';
+  /** Text the command itself reads from stdin (then no --key -). */
+  stdin?: (t: RowContext) => string;
+  env?: Record<string, string>;
+  /** `key generate`: the new key is printed once on stdout, and nowhere else. */
+  generates?: boolean;
+  /** Give a wrong two-factor code. */
+  wrongOtp?: boolean;
+  /** --mix: the given key may be written into mix's hex.config. */
+  mix?: boolean;
+  before?: (t: RowContext) => Promise<void> | void;
+  /** Revokes or removes the pass's own credentials: runs after every other row, in table order. */
+  last?: boolean;
+}
+
+const project = (spec?: Parameters<Pass['project']>[0]) => (t: RowContext) => {
+  t.cwd = t.project(spec);
+};
+
+const ROWS: Row[] = [
+  // user
+  { command: 'user register', argv: (t) => { const name = t.world.unique('leakreg'); return ['user', 'register', '--username', name, '--email', `${name}@example.com`, '--password-stdin']; }, stdin: (t) => registerPassword(t) },
+  { command: 'user auth', argv: () => ['user', 'auth'], sources: ['flag', 'stdin', 'key-file'] },
+  { command: 'user auth', argv: () => ['user', 'auth', '--insecure-storage'], sources: ['flag', 'stdin', 'key-file'] },
+  { command: 'user auth', argv: () => ['user', 'auth'], sources: ['flag', 'stdin', 'key-file'], key: 'revoked user', exit: 1 },
+  { command: 'user auth', argv: () => ['user', 'auth', '--no-browser'], sources: ['env', 'keychain', 'oauth'] },
+  { command: 'user auth', argv: () => ['user', 'auth', '--password', '--username', USER, '--password-stdin'], stdin: () => PASSWORD, sources: ['env', 'keychain', 'oauth'] },
+  { command: 'user whoami', argv: () => ['user', 'whoami'] },
+  { command: 'user whoami', argv: () => ['--json', 'user', 'whoami'] },
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], before: (t) => t.world.registry.advanceClock(3600) },
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['flag', 'stdin', 'key-file', 'env'], key: 'malformed', exit: 2 },
+  { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-')], generates: true },
+  { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-'), '--otp', t.world.otp()], sources: ['oauth'], generates: true },
+  { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-')], sources: ['oauth'], wrongOtp: true, exit: 1 },
+  { command: 'user key list', argv: () => ['user', 'key', 'list'] },
+  { command: 'user key list', argv: () => ['--json', 'user', 'key', 'list'] },
+  { command: 'user key revoke', argv: (t) => { const name = t.world.unique('doomed-'); t.world.userKey(name); return ['user', 'key', 'revoke', name]; } },
+  // organization
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'org' },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--insecure-storage'], sources: ['flag', 'stdin', 'key-file'], key: 'org' },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', mix: true },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'revoked org', exit: 1 },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['env', 'keychain', 'oauth'] },
+  { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], before: (t) => t.pass.storeOrganizationKey() },
+  { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG, '--revoke'], before: (t) => t.pass.storeOrganizationKey() },
+  { command: 'organization list', argv: () => ['organization', 'list'] },
+  { command: 'organization list', argv: () => ['--json', 'organization', 'list'] },
+  { command: 'organization key generate', argv: (t) => ['organization', 'key', ORG, 'generate', '--key-name', t.world.unique('gen-')], generates: true },
+  { command: 'organization key list', argv: () => ['organization', 'key', ORG, 'list'] },
+  { command: 'organization key list', argv: () => ['--json', 'organization', 'key', ORG, 'list'] },
+  { command: 'organization key list', argv: () => ['organization', 'key', 'nosuchorg', 'list'], exit: 1 },
+  { command: 'organization key revoke', argv: (t) => { const name = t.world.unique('doomed-'); t.world.orgKey(name); return ['organization', 'key', ORG, 'revoke', name]; } },
+  // build and publish
+  { command: 'build', argv: () => ['build'], before: project() },
+  { command: 'build', argv: () => ['--json', 'build'], before: project() },
+  { command: 'build', argv: () => ['build', '--unpack', '--output', 'unpacked'], before: project() },
+  { command: 'publish', argv: () => ['publish', 'package', '--yes'], before: project() },
+  { command: 'publish', argv: () => ['publish', '--yes'], before: project({ docs: true }) },
+  { command: 'publish', argv: () => ['publish', 'package', '--yes', '--organization', ORG], before: project() },
+  { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture(), docs: true }); return ['publish', 'docs', '--yes']; } },
+  { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture() }); return ['publish', '--revert', '1.0.0']; } },
+  { command: 'publish', argv: () => ['publish', 'package', '--dry-run'], before: project() },
+  { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: project() },
+  // package, info
+  { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE] },
+  { command: 'package fetch', argv: (t) => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--unpack', '--output', t.world.unique('unpacked-')] },
+  { command: 'package fetch', argv: () => ['--json', 'package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } },
+  { command: 'package search', argv: () => ['package', 'search', 'leak'] },
+  { command: 'package search', argv: () => ['--json', 'package', 'search', 'leak', '--organization', ORG] },
+  { command: 'info', argv: () => ['info', PUBLIC_PACKAGE] },
+  { command: 'info', argv: () => ['info', PRIVATE_PACKAGE, '--organization', ORG] },
+  { command: 'info', argv: () => ['--json', 'info', PUBLIC_PACKAGE, '1.0.0'] },
+  { command: 'info', argv: () => ['info', 'no_such_package'], exit: 1 },
+  // owner, retire
+  { command: 'owner add', argv: async (t) => ['owner', 'add', await t.fixture(), OTHER_USER, '--level', 'maintainer'] },
+  { command: 'owner transfer', argv: async (t) => ['owner', 'transfer', await t.fixture(), OTHER_USER, '--yes'] },
+  { command: 'owner remove', argv: async (t) => { const name = await t.fixture(); await t.world.addOwner(name); return ['owner', 'remove', name, OTHER_USER, '--yes']; } },
+  { command: 'owner list', argv: () => ['owner', 'list', PUBLIC_PACKAGE] },
+  { command: 'owner list', argv: () => ['--json', 'owner', 'list', PRIVATE_PACKAGE, '--organization', ORG] },
+  { command: 'owner list', argv: () => ['owner', 'list', 'no_such_package'], exit: 1 },
+  { command: 'owner packages', argv: () => ['owner', 'packages'] },
+  { command: 'owner packages', argv: () => ['--json', 'owner', 'packages'] },
+  { command: 'retire', argv: async (t) => ['retire', await t.fixture(), '1.0.0', 'security', '--message', 'retired by the leak suite'] },
+  { command: 'retire', argv: async (t) => { const name = await t.fixture(); await t.world.retire(name); return ['retire', name, '1.0.0', '--unretire']; } },
+  // config, completion
+  { command: 'config', argv: () => ['config'] },
+  { command: 'config', argv: () => ['--json', 'config'] },
+  { command: 'config', argv: () => ['config', 'api_url'] },
+  { command: 'config', argv: () => ['config', 'http_timeout', '30'] },
+  { command: 'config', argv: () => ['config', 'http_timeout', '--delete'] },
+  { command: 'completion bash', argv: () => ['completion', 'bash'] },
+  { command: 'completion zsh', argv: () => ['completion', 'zsh'] },
+  { command: 'completion fish', argv: () => ['completion', 'fish'] },
+  // these end the pass's credentials, in this order
+  { command: 'organization key revoke', argv: () => ['organization', 'key', ORG, 'revoke', '--all'], last: true },
+  { command: 'user key revoke', argv: () => ['user', 'key', 'revoke', '--all'], last: true },
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], last: true, exit: 1, before: async (t) => { await t.pass.revokeSession(); t.world.registry.advanceClock(3600); } },
+  { command: 'user deauth', argv: () => ['user', 'deauth'], last: true },
+];
+
+/** A fresh password for `user register`, known to the book before hexts sees it. */
+function registerPassword(t: RowContext): string {
+  const password = `reg-sentinel-${t.world.unique('')}-${Math.random().toString(36).slice(2)}`;
+  t.world.secrets.add(password, 'a registration password');
+  return password;
+}
+
+// --- the commander tree ---
+
+const quietIO = () => ({ streams: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() }, env: {}, cwd: process.cwd() });
+
+/** Every command a user can run, with a required argument's choices spelled out (`completion bash`). */
+function commandLeaves(command: Command, path: string[] = []): Array<{ path: string; command: Command }> {
+  const subcommands = command.commands.filter((c) => c.name() !== 'help');
+  if (subcommands.length === 0) {
+    const choices = command.registeredArguments.find((a) => a.required && a.argChoices)?.argChoices;
+    return (choices ?? [undefined]).map((choice) => ({ path: [...path, ...(choice ? [choice] : [])].join(' '), command }));
+  }
+  return subcommands.flatMap((c) => commandLeaves(c, [...path, c.name()]));
+}
+
+let leaves: Map<string, Command>;
+let world: World;
+before(async () => {
+  leaves = new Map(commandLeaves(await buildProgram(quietIO())).map((l) => [l.path, l.command]));
+  world = await World.start();
+});
+after(() => world.stop());
+
+test('every command of the commander tree has a row, and every row names a command', () => {
+  assert.ok(leaves.size >= 25, [...leaves.keys()].join(', '));
+  const covered = new Set(ROWS.map((r) => r.command));
+  assert.deepEqual([...leaves.keys()].filter((path) => !covered.has(path)), [], 'commands without a row in the leak table');
+  assert.deepEqual([...covered].filter((path) => !leaves.has(path)), [], 'rows for commands that do not exist');
+});
+
+function sourcesOf(row: Row): Source[] {
+  const takesKey = leaves.get(row.command)!.options.some((o) => o.long === '--key');
+  const viaKeyOption: Source[] = ['flag', 'stdin', 'key-file'];
+  return (row.sources ?? SOURCES).filter((s) => !viaKeyOption.includes(s) || (takesKey && !(s === 'stdin' && row.stdin)));
+}
+
+/** Runs one row in a pass with the pass's way of giving the credential. */
+async function runRow(pass: Pass, row: Row): Promise<void> {
+  const t: RowContext = { world, pass, fixture: () => world.fixture(), project: (spec) => pass.project(spec) };
+  await row.before?.(t);
+  const argv = await row.argv(t);
+  const key =
+    row.key === 'org' ? pass.orgKey
+    : row.key === 'revoked user' ? await world.revokedKey('user')
+    : row.key === 'revoked org' ? await world.revokedKey('org')
+    : row.key === 'malformed' ? `${pass.userKey} ${pass.orgKey}`
+    : pass.userKey;
+  const otp = row.wrongOtp ? world.wrongOtp() : world.otp();
+  const env: Record<string, string | undefined> = { HEX_OTP: otp, ...row.env };
+  let stdin = row.stdin?.(t);
+  if (pass.source === 'flag') argv.push('--key', key);
+  if (pass.source === 'stdin') {
+    argv.push('--key', '-');
+    stdin = `${key}\n`;
+  }
+  if (pass.source === 'key-file') argv.push('--key-file', pass.keyFile(key));
+  if (pass.source === 'env') env.HEX_API_KEY = key;
+  const result = await pass.run(argv, { env: pass.env(env), stdin, cwd: t.cwd, generates: row.generates, otp, mixKey: row.mix ? key : undefined });
+  const expected = row.exit ?? 0;
+  assert.equal(result.code, expected, `${pass.source}${pass.verbose ? ' --verbose' : ''}: hexts ${argv.join(' ')} exited ${result.code}, expected ${expected}\n${result.stderr}`);
+}
+
+for (const source of SOURCES) {
+  for (const verbose of [false, true]) {
+    test(`credential by ${source}${verbose ? ', --verbose' : ''}: no secret in any output or file`, async () => {
+      const pass = new Pass(world, source, verbose);
+      try {
+        await pass.ensure();
+        if (source === 'oauth') {
+          const stored = await pass.keychainValue('user');
+          assert.ok(world.secrets.has(stored!.access_token!) && world.secrets.has(stored!.refresh_token!), 'the stored tokens are in the book');
+        }
+        for (const row of [...ROWS.filter((r) => !r.last), ...ROWS.filter((r) => r.last)]) {
+          if (!sourcesOf(row).includes(source)) continue;
+          if (!row.last) await pass.ensure();
+          await runRow(pass, row);
+        }
+        pass.finalCheck();
+        const generating = ROWS.filter((r) => r.generates && (r.exit ?? 0) === 0 && sourcesOf(r).includes(source)).length;
+        assert.equal(pass.runs.filter((r) => r.generated).length, generating, 'every generated key was seen');
+        if (verbose) assert.ok(pass.runs.some((r) => /authorization: \[REDACTED\]/.test(r.result.stderr)), 'the verbose log shows requests');
+      } finally {
+        pass.cleanup();
+      }
+    });
+  }
+}
+
+describe('no session bus: credentials in the warned 0600 file, and nowhere else', () => {
+  for (const verbose of [false, true]) {
+    test(`hexts as a child process without DBUS_SESSION_BUS_ADDRESS${verbose ? ', --verbose' : ''}`, async () => {
+      const pass = new Pass(world, 'stdin', verbose, true);
+      const run = async (argv: string[], options: { stdin?: string; env?: Record<string, string> } = {}) => {
+        const result = await pass.run(argv, { stdin: options.stdin, env: pass.env({ HEX_OTP: world.otp(), ...options.env }), otp: world.otp() });
+        assert.equal(result.code, 0, `${argv.join(' ')}:\n${result.stderr}`);
+        return result;
+      };
+      const warning = `Credentials saved in plain text to ${pass.credentialsFile} (no usable OS keychain: no D-Bus session bus`;
+      try {
+        assert.ok((await run(['user', 'auth', '--key', '-'], { stdin: pass.userKey })).stderr.includes(warning));
+        assert.ok((await run(['organization', 'auth', ORG, '--key', '-'], { stdin: pass.orgKey })).stderr.includes(warning));
+        assert.equal(statSync(pass.credentialsFile).mode & 0o777, 0o600);
+        assert.match((await run(['user', 'whoami'])).stdout, /Credential: API key stored in the plain-text credentials file/);
+        await run(['organization', 'key', ORG, 'list']);
+        // The token the organization key is exchanged for is kept with it, in the same file.
+        await run(['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], { env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } });
+        assert.match(readFileSync(pass.credentialsFile, 'utf8'), /"oauth_token"/);
+        assert.match((await run(['organization', 'list'])).stdout, new RegExp(`${ORG}\\s+\\S+\\s+organization\\s+file`));
+        await run(['user', 'deauth']);
+        assert.doesNotMatch(readFileSync(pass.credentialsFile, 'utf8'), /"key"|"access_token"/);
+        pass.finalCheck();
+      } finally {
+        pass.cleanup();
+      }
+    });
+  }
+});
+
+describe('a damaged credential store is reported without what it holds', () => {
+  /** A real key that starts with a letter: JSON.parse quotes the text around such a token. */
+  const letterKey = () => {
+    for (;;) {
+      const key = world.userKey();
+      if (/^[a-f]/.test(key)) return key;
+    }
+  };
+  /** No eight characters of `key` in a row anywhere in the output. */
+  const assertNoPiece = (result: CliResult, key: string) => {
+    for (let i = 0; i + 8 <= key.length; i++) {
+      const piece = key.slice(i, i + 8);
+      assert.ok(!result.stdout.includes(piece) && !result.stderr.includes(piece), `part of the key (${piece}) is in the output:\n${result.stderr}`);
+    }
+  };
+  const index = (pass: Pass, store: string) =>
+    writeFileSync(join(pass.hextsHome, 'credentials-index.json'), JSON.stringify({ version: 1, registries: { [world.registry.apiUrl]: { user: { store, kind: 'key' } } } }));
+
+  test('a plain-text credentials file broken right at a key', async () => {
+    const pass = new Pass(world, 'keychain', false);
+    try {
+      const key = letterKey();
+      index(pass, 'file');
+      writeFileSync(pass.credentialsFile, `{"version":1,"registries":{"${world.registry.apiUrl}":{"user":{"type":"key","key":${key}}}}}`, { mode: 0o600 });
+      const result = await runCli(['user', 'whoami'], { env: pass.env() });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /cannot read .*credentials\.json/);
+      assertNoPiece(result, key);
+    } finally {
+      pass.cleanup();
+    }
+  });
+
+  test('a keychain entry that is not what hexts stores', async () => {
+    const pass = new Pass(world, 'keychain', false);
+    const service = `hexts:${world.registry.apiUrl}`;
+    try {
+      const key = letterKey();
+      index(pass, 'keychain');
+      await keychain.set(service, 'user', key);
+      const result = await runCli(['--verbose', 'user', 'whoami'], { env: pass.env() });
+      assert.equal(result.code, 1);
+      assertNoPiece(result, key);
+    } finally {
+      await keychain.delete(service, 'user');
+      pass.cleanup();
+    }
+  });
+});
