@@ -2,7 +2,7 @@
 // mtime and OS 0, raw deflate at level 6 / window 15 / memLevel 8 / default strategy, then
 // CRC-32 and the length mod 2^32, little-endian. The deflate must be pako 2: its output
 // matches stock zlib 1.2.x (what Erlang links), while Node's zlib and pako 3 differ.
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../../util/crc32.js';
 import { Deflate } from 'pako/lib/deflate.js';
 
 const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0);
