@@ -1,4 +1,4 @@
-import { posixQuote as q, walkWords, type CompletionTable } from './model.js';
+import { posixQuote as q, tableFunctions, walkWords, type CompletionTable } from './model.js';
 
 // The bash script: a table of every command (its subcommands, aliases, options, option
 // values and argument choices) and one function that walks the words before the cursor
@@ -24,25 +24,7 @@ export function bashScript(tables: CompletionTable[], version: string): string {
 # Load it from ~/.bashrc with:  source <(hexts completion bash)
 # or save it as ~/.local/share/bash-completion/completions/hexts
 
-# Sets the _hexts_* arrays for the command named by the path in $1.
-_hexts_spec() {
-  case $1 in
-${tables.map(entry).join('\n')}
-    *) return 1 ;;
-  esac
-}
-
-# Sets REPLY to what the option $1 of the current command takes, or fails if it takes nothing.
-_hexts_value_of() {
-  local entry
-  for entry in "\${_hexts_vals[@]}"; do
-    if [[ \${entry%%=*} == "$1" ]]; then
-      REPLY=\${entry#*=}
-      return 0
-    fi
-  done
-  return 1
-}
+${tableFunctions(tables.map(entry).join('\n'))}
 
 # Adds to COMPREPLY each word of $1 (or file name for @files) that starts with $2, after $3.
 _hexts_offer() {

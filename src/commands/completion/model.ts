@@ -109,3 +109,29 @@ export function walkWords(range: string, subcommandNames: string): string {
           fi
         done`;
 }
+
+/**
+ * _hexts_spec (the table, with each command's entry as `entries` renders it for the shell)
+ * and _hexts_value_of: the same shell code in bash and zsh.
+ */
+export function tableFunctions(entries: string): string {
+  return `# Sets the _hexts_* arrays for the command named by the path in $1.
+_hexts_spec() {
+  case $1 in
+${entries}
+    *) return 1 ;;
+  esac
+}
+
+# Sets REPLY to what the option $1 of the current command takes, or fails if it takes nothing.
+_hexts_value_of() {
+  local entry
+  for entry in "\${_hexts_vals[@]}"; do
+    if [[ \${entry%%=*} == "$1" ]]; then
+      REPLY=\${entry#*=}
+      return 0
+    fi
+  done
+  return 1
+}`;
+}

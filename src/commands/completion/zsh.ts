@@ -1,4 +1,4 @@
-import { posixQuote as q, walkWords, type CompletionTable } from './model.js';
+import { posixQuote as q, tableFunctions, walkWords, type CompletionTable } from './model.js';
 
 // The zsh script: the same table and walk as the bash one, offering subcommands and options
 // with their descriptions (_describe). It works both from a file named _hexts in $fpath
@@ -26,25 +26,7 @@ export function zshScript(tables: CompletionTable[], version: string): string {
 # Save it as _hexts in a directory of $fpath (before compinit runs), or load it from
 # ~/.zshrc after compinit with:  source <(hexts completion zsh)
 
-# Sets the _hexts_* arrays for the command named by the path in $1.
-_hexts_spec() {
-  case $1 in
-${tables.map(entry).join('\n')}
-    *) return 1 ;;
-  esac
-}
-
-# Sets REPLY to what the option $1 of the current command takes, or fails if it takes nothing.
-_hexts_value_of() {
-  local entry
-  for entry in "\${_hexts_vals[@]}"; do
-    if [[ \${entry%%=*} == "$1" ]]; then
-      REPLY=\${entry#*=}
-      return 0
-    fi
-  done
-  return 1
-}
+${tableFunctions(tables.map(entry).join('\n'))}
 
 # Offers the words of $1, or file names for @files.
 _hexts_offer() {
