@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { parsePermission } from '../../src/api/permissions.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { runCli, scratchHome, spawnCli, type CliResult } from '../helpers/cli.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
 
 let registry: Registry;
@@ -50,14 +50,7 @@ before(async () => {
   // The admin logs in with the device flow, approving the code as in the browser.
   adminHome = home();
   adminEnv = cliEnv(registry, adminHome);
-  const login = await runCli(['user', 'auth', '--no-browser'], {
-    env: adminEnv,
-    onStderr: (text) => {
-      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-      if (code) registry.approveDevice(code[1]! + code[2]!, 'admin');
-    },
-  });
-  assert.equal(login.code, 0, login.stderr);
+  await deviceLogin(registry, adminEnv, 'admin');
 });
 after(async () => {
   await registry.stop();

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { makeTarball } from '../registry/tarballs.js';
 import { runCli, scratchHome, type CliResult, type RunOptions } from '../helpers/cli.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];
@@ -81,14 +81,7 @@ before(async () => {
   const h = scratchHome();
   cleanups.push(h.cleanup);
   alice = cliEnv(registry, h.home);
-  const login = await runCli(['user', 'auth', '--no-browser'], {
-    env: alice,
-    onStderr: (text) => {
-      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-      if (code) registry.approveDevice(code[1]! + code[2]!, 'alice');
-    },
-  });
-  assert.equal(login.code, 0, login.stderr);
+  await deviceLogin(registry, alice, 'alice');
 });
 after(async () => {
   await registry.stop();

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { ErlMap, Tuple, atom, binary, isAtom, type Term } from '../../src/erlang/term.js';
 import { parseTerms } from '../../src/erlang/text.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
-import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
 import { makeTarball } from '../registry/tarballs.js';
 
@@ -197,14 +197,7 @@ describe('the credential a private repository gets', () => {
   test('a member logged in with the device flow reads with the OAuth token', async () => {
     const dir = home();
     const env = cliEnv(registry, dir);
-    const login = await runCli(['user', 'auth', '--no-browser'], {
-      env,
-      onStderr: (text) => {
-        const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-        if (code) registry.approveDevice(code[1]! + code[2]!, 'pub');
-      },
-    });
-    assert.equal(login.code, 0, login.stderr);
+    await deviceLogin(registry, env, 'pub');
     registry.clearRequests();
     const result = await fetchBilling(env, dir);
     assert.equal(result.code, 0, result.stderr);

@@ -10,7 +10,7 @@ import { base32Decode, totpCode } from '../registry/crypto.js';
 import { makeTarball } from '../registry/tarballs.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
-import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];
@@ -110,14 +110,7 @@ describe('public packages', () => {
   });
 
   test('with OAuth and 2FA: the OTP from HEX_OTP, after the logged-in user confirmed on a terminal', async () => {
-    const login = await runCli(['user', 'auth', '--no-browser'], {
-      env: env(),
-      onStderr: (text) => {
-        const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-        if (code) registry.approveDevice(code[1]! + code[2]!, 'alice');
-      },
-    });
-    assert.equal(login.code, 0, login.stderr);
+    await deviceLogin(registry, env(), 'alice');
     const dir = project({ app: 'oauth_pkg', version: '1.0.0' });
     registry.clearRequests();
     // alice belongs to organizations and the package is new: mix's owner choice comes up.

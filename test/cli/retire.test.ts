@@ -2,7 +2,7 @@
 // 2FA for an OAuth user, a package-scoped key, an organization's private package.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { makeTarball } from '../registry/tarballs.js';
@@ -49,14 +49,7 @@ before(async () => {
   const h = scratchHome();
   cleanups.push(h.cleanup);
   alice = cliEnv(registry, h.home);
-  const login = await runCli(['user', 'auth', '--no-browser'], {
-    env: alice,
-    onStderr: (text) => {
-      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-      if (code) registry.approveDevice(code[1]! + code[2]!, 'alice');
-    },
-  });
-  assert.equal(login.code, 0, login.stderr);
+  await deviceLogin(registry, alice, 'alice');
 });
 after(async () => {
   await registry.stop();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, cliEnv, clientFor, deviceCodeIn, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];
@@ -34,10 +34,9 @@ function deviceAuth(env: Record<string, string | undefined>, username: string, a
   return runCli(['user', 'auth', '--no-browser', ...extra], {
     env,
     onStderr: (text) => {
-      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-      if (!code || done) return;
+      const userCode = deviceCodeIn(text);
+      if (!userCode || done) return;
       done = true;
-      const userCode = code[1]! + code[2]!;
       if (answer === 'approve') registry.approveDevice(userCode, username);
       else if (answer === 'deny') registry.denyDevice(userCode);
       else registry.advanceClock(601);
@@ -209,19 +208,15 @@ describe('the browser', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" >> '${opened}'\n`, { mode: 0o755 });
     const env = { ...cliEnv(registry, dir), PATH: `${bin}:${process.env.PATH}` };
-    const approve = (text: string) => {
-      const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-      if (code) registry.approveDevice(code[1]! + code[2]!, 'gus');
-    };
-    const withDisplay = await runCli(['user', 'auth'], { env: { ...env, DISPLAY: ':99' }, onStderr: approve });
+    const withDisplay = await runCli(['user', 'auth'], { env: { ...env, DISPLAY: ':99' }, onStderr: approvingAs(registry, 'gus') });
     assert.equal(withDisplay.code, 0, withDisplay.stderr);
     const url = withDisplay.stderr.match(/To authenticate, visit: (\S+)/)![1]!;
     for (let i = 0; i < 50 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(readFileSync(opened, 'utf8'), `${url}\n`);
 
     rmSync(opened);
-    assert.equal((await runCli(['user', 'auth', '--no-browser'], { env: { ...env, DISPLAY: ':99' }, onStderr: approve })).code, 0);
-    assert.equal((await runCli(['user', 'auth'], { env, onStderr: approve })).code, 0);
+    assert.equal((await runCli(['user', 'auth', '--no-browser'], { env: { ...env, DISPLAY: ':99' }, onStderr: approvingAs(registry, 'gus') })).code, 0);
+    assert.equal((await runCli(['user', 'auth'], { env, onStderr: approvingAs(registry, 'gus') })).code, 0);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(existsSync(opened), false);
   });
@@ -251,7 +246,6 @@ describe('device flow refusals and lost sessions', () => {
     const env = cliEnv(registry, dir);
     assert.equal((await deviceAuth(env, 'erin')).code, 0);
     const stored = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
-    const { clientFor } = await import('../helpers/registry.js');
     const client = clientFor(registry);
     await client.request({ method: 'POST', path: '/oauth/revoke', body: { token: stored.refresh_token, client_id: '78ea6566-89fd-481e-a1d6-7d9d78eacca8' }, auth: 'none' });
     await client.close();

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { ApiClient, type ClientOptions } from '../../src/api/client.js';
 import { startRegistry, type Registry, type RegistryOptions } from '../registry/server.js';
+import { runCli } from './cli.js';
 
 export type { Registry };
 
@@ -30,4 +32,28 @@ export function cliEnv(registry: Registry, home: string, extra: Record<string, s
     ...registry.env(),
     ...extra,
   };
+}
+
+/** The device code `hexts user auth` shows ("  ABCD-EFGH"), as the registry knows it (no hyphen). */
+export function deviceCodeIn(text: string): string | undefined {
+  const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
+  return code ? code[1]! + code[2]! : undefined;
+}
+
+/** A stderr watcher that approves the first device code shown, as `username` would in the browser. */
+export function approvingAs(registry: Registry, username: string): (text: string) => void {
+  let approved = false;
+  return (text) => {
+    const code = deviceCodeIn(text);
+    if (code && !approved) {
+      approved = true;
+      registry.approveDevice(code, username);
+    }
+  };
+}
+
+/** `hexts user auth` through the device flow as `username`, checked to succeed. */
+export async function deviceLogin(registry: Registry, env: Record<string, string | undefined>, username: string): Promise<void> {
+  const login = await runCli(['user', 'auth', '--no-browser'], { env, onStderr: approvingAs(registry, username) });
+  assert.equal(login.code, 0, login.stderr);
 }

@@ -65,7 +65,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import * as releases from '../../src/api/releases.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
-import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
 import { runInSandbox, sandboxMissing, shrinkingFile } from './sandbox.js';
 import { clearKeychain, credentialState, keychainEntry, temporaries, tree } from './state.js';
@@ -313,16 +313,7 @@ describe('user', () => {
 
   test('user deauth: the token revocation fails; the login is still removed locally, with a warning', async () => {
     const dir = home();
-    let approved = false;
-    const login = await hexts(dir, ['user', 'auth', '--no-browser'], {
-      onStderr: (text) => {
-        const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-        if (code && !approved) {
-          approved = true;
-          registry.approveDevice(code[1]! + code[2]!, 'alice');
-        }
-      },
-    });
+    const login = await hexts(dir, ['user', 'auth', '--no-browser'], { onStderr: approvingAs(registry, 'alice') });
     assert.equal(login.code, 0, login.stderr);
     assert.equal(JSON.parse(keychainEntry(registry.apiUrl, 'user')!).type, 'oauth');
     fault({ type: 'status', status: 500, method: 'POST', path: '/api/oauth/revoke' });

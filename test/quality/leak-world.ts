@@ -14,7 +14,7 @@ import { HEX_CLI_OAUTH_CLIENT_ID } from '../../src/config/config.js';
 import { keychain } from '../../src/credentials/keychain.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
-import { cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { makeTarball } from '../registry/tarballs.js';
 
@@ -263,17 +263,10 @@ export class Pass {
   /** Runs hexts, approving any device code it shows, then checks for leaks. */
   async run(argv: string[], options: RunOptions = {}): Promise<CliResult> {
     const full = this.verbose ? ['--verbose', ...argv] : argv;
-    let approved = false;
     const spawned = { env: options.env ?? this.env(), cwd: options.cwd ?? this.home, stdin: options.stdin };
     const result = this.noBus ? await spawnCli(full, spawned) : await runCli(full, {
       ...spawned,
-      onStderr: (text) => {
-        const code = text.match(/^ {2}([A-Z0-9]{4})-([A-Z0-9]{4})$/m);
-        if (code && !approved) {
-          approved = true;
-          this.world.registry.approveDevice(code[1]! + code[2]!, USER);
-        }
-      },
+      onStderr: approvingAs(this.world.registry, USER),
     });
     const run: Run = { argv: full, result, otp: options.otp };
     this.runs.push(run);
