@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,26 +60,31 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
 
 /** Runs the built `bin/hexts.js` in a child process, as a user would. */
 export function spawnCli(argv: string[], options: RunOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    cwd: options.cwd,
+    env: options.env as NodeJS.ProcessEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin!.end(options.stdin ?? '');
+  return finished(child, `hexts ${argv.join(' ')}`, options.timeoutMs ?? 30000);
+}
+
+/** A child's exit code and output; killed, and the promise rejected, if it runs past `timeoutMs`. */
+export function finished(child: ChildProcess, what: string, timeoutMs: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
-      cwd: options.cwd,
-      env: options.env as NodeJS.ProcessEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`hexts ${argv.join(' ')} did not finish within ${options.timeoutMs ?? 30000} ms\n${stderr}`));
-    }, options.timeoutMs ?? 30000);
+      reject(new Error(`${what} did not finish within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? 1, stdout, stderr });
     });
-    child.stdin.end(options.stdin ?? '');
   });
 }
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliResult } from '../helpers/cli.js';
+import { finished, type CliResult } from '../helpers/cli.js';
 
 // Runs the built hexts where the disk misbehaves, which a test cannot arrange as root on the
 // real file system: in a private user and mount namespace (unshare), a directory is covered
@@ -42,7 +42,7 @@ export interface SandboxResult extends CliResult {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function runInSandbox(argv: string[], options: SandboxOptions): Promise<SandboxResult> {
+export async function runInSandbox(argv: string[], options: SandboxOptions): Promise<SandboxResult> {
   const work = mkdtempSync(join(tmpdir(), 'hexts-sandbox-'));
   const seed = join(work, 'seed');
   const left = join(work, 'left');
@@ -62,26 +62,13 @@ export function runInSandbox(argv: string[], options: SandboxOptions): Promise<S
     `cp -a ${mount}/. ${quote(left)}/`,
     'exit $status',
   ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', ...argv], {
-      cwd: options.cwd,
-      env: options.env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`hexts ${argv.join(' ')} did not finish in the sandbox within ${options.timeoutMs ?? 20000} ms\n${stderr}`));
-    }, options.timeoutMs ?? 20000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr, left, cleanup: () => rmSync(work, { recursive: true, force: true }) });
-    });
+  const child = spawn('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', ...argv], {
+    cwd: options.cwd,
+    env: options.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const result = await finished(child, `hexts ${argv.join(' ')} in the sandbox`, options.timeoutMs ?? 20000);
+  return { ...result, left, cleanup: () => rmSync(work, { recursive: true, force: true }) };
 }
 
 /**
