@@ -1,7 +1,7 @@
 import { authorize, billingActiveCheck, organizationAccessCheck, packageOwner } from '../auth.js';
 import { apiCache, empty, notFound, stringParam, validationFailed, view, type Ctx, type Reply } from '../http.js';
 import { publish, revert, type PublishResult } from '../packages.js';
-import { readReleaseTarball } from '../release-tarball.js';
+import { readReleaseTarball, type ReleaseTarball } from '../release-tarball.js';
 import { withRepositoryPrefix, type Route } from '../router.js';
 import type { User } from '../state.js';
 import { releaseShow } from '../views.js';
@@ -40,6 +40,11 @@ async function create(ctx: Ctx): Promise<Reply> {
   if ('error' in tarball) return validationFailed({ tar: tarball.error });
   const name = stringParam(ctx, 'name');
   if (name !== null && tarball.meta.name !== name) return validationFailed({ name: 'metadata does not match package name' });
+  return publishRead(ctx, assigns, tarball, body);
+}
+
+/** Publishes an authorized, read release tarball and answers as hexpm does. */
+function publishRead(ctx: Ctx, assigns: PackageAssigns, tarball: ReleaseTarball, body: Buffer): Reply {
   return publishReply(
     ctx,
     publish(ctx.core, {
@@ -65,19 +70,7 @@ async function publishRoute(ctx: Ctx): Promise<Reply> {
   authorizeWrite(ctx, assigns);
   const tarball = await readReleaseTarball(body);
   if ('error' in tarball) return validationFailed({ tar: tarball.error });
-  return publishReply(
-    ctx,
-    publish(ctx.core, {
-      repository: assigns.repository!,
-      pkg: assigns.pkg ?? undefined,
-      publisher: publisher(ctx),
-      meta: tarball.meta,
-      innerChecksum: tarball.innerChecksum,
-      outerChecksum: tarball.outerChecksum,
-      tarball: body,
-      replace: 'replace' in ctx.params ? ctx.params.replace : true,
-    }),
-  );
+  return publishRead(ctx, assigns, tarball, body);
 }
 
 function show(ctx: Ctx): Reply {
