@@ -36,7 +36,9 @@ if (missing.length) {
 const scratch = mkdtempSync(join(tmpdir(), 'hexts-test-session-'));
 const runtimeDir = join(scratch, 'runtime');
 const dataDir = join(scratch, 'data');
-spawnSync('mkdir', ['-m', '700', '-p', runtimeDir, dataDir]);
+// A HOME of the run's own, so that nothing a test leaves to defaults writes in the real one.
+const homeDir = join(scratch, 'home');
+spawnSync('mkdir', ['-m', '700', '-p', runtimeDir, dataDir, homeDir]);
 
 const quoted = files.map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
 const concurrency = process.env.HEXTS_TEST_CONCURRENCY ?? '2';
@@ -49,7 +51,7 @@ const script = [
 const result = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, XDG_DATA_HOME: dataDir, HEXTS_TEST_KEYRING: '1' },
+  env: { ...process.env, HOME: homeDir, XDG_RUNTIME_DIR: runtimeDir, XDG_DATA_HOME: dataDir, HEXTS_TEST_KEYRING: '1' },
 });
 rmSync(scratch, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -20,7 +20,7 @@ import { builtCaseNames, caseNames, copyProject, loadBuiltCase, loadCase, type B
 // take the process umask, with erl_tar as with hexts.
 process.umask(0o022);
 
-const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/hexts.cjs', import.meta.url).pathname;
 
 const scratchDirs: string[] = [];
 after(() => {
@@ -250,7 +250,7 @@ describe('hexts\'s own order is stable', () => {
     return new Promise((resolve, reject) => {
       const child = spawn('sh', ['-c', `umask ${umask} && exec "$0" "$1" build`, process.execPath, BIN], {
         cwd: root,
-        env: { PATH: process.env.PATH },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -315,7 +315,7 @@ describe('errors before the build', () => {
 test('the built binary builds ref_tiny like mix', async () => {
   const c: BuiltCase = loadBuiltCase('ref_tiny');
   const root = freshCopy(c);
-  const result = await spawnCli(['build'], { cwd: root, env: { PATH: process.env.PATH } });
+  const result = await spawnCli(['build'], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, c.build.stdout);
   assert.equal(result.stderr, '');

@@ -31,7 +31,7 @@ async function ownersOf(name: string, organization?: string): Promise<Array<{ us
   return (JSON.parse(result.stdout) as Array<{ username: string; level: string }>).map(({ username, level }) => ({ username, level }));
 }
 
-const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/hexts.cjs', import.meta.url).pathname;
 const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /**

@@ -27,7 +27,7 @@ export interface RunOptions {
   answers?: Array<[RegExp, string]>;
 }
 
-const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/hexts.cjs', import.meta.url).pathname;
 
 /** Runs hexts in this process with captured streams: fast, and what most tests use. */
 export async function runCli(argv: string[], options: RunOptions = {}): Promise<CliResult> {
@@ -58,7 +58,7 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   return { code, stdout: out, stderr: err };
 }
 
-/** Runs the built `bin/hexts.js` in a child process, as a user would. */
+/** Runs the built `bin/hexts.cjs` in a child process, as a user would. */
 export function spawnCli(argv: string[], options: RunOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...argv], {
     cwd: options.cwd,

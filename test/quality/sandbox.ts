@@ -10,7 +10,7 @@ import { finished, type CliResult } from '../helpers/cli.js';
 // bind-mounted over others. What the tmpfs holds after the run is copied out before the
 // namespace (and the tmpfs) goes away, for the test to inspect.
 
-const BIN = new URL('../../bin/hexts.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/hexts.cjs', import.meta.url).pathname;
 
 /** Why the sandbox cannot run here, or undefined when it can (for `test(…, { skip })`). */
 export const sandboxMissing: string | undefined =

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+'use strict';
+require('../dist/boot.cjs').run(require('node:path').join(__dirname, '..', 'dist'));
