@@ -14,7 +14,7 @@ import { arrange, startRegistry } from './registry.mjs';
 
 const RUNS = 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'hexts.js');
+const bin = join(root, 'bin', 'hexts.cjs');
 const scratch = mkdtempSync(join(tmpdir(), 'hexts-bench-publish-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
