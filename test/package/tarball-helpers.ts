@@ -1,11 +1,13 @@
 // Helpers shared by the tarball tests: temporary directories and tar utilities. The
 // reference cases come from ../helpers/corpus.ts.
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { TarWriter, type TarEntry } from '../../src/package/tar/ustar.js';
+import { TarballError } from '../../src/package/tarball.js';
 
 export function tempDir(prefix = 'hexts-tar-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -72,4 +74,15 @@ export async function readWithNodeTar(tar: Buffer): Promise<{ entries: NodeTarEn
   });
   await Promise.all(pending);
   return { entries, warnings };
+}
+
+/** Rejects with a TarballError of this code and message (exact, or matching). */
+export async function rejectsWith(promise: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof TarballError, `expected a TarballError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  });
 }

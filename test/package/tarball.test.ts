@@ -5,23 +5,13 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, truncateS
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { TarballError, createPackageTarball, type PackageFile } from '../../src/package/tarball.js';
+import { createPackageTarball, type PackageFile } from '../../src/package/tarball.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
 import { builtCaseNames, copyProject, loadBuiltCase } from '../helpers/corpus.js';
-import { readWithNodeTar, removeDir, sha256, tempDir } from './tarball-helpers.js';
+import { readWithNodeTar, rejectsWith, removeDir, sha256, tempDir } from './tarball-helpers.js';
 
 const META = Buffer.from('{<<"name">>,<<"foo">>}.\n{<<"version">>,<<"1.0.0">>}.\n');
 const upper = (hex: string) => hex.toUpperCase();
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof TarballError, `expected a TarballError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 // Where two tarballs first differ, to make a checksum failure readable.
 function firstDifference(actual: Buffer, expected: Buffer): string {

@@ -6,10 +6,10 @@ import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { gzip } from '../../src/package/tar/gzip.js';
 import { encodeHeader, type TarEntry } from '../../src/package/tar/ustar.js';
-import { TarballError, createPackageTarball } from '../../src/package/tarball.js';
+import { createPackageTarball } from '../../src/package/tarball.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
 import { builtCaseNames, loadBuiltCase } from '../helpers/corpus.js';
-import { buildTar, fileEntry, removeDir, tempDir } from './tarball-helpers.js';
+import { buildTar, fileEntry, rejectsWith, removeDir, tempDir } from './tarball-helpers.js';
 
 const META = Buffer.from('{<<"name">>,<<"foo">>}.\n{<<"version">>,<<"1.0.0">>}.\n');
 const bin = (text: string) => new TextEncoder().encode(text);
@@ -35,16 +35,6 @@ function outer(members: { version?: string; checksum?: string; metadata?: Buffer
 }
 
 const withContents = (entries: Array<{ entry: TarEntry; data?: Uint8Array }>) => outer({ contents: gzip(buildTar(entries)) });
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof TarballError, `expected a TarballError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe('reading real tarballs', () => {
   for (const name of builtCaseNames()) {
