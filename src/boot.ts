@@ -36,9 +36,19 @@ class ChunkLoader {
   private readonly chunks = new Map<string, Chunk>();
   private readonly uncached: Array<{ script: Script; chunkFile: string }> = [];
 
-  constructor(private readonly cacheDir: string) {}
+  // Every chunk sits in distDir, so one require serves them all: `./…` comes back here,
+  // the rest goes to node's require (resolving from distDir).
+  private readonly require: (id: string) => unknown;
 
-  /** The chunk's exports; its `./…` requires come back here, others go to node's require. */
+  constructor(
+    private readonly distDir: string,
+    private readonly cacheDir: string,
+  ) {
+    const nodeRequire = createRequire(join(distDir, 'boot.cjs'));
+    this.require = (id) => (id.startsWith('./') ? this.load(join(distDir, id)) : nodeRequire(id));
+  }
+
+  /** The exports of one of distDir's chunks. */
   load(chunkFile: string): unknown {
     const known = this.chunks.get(chunkFile);
     if (known) return known.exports;
@@ -58,10 +68,7 @@ class ChunkLoader {
     const script = new Script(source, { filename: chunkFile, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) this.uncached.push({ script, chunkFile });
 
-    const nodeRequire = createRequire(chunkFile);
-    const directory = dirname(chunkFile);
-    const require = (id: string): unknown => (id.startsWith('./') ? this.load(join(directory, id)) : nodeRequire(id));
-    (script.runInThisContext() as Wrapper).call(chunk.exports, chunk.exports, require, chunk, chunkFile, directory);
+    (script.runInThisContext() as Wrapper).call(chunk.exports, chunk.exports, this.require, chunk, chunkFile, this.distDir);
     return chunk.exports;
   }
 
@@ -73,8 +80,13 @@ class ChunkLoader {
       for (const { script, chunkFile } of this.uncached) {
         const target = this.cacheFileOf(chunkFile);
         const partial = `${target}.${process.pid}.tmp`;
-        writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-        renameSync(partial, target);
+        try {
+          writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+          renameSync(partial, target);
+        } catch (err) {
+          rmSync(partial, { force: true }); // a full disk leaves no half-written file behind
+          throw err;
+        }
       }
       // What other builds or other nodes cached is stale: one directory is kept.
       const parent = dirname(this.cacheDir);
@@ -100,7 +112,7 @@ export async function run(distDir: string): Promise<void> {
   });
 
   const env = process.env;
-  const loader = new ChunkLoader(join(hextsHome(env), 'cache', 'code', `${process.version}-${process.arch}-${HEXTS_BUILD_ID}`));
+  const loader = new ChunkLoader(distDir, join(hextsHome(env), 'cache', 'code', `${process.version}-${process.arch}-${HEXTS_BUILD_ID}`));
   process.on('exit', () => loader.save());
 
   const { main } = loader.load(join(distDir, 'cli.cjs')) as { main: typeof Main };
