@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs the whole suite with node's test runner inside a private D-Bus session that has an
-// unlocked gnome-keyring, so keychain tests use a real Secret Service (deps.md §6).
+// Runs the whole suite with node's test runner. Every test file's process gets a private D-Bus
+// session with an unlocked gnome-keyring (test/helpers/session-keyring.ts), so keychain tests use
+// a real Secret Service (deps.md §6) and never the developer's own.
 // Usage: node test/run.mjs [test files or directories…]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -25,7 +27,7 @@ if (files.length === 0) {
 }
 
 // The keychain tests need a Secret Service; the completion tests need the shells and tmux.
-const missing = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool', 'zsh', 'fish', 'tmux'].filter(
+const missing = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon', 'secret-tool', 'zsh', 'fish', 'tmux'].filter(
   (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
 );
 if (missing.length) {
@@ -33,25 +35,14 @@ if (missing.length) {
   process.exit(1);
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'hexts-test-session-'));
-const runtimeDir = join(scratch, 'runtime');
-const dataDir = join(scratch, 'data');
 // A HOME of the run's own, so that nothing a test leaves to defaults writes in the real one.
-const homeDir = join(scratch, 'home');
-spawnSync('mkdir', ['-m', '700', '-p', runtimeDir, dataDir, homeDir]);
-
-const quoted = files.map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
+const home = mkdtempSync(join(tmpdir(), 'hexts-test-home-'));
 const concurrency = process.env.HEXTS_TEST_CONCURRENCY ?? '2';
-const script = [
-  // stdin must carry a line: an empty stdin neither creates nor unlocks the keyring.
-  `echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null`,
-  `exec node --import tsx --test --test-concurrency=${concurrency} ${quoted}`,
-].join(' && ');
-
-const result = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
+const keyring = pathToFileURL(join(root, 'test', 'helpers', 'session-keyring.ts')).href;
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', keyring, '--test', `--test-concurrency=${concurrency}`, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, HOME: homeDir, XDG_RUNTIME_DIR: runtimeDir, XDG_DATA_HOME: dataDir, HEXTS_TEST_KEYRING: '1' },
+  env: { ...process.env, HOME: home },
 });
-rmSync(scratch, { recursive: true, force: true });
+rmSync(home, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -1,5 +1,5 @@
 // `hexts user …` end to end against the local registry, with credentials in the real
-// Secret Service of the test session (test/run.mjs).
+// Secret Service of the test file's own session (test/helpers/session-keyring.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

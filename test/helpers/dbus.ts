@@ -4,14 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-// Private D-Bus session buses for keychain fault tests, so that freezing or leaving out
-// the Secret Service never disturbs the shared session the rest of the suite runs in.
+// Private D-Bus session buses: each test file's own (session-keyring.ts), and those of the
+// keychain fault tests, so that freezing or leaving out the Secret Service never disturbs the
+// session the rest of the file runs in.
 
 export interface PrivateBus {
   /** Environment for a child process that should use this bus. */
   env: Record<string, string>;
   keyring?: ChildProcess;
   stop(): Promise<void>;
+  /** Lets this process exit while the bus runs (then stopNow() from an 'exit' handler ends it). */
+  unref(): void;
+  /** Ends the bus without waiting, for an 'exit' handler, which cannot wait. */
+  stopNow(): void;
 }
 
 const NO_ACTIVATION_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -47,12 +52,15 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
   }
   const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: data, HOME: dir };
   const daemon = spawn('dbus-daemon', args, { env: baseEnv, stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = createInterface({ input: daemon.stdout! });
   const address = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: daemon.stdout! });
     lines.once('line', (line) => resolve(line.trim()));
     daemon.once('error', reject);
     daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited ${code}`)));
   });
+  // The address is all it prints: let go of the pipe, which would otherwise keep this process alive.
+  lines.close();
+  daemon.stdout!.destroy();
   const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: address };
   let keyring: ChildProcess | undefined;
   if (kind === 'unlocked') {
@@ -66,16 +74,25 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  const running = () => [keyring, daemon].filter((child) => child && child.exitCode === null && child.signalCode === null) as ChildProcess[];
   return {
     env,
     keyring,
+    unref() {
+      for (const child of [keyring, daemon]) child?.unref();
+    },
+    stopNow() {
+      for (const child of running()) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
     async stop() {
-      for (const child of [keyring, daemon]) {
-        if (child && child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGCONT');
-          child.kill('SIGKILL');
-          await new Promise((r) => child.once('exit', r));
-        }
+      for (const child of running()) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
       }
       rmSync(dir, { recursive: true, force: true });
     },
