@@ -65,6 +65,7 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
   let keyring: ChildProcess | undefined;
   if (kind === 'unlocked') {
     keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    // stdin must carry a line: an empty stdin neither creates nor unlocks the login keyring.
     keyring.stdin!.end('\n');
     // Wait until the daemon owns the Secret Service name.
     for (let i = 0; i < 100; i++) {

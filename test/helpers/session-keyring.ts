@@ -10,13 +10,10 @@ import { startPrivateBus } from './dbus.js';
 if (process.env.NODE_TEST_CONTEXT) {
   const bus = await startPrivateBus('unlocked');
   for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME']) process.env[name] = bus.env[name];
-  let ending = false;
+  // Only an early end can be reported: once this process is exiting, no child's exit event runs.
   bus.keyring!.once('exit', (code, signal) => {
-    if (!ending) process.stderr.write(`# gnome-keyring-daemon of ${process.argv[1]} ended while its tests ran (${signal ?? `exit code ${code}`})\n`);
+    process.stderr.write(`# gnome-keyring-daemon of ${process.argv[1]} ended while its tests ran (${signal ?? `exit code ${code}`})\n`);
   });
   bus.unref();
-  process.once('exit', () => {
-    ending = true;
-    bus.stopNow();
-  });
+  process.once('exit', () => bus.stopNow());
 }
