@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FILES, generatePackage } from './large-package.mjs';
 import { gunzipSync } from 'node:zlib';
+import { median } from './median.mjs';
 
 const BIG_RUNS = 3;
 const SMALL_RUNS = 15;
@@ -33,11 +34,6 @@ if (process.argv[2] === '--deflate-child') {
 }
 
 // --- measuring ---------------------------------------------------------------------------
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const hasGnuTime = existsSync('/usr/bin/time');
 

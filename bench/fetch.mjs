@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arrange, startRegistry } from './registry.mjs';
+import { median } from './median.mjs';
 
 const PACKAGES = 50;
 const RUNS = 3;
@@ -16,7 +17,6 @@ const LATENCY_MS = 20;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'hexts.cjs');
 const scratch = mkdtempSync(join(tmpdir(), 'hexts-bench-fetch-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function run(args, env) {
   return new Promise((resolve, reject) => {

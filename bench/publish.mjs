@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePackage } from './large-package.mjs';
 import { arrange, startRegistry } from './registry.mjs';
+import { median } from './median.mjs';
 
 const RUNS = 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'hexts.cjs');
 const scratch = mkdtempSync(join(tmpdir(), 'hexts-bench-publish-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function time(args, options) {
   const start = process.hrtime.bigint();
