@@ -25,6 +25,11 @@ function describe(err: unknown): string {
   return message.split('\n')[0]!;
 }
 
+// gnome-keyring 42 can abort while it opens a new client's session (a race in the daemon, seen
+// under load); D-Bus starts the Secret Service again on the next call. A call cut off that way
+// never reached the keyring, so it is asked once more, within the same time limit.
+const cutOff = (err: unknown) => /disconnected from message bus without replying/i.test((err as Error)?.message ?? '');
+
 async function withTimeout<T>(call: (keyring: Keyring, signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -37,7 +42,9 @@ async function withTimeout<T>(call: (keyring: Keyring, signal: AbortSignal) => P
   try {
     keyring ??= import('@napi-rs/keyring');
     const lib = await keyring;
-    return await Promise.race([call(lib, controller.signal), timeout]);
+    // async: the library can throw before it returns a promise, and that must be caught here too.
+    const attempt = async () => call(lib, controller.signal);
+    return await Promise.race([attempt().catch((err) => (cutOff(err) ? attempt() : Promise.reject(err))), timeout]);
   } catch (err) {
     if (err instanceof KeychainUnavailableError) throw err;
     throw new KeychainUnavailableError(describe(err));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startPrivateBus } from '../helpers/dbus.js';
-import { scratchHome } from '../helpers/cli.js';
+import { finished, scratchHome } from '../helpers/cli.js';
 
 const DRIVER = new URL('../helpers/store-driver.ts', import.meta.url).pathname;
 const homes: Array<() => void> = [];
@@ -113,6 +113,39 @@ test('a Secret Service that never answers: every call gives up within 3 s, never
     const set = drive(env, h, 'https://frozen.example/api', 'set', 'other', JSON.stringify({ type: 'key', key: 'k2' }));
     assert.ok(set.ms < 4500, `took ${set.ms} ms`);
     assert.equal(set.result, 'file');
+  } finally {
+    await bus.stop();
+  }
+});
+
+/** How many connections the bus has (each dbus-send counts itself too, the same each time). */
+function connections(env: Record<string, string>): number {
+  const names = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.ListNames'], { env, encoding: 'utf8' });
+  return names.stdout.split('string ":').length - 1;
+}
+
+test('a Secret Service that dies under a call (gnome-keyring 42 can): the call is asked again and the restarted one answers', async () => {
+  const bus = await startPrivateBus('unlocked');
+  try {
+    const h = home();
+    const env = { ...bus.env, HOME: h };
+    const api = 'https://restarted.example/api';
+    assert.equal(drive(env, h, api, 'set', 'user', JSON.stringify({ type: 'key', key: 'k1' })).result, 'keychain');
+    bus.keyring!.kill('SIGSTOP');
+    const before = connections(bus.env);
+    const child = spawn(process.execPath, ['--import', 'tsx', DRIVER, h, api, 'get', 'user'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = finished(child, 'store-driver get', 20000);
+    // Once the driver is on the bus its call waits on the stopped daemon, which then dies under it.
+    for (let i = 0; connections(bus.env) <= before; i++) {
+      assert.ok(i < 500, 'the driver never connected to the bus');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    bus.keyring!.kill('SIGKILL');
+    const result = await run;
+    const got: DriverResult = JSON.parse(result.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(got.result, { value: { type: 'key', key: 'k1' }, store: 'keychain' }, result.stdout + result.stderr);
+    assert.ok(got.ms < 4500, `took ${got.ms} ms`);
   } finally {
     await bus.stop();
   }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,12 +19,14 @@ export interface PrivateBus {
   stopNow(): void;
 }
 
-const NO_ACTIVATION_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+/** A session bus that starts only the services of `serviceDir`. */
+const busConfig = (serviceDir: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>unix:tmpdir=/tmp</listen>
   <auth>EXTERNAL</auth>
+  <servicedir>${serviceDir}</servicedir>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
@@ -34,9 +36,16 @@ const NO_ACTIVATION_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-
 `;
 
 /**
+ * gnome-keyring with the login keyring unlocked. Its stdin must carry a line (the empty
+ * password): an empty stdin neither creates nor unlocks the keyring.
+ */
+export const UNLOCKED_KEYRING_ARGS = ['--unlock', '--components=secrets', '--foreground'];
+
+/**
  * kind: 'empty' — a bus on which no Secret Service exists or can be activated;
  *       'locked' — a bus where gnome-keyring is activated on demand but never unlocked;
- *       'unlocked' — a bus with a running, unlocked gnome-keyring (its process in `keyring`).
+ *       'unlocked' — a bus with a running, unlocked gnome-keyring (its process in `keyring`);
+ *                    should it die, the bus starts another, unlocked, on the same keyrings.
  */
 export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'hexts-bus-'));
@@ -44,11 +53,17 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
   const data = join(dir, 'data');
   spawnSync('mkdir', ['-m', '700', '-p', runtime, data]);
   const args = ['--print-address', '--nofork'];
-  if (kind === 'empty') {
-    writeFileSync(join(dir, 'bus.conf'), NO_ACTIVATION_CONFIG);
-    args.push(`--config-file=${join(dir, 'bus.conf')}`);
-  } else {
+  if (kind === 'locked') {
     args.push('--session');
+  } else {
+    const services = join(dir, 'services');
+    mkdirSync(services);
+    if (kind === 'unlocked') {
+      const exec = `/bin/sh -c 'echo | exec gnome-keyring-daemon ${UNLOCKED_KEYRING_ARGS.join(' ')}'`;
+      writeFileSync(join(services, 'org.freedesktop.secrets.service'), `[D-BUS Service]\nName=org.freedesktop.secrets\nExec=${exec}\n`);
+    }
+    writeFileSync(join(dir, 'bus.conf'), busConfig(services));
+    args.push(`--config-file=${join(dir, 'bus.conf')}`);
   }
   const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: data, HOME: dir };
   const daemon = spawn('dbus-daemon', args, { env: baseEnv, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -64,8 +79,7 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
   const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: address };
   let keyring: ChildProcess | undefined;
   if (kind === 'unlocked') {
-    keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
-    // stdin must carry a line: an empty stdin neither creates nor unlocks the login keyring.
+    keyring = spawn('gnome-keyring-daemon', UNLOCKED_KEYRING_ARGS, { env, stdio: ['pipe', 'ignore', 'ignore'] });
     keyring.stdin!.end('\n');
     // Wait until the daemon owns the Secret Service name.
     for (let i = 0; i < 100; i++) {

@@ -4,6 +4,8 @@
 // failed" in OpenSession, SIGTRAP) when it handles a new client's first call before it has
 // registered that client — a race that grows with the daemon's load, as @napi-rs/keyring opens
 // a new connection for every call — and one abort failed every later test that used the keychain.
+// Now a dead daemon is started again by the bus (dbus.ts) and the cut-off call asked again
+// (src/credentials/keychain.ts); the early end is still reported.
 import { startPrivateBus } from './dbus.js';
 
 // The test runner loads this too; only the processes that run a test file (NODE_TEST_CONTEXT) need a bus.

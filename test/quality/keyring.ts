@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { PrivateBus } from '../helpers/dbus.js';
+import { UNLOCKED_KEYRING_ARGS, type PrivateBus } from '../helpers/dbus.js';
 
 // A private bus's gnome-keyring put in the states a user's can be in: its login collection
 // locked (unlocking would need a prompt, and there is none), and — to look at what a locked
@@ -26,7 +26,7 @@ export async function restartKeyring(bus: PrivateBus): Promise<ChildProcess> {
     old.kill('SIGTERM');
     await exited;
   }
-  const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env: bus.env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const keyring = spawn('gnome-keyring-daemon', UNLOCKED_KEYRING_ARGS, { env: bus.env, stdio: ['pipe', 'ignore', 'ignore'] });
   keyring.stdin!.end('\n');
   for (let i = 0; i < 100; i++) {
     const owner = dbusSend(bus.env, '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets');
