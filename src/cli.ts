@@ -55,7 +55,7 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
       json: opts.json === true,
       color: opts.color !== false,
       verbose: opts.verbose === true,
-    });
+    }, { key: opts.key, keyFile: opts.keyFile, insecureStorage: opts.insecureStorage });
     try {
       await run(ctx, {
         args: command.args,

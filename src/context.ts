@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import type { ApiClient, AuthProvider, OtpProvider } from './api/client.js';
 import { loadConfig, type Config } from './config/config.js';
+import type { Purpose } from './credentials/choice.js';
+import type { Credentials } from './credentials/session.js';
 import { CliError } from './errors.js';
 import { Output, type Env, type Streams } from './io/output.js';
 import { Prompter } from './io/prompt.js';
@@ -13,6 +15,13 @@ export interface GlobalOptions {
   verbose: boolean;
 }
 
+/** The options of a command that give a key for this run or say where to store credentials. */
+export interface CredentialOptions {
+  key?: unknown;
+  keyFile?: unknown;
+  insecureStorage?: unknown;
+}
+
 /**
  * Everything a command needs from the outside world, made once per run (like GitHub CLI's
  * factory): streams, environment, config, prompts and the API client. Tests build one
@@ -22,6 +31,7 @@ export class Context {
   readonly out: Output;
   readonly prompt: Prompter;
   private configPromise?: Promise<Config>;
+  private credentialsPromise?: Promise<Credentials>;
   private readonly clients: ApiClient[] = [];
   private readonly disposers: Array<() => Promise<void>> = [];
 
@@ -30,6 +40,7 @@ export class Context {
     readonly env: Env,
     readonly cwd: string,
     readonly globals: GlobalOptions,
+    private readonly credentialOptions: CredentialOptions = {},
   ) {
     this.out = new Output(streams, env, globals.color);
     this.prompt = new Prompter(streams, streams.stdin.isTTY === true && streams.stderr.isTTY === true);
@@ -51,6 +62,17 @@ export class Context {
   config(): Promise<Config> {
     this.configPromise ??= loadConfig(this.env, { api_url: this.globals.apiUrl });
     return this.configPromise;
+  }
+
+  /** This run's credentials: the key given with the command (or HEX_API_KEY) and the stored ones. */
+  credentials(): Promise<Credentials> {
+    this.credentialsPromise ??= import('./credentials/session.js').then(({ Credentials }) => Credentials.open(this, this.credentialOptions));
+    return this.credentialsPromise;
+  }
+
+  /** An API client whose requests carry the credential chosen for `purpose` (see chooseCredential). */
+  async apiFor(purpose: Purpose, options: { otp?: unknown } = {}): Promise<ApiClient> {
+    return (await this.credentials()).api(purpose, { otp: typeof options.otp === 'string' ? options.otp : undefined });
   }
 
   /** Runs `dispose` when the command ends, whatever the outcome. */

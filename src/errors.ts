@@ -3,6 +3,8 @@
 
 export class CliError extends Error {
   readonly exitCode: number = 1;
+  /** What the credential layer knows about a refusal (another credential that may do it), printed last. */
+  advice?: string;
   constructor(message: string, readonly hint?: string) {
     super(message);
     this.name = 'CliError';
@@ -15,4 +17,10 @@ export class UsageError extends CliError {
     super(message, hint);
     this.name = 'UsageError';
   }
+}
+
+/** Keeps the credential advice of `from` on `to`, an error made to explain it. */
+export function keepAdvice<T>(from: unknown, to: T): T {
+  if (from instanceof CliError && from.advice && to instanceof CliError && to !== from) to.advice ??= from.advice;
+  return to;
 }

@@ -11,10 +11,12 @@ export function reportError(err: unknown, io: RunIO, flags: { verbose: boolean; 
     out.error(first!);
     for (const line of rest) out.info(line);
     if (err.hint) out.info(err.hint);
+    if (err.advice) out.info(err.advice);
     return 1;
   }
   if (err instanceof CliError) {
     out.error(err.message, err.hint);
+    if (err.advice) out.info(err.advice);
     return err.exitCode;
   }
   const e = err as Error;

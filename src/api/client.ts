@@ -4,13 +4,28 @@ import { CliError } from '../errors.js';
 import { ApiError, apiErrorFrom } from './errors.js';
 import { checkScheme, describeNetworkError, NetworkError, readCaCerts, retryable } from './network.js';
 
+/** An Authorization header value and, in words for --verbose, the credential it comes from. */
+export interface Authorization {
+  value: string;
+  credential: string;
+}
+
 /** Supplies the Authorization header; the credentials module implements it. */
 export interface AuthProvider {
-  /** The header value (a raw API key or `Bearer <token>`), or undefined to go anonymous. */
-  authorization(request: { write: boolean; required: boolean }): Promise<string | undefined>;
+  /** The header (a raw API key or `Bearer <token>`), or undefined to go anonymous. */
+  authorization(request: { write: boolean; required: boolean }): Promise<Authorization | undefined>;
   /** Called once on a 401 `token_expired`; true when a fresh credential is ready. */
   refresh?(): Promise<boolean>;
+  /** Called once on a 403 or 404 to a request that carried a credential; true to try again. */
+  refreshAfterRefusal?(status: number): Promise<boolean>;
+  /** Advice for a refused request (another credential that may do it), added to the error. */
+  advise?(error: ApiError): Promise<string | undefined>;
 }
+
+/** A provider that always sends the same header, e.g. a key being checked before it is stored. */
+export const fixedAuthorization = (value: string, credential: string): AuthProvider => ({
+  authorization: async () => ({ value, credential }),
+});
 
 /** Supplies two-factor codes: --otp / HEX_OTP first, then a prompt on a terminal. */
 export interface OtpProvider {
@@ -120,9 +135,9 @@ export class ApiClient {
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const url = this.url(spec);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', (headers) => {
+    return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', (headers, credential) => {
       if (body !== undefined) headers['content-type'] = 'application/json';
-      return this.send(spec.method, url, headers, body);
+      return this.send(spec.method, url, headers, body, credential);
     });
   }
 
@@ -134,8 +149,8 @@ export class ApiClient {
     const url = this.url(spec);
     checkScheme(url);
     const { upload } = await import('./upload.js');
-    return this.authorized<T>(true, 'required', async (headers) => {
-      this.options.log?.(`> POST ${url.href} (${spec.body.length} bytes, expect: 100-continue)${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
+    return this.authorized<T>(true, 'required', async (headers, credential) => {
+      this.options.log?.(`> POST ${url.href} (${spec.body.length} bytes, expect: 100-continue)${credentialNote(credential)}`);
       const started = Date.now();
       const response = await upload({
         url,
@@ -156,21 +171,25 @@ export class ApiClient {
    * Sends a request with the credential, answering the registry's challenges: one OAuth
    * refresh, and up to three two-factor codes.
    */
-  private async authorized<T>(write: boolean, auth: NonNullable<RequestSpec['auth']>, send: (headers: Record<string, string>) => Promise<RawResponse>): Promise<ApiResponse<T>> {
+  private async authorized<T>(
+    write: boolean,
+    auth: NonNullable<RequestSpec['auth']>,
+    send: (headers: Record<string, string>, credential: string | undefined) => Promise<RawResponse>,
+  ): Promise<ApiResponse<T>> {
     let otpTries = 0;
     let refreshed = false;
+    let retriedRefusal = false;
     for (;;) {
       const headers: Record<string, string> = {
         accept: 'application/json',
         'user-agent': this.options.userAgent,
       };
-      if (auth !== 'none' && this.options.auth) {
-        const authorization = await this.options.auth.authorization({ write, required: auth === 'required' });
-        if (authorization) headers.authorization = authorization;
-      }
+      const provider = auth === 'none' ? undefined : this.options.auth;
+      const authorization = await provider?.authorization({ write, required: auth === 'required' });
+      if (authorization) headers.authorization = authorization.value;
       if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
 
-      const raw = await send(headers);
+      const raw = await send(headers, authorization?.credential);
       const body = decodeBody(raw, write);
       if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
 
@@ -192,15 +211,20 @@ export class ApiClient {
           continue;
         }
       }
+      if ((raw.status === 403 || raw.status === 404) && headers.authorization && !retriedRefusal && provider?.refreshAfterRefusal) {
+        retriedRefusal = true;
+        if (await provider.refreshAfterRefusal(raw.status)) continue;
+      }
+      if (raw.status === 401 || raw.status === 403 || raw.status === 404) error.advice = await provider?.advise?.(error);
       throw error;
     }
   }
 
   /** Sends one logical request: follows redirects, retries idempotent GETs. Never retries a write. */
-  private async send(method: Method, url: URL, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+  private async send(method: Method, url: URL, headers: Record<string, string>, body: string | undefined, credential: string | undefined): Promise<RawResponse> {
     for (let redirects = 0; ; redirects++) {
       checkScheme(url);
-      const response = method === 'GET' ? await this.sendWithRetries(url, headers) : await this.sendOnce(method, url, headers, body);
+      const response = method === 'GET' ? await this.sendWithRetries(url, headers, credential) : await this.sendOnce(method, url, headers, body, credential);
       const location = header(response.headers, 'location');
       if (!REDIRECTS.has(response.status) || !location) return response;
       if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
@@ -209,6 +233,7 @@ export class ApiClient {
         // Credentials for one registry never go to another host.
         delete headers.authorization;
         delete headers['x-hex-otp'];
+        credential = undefined;
       }
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
         method = 'GET';
@@ -219,11 +244,11 @@ export class ApiClient {
     }
   }
 
-  private async sendWithRetries(url: URL, headers: Record<string, string>): Promise<RawResponse> {
+  private async sendWithRetries(url: URL, headers: Record<string, string>, credential: string | undefined): Promise<RawResponse> {
     for (let attempt = 1; ; attempt++) {
       let outcome: RawResponse | unknown;
       try {
-        outcome = await this.sendOnce('GET', url, headers, undefined);
+        outcome = await this.sendOnce('GET', url, headers, undefined, credential);
       } catch (err) {
         if (!retryable(err) || attempt === GET_ATTEMPTS) throw describeNetworkError(err, url, this.options.timeoutMs);
         outcome = err;
@@ -238,9 +263,9 @@ export class ApiClient {
     }
   }
 
-  private async sendOnce(method: Method, url: URL, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+  private async sendOnce(method: Method, url: URL, headers: Record<string, string>, body: string | undefined, credential: string | undefined): Promise<RawResponse> {
     const started = Date.now();
-    this.options.log?.(`> ${method} ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}${headers['x-hex-otp'] ? ' (x-hex-otp: [REDACTED])' : ''}`);
+    this.options.log?.(`> ${method} ${url.href}${headers.authorization ? credentialNote(credential) : ''}${headers['x-hex-otp'] ? ' (x-hex-otp: [REDACTED])' : ''}`);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({
@@ -286,6 +311,11 @@ export class ApiClient {
     const { text, level } = parseHexMessage(message);
     this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
   }
+}
+
+/** The --verbose note for a request that carries a credential: which one, never its value. */
+function credentialNote(credential: string | undefined): string {
+  return credential ? ` (authorization: [REDACTED], ${credential})` : '';
 }
 
 function writeOutcomeUnknown(method: Method, url: URL, err: unknown, timeoutMs: number): NetworkError {

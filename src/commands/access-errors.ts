@@ -1,7 +1,7 @@
 import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
 import * as users from '../api/users.js';
-import { CliError } from '../errors.js';
+import { CliError, keepAdvice } from '../errors.js';
 
 const ROLE_RANK: Record<string, number> = { read: 1, write: 2, admin: 3 };
 
@@ -11,6 +11,10 @@ const ROLE_RANK: Record<string, number> = { read: 1, write: 2, admin: 3 };
  * apart, so the message can name the role they have and the one needed.
  */
 export async function explainOrganizationRefusal(err: unknown, client: ApiClient, organization: string, roleNeeded: string): Promise<unknown> {
+  return keepAdvice(err, await explainRefusal(err, client, organization, roleNeeded));
+}
+
+async function explainRefusal(err: unknown, client: ApiClient, organization: string, roleNeeded: string): Promise<unknown> {
   if (err instanceof ApiError && err.status === 404) {
     const role = await users.me(client).then(
       (me) => me.organizations?.find((o) => o.name === organization)?.role,
@@ -32,6 +36,10 @@ export async function explainOrganizationRefusal(err: unknown, client: ApiClient
  * role the action needs.
  */
 export function explainAccessError(err: unknown, organization: string | undefined, roleNeeded = 'write'): unknown {
+  return keepAdvice(err, explainAccess(err, organization, roleNeeded));
+}
+
+function explainAccess(err: unknown, organization: string | undefined, roleNeeded: string): unknown {
   if (!(err instanceof ApiError)) return err;
   const org = organization ?? 'hexpm';
   const text = err.serverMessage ?? '';

@@ -4,7 +4,7 @@ import { formatPermission, parseExpiry, parsePermission, type PermissionDomain }
 import type { Key, Permission } from '../api/types.js';
 import type { Invocation } from '../cli.js';
 import type { Context } from '../context.js';
-import { Credentials } from '../credentials/session.js';
+import type { Purpose } from '../credentials/choice.js';
 import { UsageError } from '../errors.js';
 import { renderTable } from '../io/table.js';
 
@@ -17,6 +17,11 @@ export interface KeyScope {
   defaultPermissions: Permission[];
   /** Turns a refusal into a clearer error (the client is the one that was refused). */
   explain?: (err: unknown, client: ApiClient) => Promise<unknown>;
+}
+
+/** Personal keys are the user's own; an organization's keys are managed as that organization. */
+function purposeOf(scope: KeyScope, access: 'read' | 'write', action: string): Purpose {
+  return scope.organization ? { kind: 'api', access, organization: scope.organization, action } : { kind: 'account', access, action };
 }
 
 async function attempt<T>(scope: KeyScope, client: ApiClient, call: () => Promise<T>): Promise<T> {
@@ -34,8 +39,7 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
   const name = typeof opts.keyName === 'string' ? opts.keyName : `hexts-${ctx.hostname()}`;
   if (name.trim() === '') throw new UsageError('--key-name is empty');
 
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
+  const client = await ctx.apiFor(purposeOf(scope, 'write', 'generate keys'), { otp: opts.otp });
   const key = await attempt(scope, client, () => keys.create(client, { name, permissions, revoke_at: revokeAt }, scope.organization));
   const expiry = key.revoke_at ? `, expires ${key.revoke_at}` : '';
   ctx.out.info(`Generated key ${key.name} with ${key.permissions.map(formatPermission).join(', ')}${expiry}${scope.organization ? ` for organization ${scope.organization}` : ''}.`);
@@ -43,9 +47,8 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
   ctx.out.print(key.secret!); // the one place a secret is printed, by design
 }
 
-export async function list(ctx: Context, { opts }: Invocation, scope: KeyScope): Promise<void> {
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization: scope.organization });
+export async function list(ctx: Context, _invocation: Invocation, scope: KeyScope): Promise<void> {
+  const client = await ctx.apiFor(purposeOf(scope, 'read', 'list keys'));
   const found = await attempt(scope, client, () => keys.list(client, scope.organization));
   if (ctx.globals.json) {
     ctx.out.json(found.map(publicKeyFields));
@@ -70,8 +73,7 @@ export async function revoke(ctx: Context, { args, opts }: Invocation, scope: Ke
   const [name] = args;
   if (opts.all && name) throw new UsageError('give either a key NAME or --all, not both');
   if (!opts.all && !name) throw new UsageError('give the NAME of the key to revoke, or --all');
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization: scope.organization, otp: opts.otp as string | undefined });
+  const client = await ctx.apiFor(purposeOf(scope, 'write', 'revoke keys'), { otp: opts.otp });
   if (opts.all) {
     ctx.out.info('Revoking all keys...');
     await attempt(scope, client, () => keys.revokeAll(client, scope.organization));

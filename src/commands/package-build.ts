@@ -15,7 +15,14 @@ export class PackageBuildError extends CliError {
   }
 }
 
-export async function loadPackage(ctx: Context, options: { organization?: string; printSummary: boolean }): Promise<PreparedPackage> {
+export interface LoadOptions {
+  organization?: string;
+  printSummary: boolean;
+  /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
+  beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
+}
+
+export async function loadPackage(ctx: Context, options: LoadOptions): Promise<PreparedPackage> {
   let prepared: PreparedPackage;
   try {
     prepared = await preparePackage(ctx.cwd, { organization: options.organization, env: ctx.env });
@@ -24,6 +31,7 @@ export async function loadPackage(ctx: Context, options: { organization?: string
     for (const warning of warnings) ctx.out.warn(warning.trim());
     throw err;
   }
+  if (prepared.validation.errors.length === 0) await options.beforeShowing?.(prepared);
   for (const warning of prepared.configWarnings) ctx.out.warn(warning.trim());
   if (options.printSummary) for (const line of prepared.summary.stdout) ctx.out.print(line);
   for (const line of prepared.summary.stderr) ctx.out.info(line);

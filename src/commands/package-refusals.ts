@@ -2,7 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
 import * as packages from '../api/packages.js';
 import * as users from '../api/users.js';
-import { CliError } from '../errors.js';
+import { CliError, keepAdvice } from '../errors.js';
 import { explainAccessError } from './access-errors.js';
 
 // Failures of the package administration commands (owner, retire): mix's failure line
@@ -45,6 +45,7 @@ export async function attempt<T>(client: ApiClient, action: PackageAction, call:
 async function explainPackageFailure(err: unknown, client: ApiClient, action: PackageAction): Promise<unknown> {
   if (!(err instanceof CliError)) return err;
   let explained: unknown = err;
+  const original = err;
   if (err instanceof ApiError) {
     if (err.status === 404) explained = await explainNotFound(err, client, action);
     else if (err.status === 403 && err.serverMessage === 'account not authorized for this action' && !action.organization) {
@@ -62,13 +63,13 @@ async function explainPackageFailure(err: unknown, client: ApiClient, action: Pa
     }
   }
   const hint = explained instanceof ApiError ? VALIDATION_HINTS.find(([pattern]) => explained.lines().some((line) => pattern.test(line)))?.[1](action) : undefined;
-  return failedWith(action.failed, explained, hint);
+  return failedWith(action.failed, keepAdvice(original, explained), hint);
 }
 
 /** `failed` as the error's message, then the server's answer as mix prints it (or the explained refusal). */
 export function failedWith(failed: string, err: unknown, hint?: string): unknown {
-  if (err instanceof ApiError) return new CliError(failed, [...err.lines(), err.hint, hint].filter(Boolean).join('\n'));
-  if (err instanceof CliError) return new CliError(`${failed}: ${err.message}`, err.hint);
+  if (err instanceof ApiError) return keepAdvice(err, new CliError(failed, [...err.lines(), err.hint, hint].filter(Boolean).join('\n')));
+  if (err instanceof CliError) return keepAdvice(err, new CliError(`${failed}: ${err.message}`, err.hint));
   return err;
 }
 

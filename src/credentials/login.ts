@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiClient } from '../api/client.js';
+import { fixedAuthorization, type ApiClient } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
+import * as users from '../api/users.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { nowSeconds } from './session.js';
-import type { OAuthCredential } from './store.js';
+import { nowSeconds, type Credentials } from './session.js';
+import type { OAuthCredential, UserCredential } from './store.js';
+
+const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
 
 /** hex_core's device flow asks for these: the API, and every repository the user can read. */
 export const DEVICE_SCOPE = 'api repositories';
@@ -32,18 +35,23 @@ export function openBrowser(ctx: Context, url: string): boolean {
  * The OAuth 2.0 device flow (client.md §2.1): show the code, open the browser, poll at the
  * server's interval (slower after `slow_down`) until the user approves, denies or the code expires.
  */
-export async function deviceLogin(ctx: Context, client: ApiClient, options: { clientId: string; browser: boolean }): Promise<OAuthCredential> {
+export async function deviceLogin(ctx: Context, client: ApiClient, options: { clientId: string; browser: boolean; inline?: boolean }): Promise<OAuthCredential> {
   const grant = await oauth.deviceAuthorization(client, { client_id: options.clientId, scope: DEVICE_SCOPE, name: `hexts (${ctx.hostname()})` });
   const code = grant.user_code.length === 8 ? `${grant.user_code.slice(0, 4)}-${grant.user_code.slice(4)}` : grant.user_code;
   const url = grant.verification_uri_complete || grant.verification_uri;
-  ctx.out.info(`To authenticate, visit: ${url}`);
-  ctx.out.info();
-  ctx.out.info('Your verification code:');
-  ctx.out.info();
-  ctx.out.info(`  ${code}`);
-  ctx.out.info();
-  ctx.out.info('Verify this code matches what is shown in your browser.');
-  ctx.out.info();
+  if (options.inline) {
+    // In the middle of another command, mix's shorter form.
+    ctx.out.info(`Open ${url} in your browser and enter code: ${code}`);
+  } else {
+    ctx.out.info(`To authenticate, visit: ${url}`);
+    ctx.out.info();
+    ctx.out.info('Your verification code:');
+    ctx.out.info();
+    ctx.out.info(`  ${code}`);
+    ctx.out.info();
+    ctx.out.info('Verify this code matches what is shown in your browser.');
+    ctx.out.info();
+  }
   if (options.browser) openBrowser(ctx, url);
   ctx.out.info('Waiting for authentication...');
 
@@ -74,4 +82,44 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
       throw err;
     }
   }
+}
+
+/** The username behind a credential, asked of the registry; a refusal means nothing is stored. */
+export async function whoIs(client: ApiClient, refusal: string): Promise<string> {
+  try {
+    return (await users.me(client)).username;
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) throw new CliError(`${refusal}: ${err.message}`, 'Nothing was stored.');
+    throw err;
+  }
+}
+
+/** A new login replaces the old one; its OAuth token is revoked on the server (best effort). */
+async function revokePreviousToken(ctx: Context, credentials: Credentials): Promise<void> {
+  const previous = await credentials.storedUser().catch(() => undefined);
+  if (previous?.value.type !== 'oauth') return;
+  try {
+    const client = await ctx.api();
+    await oauth.revoke(client, { token: previous.value.access_token, client_id: credentials.oauthClientId });
+    if (previous.value.refresh_token) await oauth.revoke(client, { token: previous.value.refresh_token, client_id: credentials.oauthClientId });
+    ctx.log('revoked the previous OAuth token');
+  } catch (err) {
+    ctx.out.warn(`Could not revoke the previous OAuth token on the server: ${(err as Error).message}`);
+  }
+}
+
+/** Stores `credential` as the login of `username`, replacing (and revoking) the previous one. */
+export async function storeLogin(ctx: Context, credentials: Credentials, credential: UserCredential, username: string): Promise<void> {
+  await revokePreviousToken(ctx, credentials);
+  const info = credential.type === 'oauth' ? { kind: 'oauth' as const, expires_at: credential.expires_at, username } : { kind: 'key' as const, username };
+  const store = await credentials.store.set('user', credential, info);
+  ctx.out.info('You are authenticated!');
+  ctx.out.info(`Logged in to ${credentials.store.apiUrl} as ${username}; ${credential.type === 'oauth' ? 'OAuth tokens' : 'API key'} stored in ${STORE_NAMES[store]}.`);
+}
+
+/** The device flow, then the new login stored: `hexts user auth`, or inline before a write. */
+export async function authenticate(ctx: Context, credentials: Credentials, options: { browser: boolean; inline?: boolean }): Promise<void> {
+  const token = await deviceLogin(ctx, await ctx.api(), { clientId: credentials.oauthClientId, ...options });
+  const username = await whoIs(await ctx.api({ auth: fixedAuthorization(`Bearer ${token.access_token}`, 'the new OAuth token') }), 'the new token was refused');
+  await storeLogin(ctx, credentials, token, username);
 }

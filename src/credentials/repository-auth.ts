@@ -1,16 +1,17 @@
-import type { AuthProvider } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { Credentials, REFRESH_MARGIN_SECONDS, describeCredential, nowSeconds } from './session.js';
-import { repositorySlot, type ExchangedToken } from './store.js';
+import { describeHeld, refusalAdvice, type Choice, type Purpose } from './choice.js';
+import { Credentials, REFRESH_MARGIN_SECONDS, nowSeconds, organizationSlot } from './session.js';
+import type { ExchangedToken, KeyCredential } from './store.js';
 
-// The Authorization header for an organization's repository (client.md §2.3). The
-// credential: --key / HEX_API_KEY, else the stored organization key, else the user's login.
-// A key is exchanged for a short-lived token (client_credentials, scope repository:ORG) where
-// the registry supports it, as mix does on hex.pm, and the token is kept with the stored key
-// until it expires; elsewhere the key goes as it is. An OAuth login goes as its Bearer token.
+// The Authorization header for an organization's repository (client.md §2.3), with the
+// credential `chooseCredential` picks for reading it: the key given for this run, else the
+// organization's stored key, else the user's login. A key is exchanged for a short-lived token
+// (client_credentials, scope repository:ORG) where the registry supports it, as mix does on
+// hex.pm, and the token is kept with the stored key until it expires; elsewhere the key goes as
+// it is. An OAuth login goes as its Bearer token.
 
 type Source =
   | {
@@ -24,7 +25,7 @@ type Source =
       storedOrganizationKey: boolean;
     }
   | { kind: 'oauth'; description: string }
-  | { kind: 'none' };
+  | { kind: 'none'; choice: Choice };
 
 export interface RepositoryAuthOptions {
   organization: string;
@@ -36,18 +37,20 @@ export class RepositoryAuth {
   private source?: Promise<Source>;
   private token?: Promise<ExchangedToken>;
   private renewing?: Promise<boolean>;
-  private readonly userProvider: AuthProvider;
+  private refreshedAfterRefusal = false;
 
   constructor(
     private readonly ctx: Context,
     private readonly credentials: Credentials,
     private readonly options: RepositoryAuthOptions,
-  ) {
-    this.userProvider = credentials.provider();
-  }
+  ) {}
 
   private get scope(): string {
     return `repository:${this.options.organization}`;
+  }
+
+  private get purpose(): Purpose {
+    return { kind: 'repository', organization: this.options.organization, action: `read organization ${this.options.organization}'s repository` };
   }
 
   /** The credential requests carry, in words (never the secret); undefined when there is none. */
@@ -62,10 +65,35 @@ export class RepositoryAuth {
     return source.kind === 'key' && source.storedOrganizationKey;
   }
 
+  /** When no credential here may read the repository: what to do (a stored key that cannot, or none at all). */
+  async missing(): Promise<{ message: string; hint: string } | undefined> {
+    const source = await this.resolve();
+    return source.kind === 'none' ? refusalAdvice(this.purpose, source.choice) : undefined;
+  }
+
+  /** Whether the credential is an OAuth login (whose token names the organizations it may read). */
+  async usesLogin(): Promise<boolean> {
+    return (await this.resolve()).kind === 'oauth';
+  }
+
+  /**
+   * After a 403 to a login's token: refreshed once, since the token lists the organizations
+   * its user belonged to when it was issued. False when there is nothing to refresh.
+   */
+  async refreshAfterRefusal(): Promise<boolean> {
+    if (this.refreshedAfterRefusal || !(await this.usesLogin())) return false;
+    this.refreshedAfterRefusal = true;
+    this.ctx.log(`the repository refused the login's token; refreshing it once, in case it predates a membership of ${this.options.organization}`);
+    return (await this.credentials.refresh()) !== undefined;
+  }
+
   async authorization(): Promise<string | undefined> {
     const source = await this.resolve();
     if (source.kind === 'none') return undefined;
-    if (source.kind === 'oauth') return this.userProvider.authorization({ write: false, required: true });
+    if (source.kind === 'oauth') {
+      const choice = await this.credentials.choose(this.purpose);
+      return this.credentials.header(choice.use!, true);
+    }
     if (!this.options.exchange) return source.key;
     this.token ??= source.kept && source.kept.expires_at - nowSeconds() >= REFRESH_MARGIN_SECONDS ? Promise.resolve(source.kept) : this.exchange(source);
     return `Bearer ${(await this.token).access_token}`;
@@ -90,7 +118,7 @@ export class RepositoryAuth {
     const source = await this.resolve();
     if (source.kind === 'oauth') return (await this.credentials.refresh()) !== undefined;
     if (source.kind !== 'key' || !this.options.exchange) return false;
-    this.ctx.log(`the repository refused the exchanged token; exchanging the ${source.description} again`);
+    this.ctx.log(`the repository refused the exchanged token; exchanging ${source.description} again`);
     this.token = this.exchange(source);
     await this.token;
     return true;
@@ -100,6 +128,8 @@ export class RepositoryAuth {
     this.source ??= this.findSource().then((source) => {
       if (source.kind === 'key') {
         this.ctx.log(`credential: ${source.description}${this.options.exchange ? ' (exchanged for a short-lived token)' : ''}`);
+      } else if (source.kind === 'oauth') {
+        this.ctx.log(`credential: ${source.description}`);
       }
       return source;
     });
@@ -107,41 +137,43 @@ export class RepositoryAuth {
   }
 
   private async findSource(): Promise<Source> {
-    const given = this.credentials.given;
-    if (given) return { kind: 'key', key: given.key, description: describeCredential({ kind: 'key', source: given.source }), storedOrganizationKey: false };
+    const choice = await this.credentials.choose(this.purpose);
+    const held = choice.use;
+    if (!held) return { kind: 'none', choice };
+    const description = describeHeld(held);
+    if (held.kind === 'given') return { kind: 'key', key: this.credentials.given!.key, description, storedOrganizationKey: false };
 
-    const repository = `hexpm:${this.options.organization}`;
-    const organizationKey = await this.credentials.storedRepositoryKey(repository);
-    if (organizationKey) {
-      const value = organizationKey.value;
+    if (held.kind === 'organization-key') {
+      const slot = organizationSlot(held.organization);
+      const stored = await this.credentials.storedOrganizationKey(held.organization);
+      if (!stored) return { kind: 'none', choice: { ...choice, use: undefined } };
+      const value = stored.value;
       return {
         kind: 'key',
         key: value.key,
-        description: describeCredential({ kind: 'repository-key', source: organizationKey.store, repository }),
+        description,
         kept: value.oauth_token,
-        keep: (token) => this.credentials.store.update(repositorySlot(repository), { ...value, oauth_token: token }),
+        keep: (token) => this.credentials.store.update(slot, { ...value, oauth_token: token }),
         storedOrganizationKey: true,
       };
     }
 
+    if (held.type === 'oauth') return { kind: 'oauth', description };
     const user = await this.credentials.storedUser();
-    if (user?.value.type === 'key') {
-      const value = user.value;
-      return {
-        kind: 'key',
-        key: value.key,
-        description: describeCredential({ kind: 'key', source: user.store }),
-        kept: value.repository_tokens?.[this.scope],
-        keep: (token) => {
-          const now = nowSeconds();
-          const tokens = Object.fromEntries(Object.entries(value.repository_tokens ?? {}).filter(([, t]) => t.expires_at > now));
-          return this.credentials.store.update('user', { ...value, repository_tokens: { ...tokens, [this.scope]: token } });
-        },
-        storedOrganizationKey: false,
-      };
-    }
-    if (user?.value.type === 'oauth') return { kind: 'oauth', description: describeCredential({ kind: 'oauth', source: user.store }) };
-    return { kind: 'none' };
+    if (user?.value.type !== 'key') return { kind: 'none', choice: { ...choice, use: undefined } };
+    const value: KeyCredential = user.value;
+    return {
+      kind: 'key',
+      key: value.key,
+      description,
+      kept: value.repository_tokens?.[this.scope],
+      keep: (token) => {
+        const now = nowSeconds();
+        const tokens = Object.fromEntries(Object.entries(value.repository_tokens ?? {}).filter(([, t]) => t.expires_at > now));
+        return this.credentials.store.update('user', { ...value, repository_tokens: { ...tokens, [this.scope]: token } });
+      },
+      storedOrganizationKey: false,
+    };
   }
 
   private async exchange(source: Extract<Source, { kind: 'key' }>): Promise<ExchangedToken> {
@@ -159,7 +191,7 @@ export class RepositoryAuth {
       throw this.explainExchange(err, source);
     }
     const token: ExchangedToken = { access_token: answer.access_token, expires_at: nowSeconds() + answer.expires_in };
-    this.ctx.log(`exchanged the ${source.description} for a token with ${this.scope}, valid for ${answer.expires_in} s`);
+    this.ctx.log(`exchanged ${source.description} for a token with ${this.scope}, valid for ${answer.expires_in} s`);
     if (source.keep) {
       // Only a cache: a run that cannot keep the token still has it.
       await source.keep(token).catch((err: unknown) => this.ctx.log(`could not keep the exchanged token: ${(err as Error).message}`));
@@ -173,12 +205,12 @@ export class RepositoryAuth {
     const code = (err.body as { error?: unknown } | undefined)?.error;
     if (code === 'invalid_scope') {
       return new CliError(
-        `the ${source.description} does not give access to organization ${organization}'s repository (${err.message})`,
+        `${source.description} does not give access to organization ${organization}'s repository (${err.message})`,
         `Use a key with the repository:${organization} (or repositories) permission.`,
       );
     }
     return new CliError(
-      `failed to exchange the ${source.description} for a repository token: ${err.message}`,
+      `failed to exchange ${source.description} for a repository token: ${err.message}`,
       source.storedOrganizationKey
         ? `The key may have been revoked or may have expired. Give this machine a current key: \`hexts organization auth ${organization} --key KEY\`.`
         : 'The key may have been revoked or may have expired; check it, or generate a new one.',

@@ -3,21 +3,20 @@ import { ApiError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { checkKey, describeKeySource, readGivenKey, type GivenKey } from './key-input.js';
-import { CredentialStore, repositorySlot, type OAuthCredential, type RepositoryCredential, type StoreKind, type UserCredential } from './store.js';
+import { chooseCredential, describeHeld, refusalAdvice, type Choice, type HeldCredential, type Holdings, type Purpose } from './choice.js';
+import { checkKey, readGivenKey, type GivenKey } from './key-input.js';
+import {
+  CredentialStore,
+  StoredCredentialUnavailableError,
+  repositorySlot,
+  type OAuthCredential,
+  type RepositoryCredential,
+  type StoreKind,
+  type UserCredential,
+} from './store.js';
 
 /** A token counts as expired when fewer than this many seconds remain (as mix does). */
 export const REFRESH_MARGIN_SECONDS = 300;
-
-export type CredentialSource = 'flag' | 'stdin' | 'key-file' | 'env' | StoreKind;
-
-/** The credential a request will carry, described without the secret. */
-export interface ActiveCredential {
-  kind: 'key' | 'oauth' | 'repository-key';
-  source: CredentialSource;
-  expiresAt?: number;
-  repository?: string;
-}
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -27,23 +26,18 @@ export const notAuthenticated = (): CliError =>
 const sessionExpired = (): CliError =>
   new CliError('your authentication session has expired and could not be refreshed', 'Run `hexts user auth` to log in again.');
 
-export function describeCredential(active: ActiveCredential): string {
-  const where: Record<CredentialSource, string> = {
-    flag: 'given with --key',
-    stdin: 'read from stdin (--key -)',
-    'key-file': 'read from --key-file',
-    env: 'from HEX_API_KEY',
-    keychain: 'stored in the OS keychain',
-    file: 'stored in the plain-text credentials file',
-  };
-  const what = active.kind === 'oauth' ? 'OAuth token' : active.kind === 'repository-key' ? `repository key for ${active.repository}` : 'API key';
-  return `${what} ${where[active.source]}`;
-}
+const ORGANIZATION_SLOT = /^repository:hexpm:(.+)$/;
+
+export const organizationSlot = (organization: string): string => repositorySlot(`hexpm:${organization}`);
+
+const sentence = (text: string): string => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+
+const organizationOf = (purpose: Purpose): string | undefined => (purpose.kind === 'account' ? undefined : purpose.organization);
 
 /**
- * Everything about the credentials of one run against one registry: the key given on the
- * command line or in HEX_API_KEY, the stored ones, and the OAuth refresh. Precedence for
- * a request: --key (or --key - / --key-file) > HEX_API_KEY > stored.
+ * Everything about the credentials of one run against one registry: the key given for this
+ * run (--key, --key -, --key-file, HEX_API_KEY), the stored login and organization keys, and
+ * the OAuth refresh. Which one a request carries is `chooseCredential`'s decision alone.
  */
 export class Credentials {
   private userCredential?: Promise<{ value: UserCredential; store: StoreKind } | undefined>;
@@ -76,24 +70,35 @@ export class Credentials {
     return this.clientId;
   }
 
+  /** What this machine holds for the registry, from the secret-free index: no keychain call. */
+  async holdings(): Promise<Holdings> {
+    const holdings: Holdings = { organizationKeys: [] };
+    if (this.given) holdings.given = { kind: 'given', source: this.given.source };
+    for (const { slot, info } of await this.store.list()) {
+      if (slot === 'user') {
+        holdings.login = { kind: 'login', type: info.kind === 'oauth' ? 'oauth' : 'key', store: info.store, username: info.username };
+        continue;
+      }
+      const organization = slot.match(ORGANIZATION_SLOT)?.[1];
+      if (organization) {
+        holdings.organizationKeys.push({ kind: 'organization-key', organization, store: info.store, permissions: info.permissions, keyName: info.key_name });
+      }
+    }
+    return holdings;
+  }
+
+  async choose(purpose: Purpose): Promise<Choice> {
+    return chooseCredential(purpose, await this.holdings());
+  }
+
   /** The stored user credential (OAuth tokens or a user API key), read once per run. */
   storedUser(): Promise<{ value: UserCredential; store: StoreKind } | undefined> {
     this.userCredential ??= this.store.get<UserCredential>('user');
     return this.userCredential;
   }
 
-  async storedRepositoryKey(repository: string): Promise<{ value: RepositoryCredential; store: StoreKind } | undefined> {
-    return this.store.get<RepositoryCredential>(repositorySlot(repository));
-  }
-
-  /** Which credential a user-level request would carry, without the secret. */
-  async activeUser(): Promise<ActiveCredential | undefined> {
-    if (this.given) return { kind: 'key', source: this.given.source };
-    const stored = await this.storedUser();
-    if (!stored) return undefined;
-    return stored.value.type === 'oauth'
-      ? { kind: 'oauth', source: stored.store, expiresAt: stored.value.expires_at }
-      : { kind: 'key', source: stored.store };
+  storedOrganizationKey(organization: string): Promise<{ value: RepositoryCredential; store: StoreKind } | undefined> {
+    return this.store.get<RepositoryCredential>(organizationSlot(organization));
   }
 
   /** Exchanges the refresh token for new tokens and saves them (refresh tokens rotate). */
@@ -133,19 +138,18 @@ export class Credentials {
     return next;
   }
 
-  /** The Authorization header for user-level API requests. */
-  private async userAuthorization(request: { write: boolean; required: boolean }): Promise<string | undefined> {
-    if (this.given) return this.given.key;
+  /** The login's Authorization header, refreshed first when its token is about to expire. */
+  private async loginHeader(required: boolean): Promise<string | undefined> {
     const stored = await this.storedUser();
     if (!stored) {
-      if (request.required || request.write) throw notAuthenticated();
+      if (required) throw notAuthenticated();
       return undefined;
     }
     if (stored.value.type === 'key') return stored.value.key;
     let token: OAuthCredential | undefined = stored.value;
     if (token.expires_at - nowSeconds() < REFRESH_MARGIN_SECONDS) token = await this.refresh();
     if (!token) {
-      if (request.required || request.write) throw sessionExpired();
+      if (required) throw sessionExpired();
       if (!this.warnedAnonymous) {
         this.warnedAnonymous = true;
         this.ctx.out.warn('Your authentication session has expired and could not be refreshed; continuing without credentials. Run `hexts user auth` to log in again.');
@@ -156,47 +160,118 @@ export class Credentials {
   }
 
   /**
-   * An AuthProvider for the API client. With `organization`, a stored key for that
-   * organization's repository is used when no key was given (and the user's credential
-   * otherwise); --verbose says which.
+   * The Authorization header for `held`. A request that can go without one (a public read)
+   * goes anonymously when the stored secret cannot be had now, e.g. with no keychain.
    */
-  provider(options: { organization?: string } = {}): AuthProvider {
-    let announced = false;
-    const announce = (text: string) => {
-      if (!announced) this.ctx.log(`credential: ${text}`);
-      announced = true;
-    };
+  async header(held: HeldCredential, required: boolean): Promise<string | undefined> {
+    try {
+      if (held.kind === 'given') return this.given!.key;
+      if (held.kind === 'login') return await this.loginHeader(required);
+      const stored = await this.storedOrganizationKey(held.organization);
+      if (!stored && required) throw new CliError(`the key for organization ${held.organization} is recorded but could not be read`, `Store it again: \`hexts organization auth ${held.organization} --key KEY\`.`);
+      return stored?.value.key;
+    } catch (err) {
+      if (err instanceof StoredCredentialUnavailableError && !required) {
+        this.ctx.log(`note: ${err.message}; going on without credentials (none is needed for this request)`);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * No held credential may do what `purpose` needs: say what to do. On a terminal, with
+   * nothing stored that could ever do it, offer to log in (as mix does before a write).
+   */
+  private async missing(purpose: Purpose, choice: Choice): Promise<void> {
+    const advice = refusalAdvice(purpose, choice);
+    const held = await this.holdings();
+    if (this.ctx.interactive && !held.login && !held.given) {
+      const refusal = { message: 'no authenticated user found', hint: 'Run `hexts user auth` to log in.' };
+      if (advice) this.ctx.out.warn(`${advice.message}.`);
+      if (await this.ctx.prompt.confirm('No authenticated user found. Do you want to authenticate now?', refusal)) {
+        const { authenticate } = await import('./login.js');
+        await authenticate(this.ctx, this, { browser: true, inline: true });
+        this.userCredential = undefined;
+        return;
+      }
+    }
+    throw advice ? new CliError(advice.message, sentence(advice.hint)) : notAuthenticated();
+  }
+
+  /**
+   * Makes sure a request for `purpose` can carry a credential, before anything is shown or
+   * sent: logs in on a terminal if there is none (see `missing`), refreshes an expiring token.
+   */
+  async ensure(purpose: Purpose): Promise<void> {
+    let choice = await this.choose(purpose);
+    if (!choice.use) {
+      await this.missing(purpose, choice);
+      choice = await this.choose(purpose);
+      if (!choice.use) throw notAuthenticated();
+    }
+    await this.header(choice.use, true);
+  }
+
+  /**
+   * An AuthProvider for requests made for `purpose`: the chosen credential (--verbose names
+   * it on every request), one OAuth refresh when it is refused, and advice naming another
+   * credential this machine holds when the registry refuses the one sent.
+   */
+  provider(purpose: Purpose): AuthProvider {
+    let sent: HeldCredential | undefined;
+    let refreshedAfterRefusal = false;
+    const sentLogin = () => sent?.kind === 'login' && sent.type === 'oauth';
     return {
       authorization: async (request) => {
-        if (this.given) {
-          announce(`API key ${describeKeySource(this.given.source)}`);
-          return this.given.key;
+        let choice = await this.choose(purpose);
+        const required = request.required || request.write;
+        if (!choice.use && required) {
+          await this.missing(purpose, choice);
+          choice = await this.choose(purpose);
         }
-        if (options.organization) {
-          const repository = `hexpm:${options.organization}`;
-          const orgKey = await this.storedRepositoryKey(repository);
-          if (orgKey) {
-            announce(describeCredential({ kind: 'repository-key', source: orgKey.store, repository }));
-            return orgKey.value.key;
-          }
-        }
-        const header = await this.userAuthorization(request);
-        if (header) announce(describeCredential((await this.activeUser())!));
-        return header;
+        const header = choice.use ? await this.header(choice.use, required) : undefined;
+        sent = header ? choice.use : undefined;
+        return header ? { value: header, credential: describeHeld(choice.use!) } : undefined;
       },
       refresh: async () => {
-        if (this.given) return false;
-        const stored = await this.storedUser();
-        if (stored?.value.type !== 'oauth') return false;
-        const token = await this.refresh();
-        if (!token) throw sessionExpired();
+        if (!sentLogin()) return false;
+        if (!(await this.refresh())) throw sessionExpired();
         return true;
       },
+      refreshAfterRefusal: async (status) => {
+        // An access token names the organizations its user belonged to when it was issued.
+        if (refreshedAfterRefusal || !sentLogin() || !organizationOf(purpose) || (status !== 403 && status !== 404)) return false;
+        refreshedAfterRefusal = true;
+        this.ctx.log(`the registry refused the login for organization ${organizationOf(purpose)}; refreshing it once, in case it predates a membership`);
+        return (await this.refresh()) !== undefined;
+      },
+      advise: async (error) => this.adviceAfterRefusal(purpose, sent, error),
     };
   }
 
-  /** An API client that authenticates with these credentials. */
-  async api(options: { organization?: string; otp?: string } = {}): Promise<ApiClient> {
-    return this.ctx.api({ auth: this.provider(options), otp: options.otp });
+  private async adviceAfterRefusal(purpose: Purpose, sent: HeldCredential | undefined, error: ApiError): Promise<string | undefined> {
+    const organization = organizationOf(purpose);
+    if (sent?.kind === 'login' && sent.type === 'oauth' && organization && (error.status === 403 || error.status === 404)) {
+      return `If you were added to ${organization} after logging in, your login may predate the membership: \`hexts user auth\` renews it.`;
+    }
+    if (error.status !== 401 && error.status !== 403) return undefined;
+    const choice = await this.choose(purpose);
+    const advice = refusalAdvice(purpose, { ...choice, use: sent, alternatives: choice.alternatives.filter((c) => c.kind !== sent?.kind) });
+    return advice && `${sentence(advice.message)} ${sentence(advice.hint)}`;
+  }
+
+  /**
+   * Whether only an organization's repository can be read here: no credential may read the API
+   * for it (an organization key with repository access alone, on a machine with no login).
+   */
+  async repositoryOnly(organization: string): Promise<boolean> {
+    const api = await this.choose({ kind: 'api', access: 'read', organization });
+    return !api.use && (await this.choose({ kind: 'repository', organization })).use !== undefined;
+  }
+
+  /** An API client whose requests carry the credential chosen for `purpose`. */
+  async api(purpose: Purpose, options: { otp?: string } = {}): Promise<ApiClient> {
+    return this.ctx.api({ auth: this.provider(purpose), otp: options.otp });
   }
 }

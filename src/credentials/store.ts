@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Permission } from '../api/types.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { keychain, KeychainUnavailableError } from './keychain.js';
@@ -12,6 +14,11 @@ import { keychain, KeychainUnavailableError } from './keychain.js';
 // locked, no answer) or --insecure-storage asks for it, to a 0600 file under HEXTS_HOME,
 // with a warning naming the file every time. A secret-free index records which store
 // holds each slot, so listing never has to unlock anything.
+//
+// One keychain serves every HEXTS_HOME of a user, so each home is a profile with a random id
+// (kept in its index) and its keychain entries are named `SLOT@PROFILE`: two homes never
+// see or delete each other's secrets. Entries written before profiles existed (named `SLOT`)
+// move to the profile's name the first time they are read.
 
 export type StoreKind = 'keychain' | 'file';
 
@@ -51,15 +58,21 @@ export interface RepositoryCredential {
 /** What the index may say about a slot: never a secret. */
 export interface SlotInfo {
   store: StoreKind;
+  /** The keychain entry's account name; absent for entries written before profiles (named like the slot). */
+  account?: string;
   kind?: 'oauth' | 'key';
   expires_at?: number;
   owner?: 'organization' | 'user';
   key_name?: string;
+  /** What an organization key may do, as the registry answered when it was stored. */
+  permissions?: Permission[];
   username?: string;
 }
 
 interface IndexFile {
-  version: 1;
+  version: 1 | 2;
+  /** This HEXTS_HOME's profile id, part of every keychain entry's name (version 2). */
+  profile?: string;
   registries: Record<string, Record<string, SlotInfo>>;
 }
 
@@ -87,6 +100,17 @@ function parseSecret<T>(secret: string): T {
     return JSON.parse(secret) as T;
   } catch {
     throw new CliError('the credential in the OS keychain is not one hexts stored', 'Authenticate again to replace it.');
+  }
+}
+
+/** A stored credential that the keychain cannot give now (locked, no Secret Service, no answer). */
+export class StoredCredentialUnavailableError extends CliError {
+  constructor(readonly reason: string) {
+    super(
+      `the stored credential is in the OS keychain, which cannot be used now: ${reason}`,
+      'Unlock the keyring, or authenticate again (with --insecure-storage to use a file instead).',
+    );
+    this.name = 'StoredCredentialUnavailableError';
   }
 }
 
@@ -126,9 +150,22 @@ export class CredentialStore {
   }
 
   private async index(): Promise<IndexFile> {
-    const index = await readJson<IndexFile>(this.indexPath, { version: 1, registries: {} });
+    const index = await readJson<IndexFile>(this.indexPath, { version: 2, registries: {} });
     index.registries ??= {};
     return index;
+  }
+
+  /** The keychain account for a new entry of `slot`: the slot and this home's profile id. */
+  private async accountFor(slot: string): Promise<string> {
+    let profile = (await this.index()).profile;
+    if (!profile) {
+      const created = randomUUID();
+      await this.changeIndex((index) => {
+        index.profile ??= created;
+        profile = index.profile;
+      });
+    }
+    return `${slot}@${profile}`;
   }
 
   private async secretsFile(): Promise<SecretsFile> {
@@ -154,30 +191,47 @@ export class CredentialStore {
     const info = await this.info(slot);
     if (!info) return undefined;
     if (info.store === 'keychain') {
+      let secret: string | null;
       try {
-        const secret = await this.viaKeychain(() => keychain.get(this.service, slot));
-        if (secret !== null) return { value: parseSecret<T>(secret), store: 'keychain' };
+        secret = await this.viaKeychain(() => keychain.get(this.service, info.account ?? slot));
+        if (secret !== null && info.account === undefined) await this.moveToProfile(slot, secret);
       } catch (err) {
         if (!(err instanceof KeychainUnavailableError)) throw err;
-        throw new CliError(
-          `the stored credential is in the OS keychain, which cannot be used now: ${err.reason}`,
-          'Unlock the keyring, or authenticate again (with --insecure-storage to use a file instead).',
-        );
+        throw new StoredCredentialUnavailableError(err.reason);
       }
+      if (secret !== null) return { value: parseSecret<T>(secret), store: 'keychain' };
+      this.options.warn(`The credential this home recorded for ${slot} is no longer in the OS keychain; authenticate again.`);
       return undefined;
     }
     const value = (await this.secretsFile()).registries[this.apiUrl]?.[slot];
     return value === undefined ? undefined : { value: value as T, store: 'file' };
   }
 
+  /**
+   * An entry written before profiles, named like the slot and shared by every HEXTS_HOME:
+   * copied to this profile's name, then removed, so no other home can read or change it.
+   */
+  private async moveToProfile(slot: string, secret: string): Promise<void> {
+    const account = await this.accountFor(slot);
+    await this.viaKeychain(() => keychain.set(this.service, account, secret));
+    await this.updateIndex((slots) => {
+      if (slots[slot]) slots[slot] = { ...slots[slot]!, account };
+    });
+    await this.viaKeychain(() => keychain.delete(this.service, slot));
+    this.options.log(`keychain: moved ${slot} of ${this.apiUrl} to this home's profile`);
+  }
+
   /** Stores `value` under `slot`; returns where it went. */
-  async set(slot: string, value: unknown, info: Omit<SlotInfo, 'store'>): Promise<StoreKind> {
+  async set(slot: string, value: unknown, info: Omit<SlotInfo, 'store' | 'account'>): Promise<StoreKind> {
     let store: StoreKind = 'file';
+    let account: string | undefined;
     let why = '--insecure-storage';
     if (!this.options.insecure) {
       try {
-        await this.viaKeychain(() => keychain.set(this.service, slot, JSON.stringify(value)));
+        const name = await this.accountFor(slot);
+        await this.viaKeychain(() => keychain.set(this.service, name, JSON.stringify(value)));
         store = 'keychain';
+        account = name;
       } catch (err) {
         if (!(err instanceof KeychainUnavailableError)) throw err;
         why = `no usable OS keychain: ${err.reason}`;
@@ -194,9 +248,14 @@ export class CredentialStore {
       delete slots[slot];
       await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
     }
+    const previous = await this.info(slot);
     await this.updateIndex((slotsIndex) => {
-      slotsIndex[slot] = { ...info, store };
+      slotsIndex[slot] = { ...info, store, ...(account ? { account } : {}) };
     });
+    // A pre-profile entry replaced by this one must not linger in the shared name.
+    if (previous?.store === 'keychain' && previous.account === undefined && store === 'keychain') {
+      await this.viaKeychain(() => keychain.delete(this.service, slot)).catch(() => {});
+    }
     return store;
   }
 
@@ -209,7 +268,8 @@ export class CredentialStore {
     const info = await this.info(slot);
     if (!info) return;
     if (info.store === 'keychain') {
-      await this.viaKeychain(() => keychain.set(this.service, slot, JSON.stringify(value)));
+      if (info.account === undefined) return; // moved to the profile when next read; a cache can wait
+      await this.viaKeychain(() => keychain.set(this.service, info.account!, JSON.stringify(value)));
       return;
     }
     const file = await this.secretsFile();
@@ -220,11 +280,14 @@ export class CredentialStore {
   /** Removes `slot` from every store; returns the stores it was found in. */
   async delete(slot: string): Promise<StoreKind[]> {
     const removed: StoreKind[] = [];
+    const info = await this.info(slot);
+    // Only this home's entry: another HEXTS_HOME's entry for the same slot is not ours to remove.
+    const profile = (await this.index()).profile;
+    const account = info?.store === 'keychain' ? (info.account ?? slot) : profile ? `${slot}@${profile}` : undefined;
     try {
-      if (await this.viaKeychain(() => keychain.delete(this.service, slot))) removed.push('keychain');
+      if (account && (await this.viaKeychain(() => keychain.delete(this.service, account)))) removed.push('keychain');
     } catch (err) {
       if (!(err instanceof KeychainUnavailableError)) throw err;
-      const info = await this.info(slot);
       if (info?.store === 'keychain') {
         throw new CliError(`cannot remove the credential from the OS keychain: ${err.reason}`, 'Unlock the keyring and try again.');
       }
@@ -249,10 +312,17 @@ export class CredentialStore {
   }
 
   private async updateIndex(change: (slots: Record<string, SlotInfo>) => void): Promise<void> {
+    await this.changeIndex((index) => {
+      const slots = (index.registries[this.apiUrl] ??= {});
+      change(slots);
+      if (Object.keys(slots).length === 0) delete index.registries[this.apiUrl];
+    });
+  }
+
+  private async changeIndex(change: (index: IndexFile) => void): Promise<void> {
     const index = await this.index();
-    const slots = (index.registries[this.apiUrl] ??= {});
-    change(slots);
-    if (Object.keys(slots).length === 0) delete index.registries[this.apiUrl];
+    change(index);
+    index.version = 2;
     await writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2) + '\n');
   }
 }

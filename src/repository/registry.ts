@@ -145,6 +145,9 @@ export class Repository {
     if (response.status === 401 && authorization && auth && (await auth.renew(authorization))) {
       return this.http.get(url, { ...options, authorization: await auth.authorization() });
     }
+    if (response.status === 403 && authorization && auth && (await auth.refreshAfterRefusal())) {
+      return this.http.get(url, { ...options, authorization: await auth.authorization() });
+    }
     return response;
   }
 
@@ -166,6 +169,8 @@ export class Repository {
       }
       const credential = await this.auth?.description();
       if (!credential) {
+        const missing = await this.auth?.missing();
+        if (missing) return new CliError(missing.message, `${missing.hint.charAt(0).toUpperCase()}${missing.hint.slice(1)}.`);
         return new CliError(
           `${this.description} needs credentials, and none were found`,
           `On a build server: \`hexts organization auth ${org} --key KEY\`; as a member: \`hexts user auth\`. Or pass --key / set HEX_API_KEY.`,
@@ -173,14 +178,20 @@ export class Repository {
       }
       if (status === 401) {
         return new CliError(
-          `${this.description} refused the ${credential} (401)`,
+          `${this.description} refused ${credential} (401)`,
           (await this.auth!.usesStoredOrganizationKey())
             ? `The key may have been revoked or may have expired. Give this machine a current key: \`hexts organization auth ${org} --key KEY\`.`
             : 'The key may have been revoked or may have expired; check it, or generate a new one.',
         );
       }
+      if (await this.auth!.usesLogin()) {
+        return new CliError(
+          `${credential} does not give access to ${this.description} (403)`,
+          `If you were added to ${org} after logging in, your login may predate the membership: \`hexts user auth\` renews it. Otherwise ${org}'s billing may have lapsed.`,
+        );
+      }
       return new CliError(
-        `the ${credential} does not give access to ${this.description} (403)`,
+        `${credential} does not give access to ${this.description} (403)`,
         `It needs the repository:${org} (or repositories) permission, and ${org}'s billing must be active.`,
       );
     }

@@ -29,7 +29,7 @@ before(async () => {
 });
 after(() => registry.stop());
 
-const keyAuth = (key: string) => ({ authorization: async () => key });
+const keyAuth = (key: string) => ({ authorization: async () => ({ value: key, credential: 'a test key' }) });
 const currentCode = () => totpCode(base32Decode(TOTP_SECRET)!, Math.floor(registry.now().getTime() / 1000));
 const logged = (method: string, prefix: string) => registry.requests().filter((r) => r.method === method && r.path.startsWith(prefix));
 
@@ -179,7 +179,7 @@ describe('OAuth refresh', () => {
     let token = 'Bearer stale';
     const fresh = registry.createToken('alice', ['api']).accessToken;
     const client = clientFor(registry, {
-      auth: { authorization: async () => token, refresh: async () => ((token = `Bearer ${fresh}`), ++refreshed > 0) },
+      auth: { authorization: async () => ({ value: token, credential: 'a test token' }), refresh: async () => ((token = `Bearer ${fresh}`), ++refreshed > 0) },
     });
     try {
       assert.equal((await users.me(client)).username, 'alice');
@@ -191,7 +191,7 @@ describe('OAuth refresh', () => {
 
   test('a refused Bearer token gets one refresh, then the error stands', async () => {
     let refreshed = 0;
-    const client = clientFor(registry, { auth: { authorization: async () => 'Bearer not-a-token', refresh: async () => (refreshed++, true) } });
+    const client = clientFor(registry, { auth: { authorization: async () => ({ value: 'Bearer not-a-token', credential: 'a test token' }), refresh: async () => (refreshed++, true) } });
     try {
       await assert.rejects(users.me(client), (err: ApiError) => err.status === 401 && err.message === 'invalid API key');
     } finally {
@@ -448,7 +448,7 @@ test('x-hex-message is parsed, control characters escaped', () => {
   assert.deepEqual(parseHexMessage('"bell\u0007"'), { text: 'bell\\x07', level: 'warn' });
 });
 
-test('--verbose logging names each request and status and never the credential', async () => {
+test('--verbose logging names each request, the credential it carries (in words) and the status, never the secret', async () => {
   const lines: string[] = [];
   const client = clientFor(registry, { auth: keyAuth(aliceKey), log: (l) => lines.push(l) });
   try {
@@ -456,7 +456,7 @@ test('--verbose logging names each request and status and never the credential',
   } finally {
     await client.close();
   }
-  assert.match(lines[0]!, /^> GET https:\/\/127\.0\.0\.1:\d+\/api\/users\/me \(authorization: \[REDACTED\]\)$/);
+  assert.match(lines[0]!, /^> GET https:\/\/127\.0\.0\.1:\d+\/api\/users\/me \(authorization: \[REDACTED\], a test key\)$/);
   assert.match(lines[1]!, /^< 200 GET \/api\/users\/me \(\d+ ms\)/);
   assert.ok(!lines.join('\n').includes(aliceKey));
 });

@@ -1,6 +1,7 @@
 // `hexts info` and `hexts package search` against the local registry: mix's layout, --json,
 // private packages with an organization key, and the signed-registry view for a key that may
 // read the repository but not the API.
+import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli, scratchHome } from '../helpers/cli.js';
@@ -31,7 +32,7 @@ before(async () => {
   await registry.publish(await makeTarball({ name: 'json_extra', version: '0.1.0', description: 'x'.repeat(60) }), { publisher: 'pub' });
   await registry.publish(await makeTarball({ name: 'ledger', version: '2.1.0', description: 'Private ledger.', requirements: [{ name: 'json_kit', requirement: '~> 1.0' }] }), { publisher: 'pub', repository: 'acme' });
   const apiKey = registry.createKey({ user: 'pub' }, { name: 'admin', permissions: [{ domain: 'api', resource: null }] });
-  await clientFor(registry, { auth: { authorization: async () => apiKey } }).request({
+  await clientFor(registry, { auth: fixedAuthorization(apiKey, 'a test key') }).request({
     method: 'POST', path: '/packages/json_kit/releases/0.8.0/retire', body: { reason: 'deprecated', message: 'use 1.0' },
   });
   today = registry.now().toISOString().slice(0, 10);
@@ -128,7 +129,7 @@ describe('hexts info', () => {
     const key = registry.createKey({ organization: 'acme' }, { name: 'repo-only', permissions: [{ domain: 'repository', resource: 'acme' }] });
     const pkg = await runCli(['info', 'ledger', '--organization', 'acme', '--key', key], { env });
     assert.equal(pkg.code, 0, pkg.stderr);
-    assert.match(pkg.stderr, /The credential may not read the API, so this is what acme's signed registry holds/);
+    assert.match(pkg.stderr, /The credential here may not read the API, so this is what acme's signed registry holds/);
     assert.equal(pkg.stdout, `Config: {:ledger, "~> 2.1", organization: "acme"}\n\nRecent releases:\n  2.1.0 (${today})\n\n`);
     const release = await runCli(['info', 'ledger', '2.1.0', '--organization', 'acme', '--key', key], { env });
     assert.equal(release.stdout, `Config: {:ledger, "~> 2.1", organization: "acme"}\nReleased: ${today}\nDependencies:\n  json_kit ~> 1.0\n`);
@@ -169,7 +170,7 @@ describe('hexts package search', () => {
     const repoOnly = registry.createKey({ organization: 'acme' }, { name: 'repo-search', permissions: [{ domain: 'repository', resource: 'acme' }] });
     const names = await runCli(['package', 'search', 'LEDG', '--organization', 'acme', '--key', repoOnly], { env });
     assert.equal(names.code, 0, names.stderr);
-    assert.match(names.stderr, /The credential may not read the API, so these are the names in acme's signed registry that contain "LEDG"\./);
+    assert.match(names.stderr, /The credential here may not read the API, so these are the names in acme's signed registry that contain "LEDG"\./);
     assert.equal(names.stdout, 'Organization  Package  Version  URL\nacme          ledger   2.1.0\n');
     const none = await runCli(['package', 'search', 'zzzzzz'], { env });
     assert.equal(none.code, 0);

@@ -81,7 +81,7 @@ describe('a build server authenticates with an organization key', () => {
     const auth = await spawnCli(['organization', 'auth', 'acme', '--key', ciKey], { env });
     assert.equal(auth.code, 0, auth.stderr);
     const file = join(ciHome, '.config', 'hexts', 'credentials.json');
-    assert.match(auth.stderr, /Verified key "ci" for organization acme, owned by organization acme\./);
+    assert.match(auth.stderr, /Verified key "ci" for organization acme, owned by organization acme \(repository:acme, api:read\)\./);
     assert.ok(auth.stderr.includes(`Credentials saved in plain text to ${file} (no usable OS keychain: no D-Bus session bus`), auth.stderr);
     assert.match(auth.stderr, /Stored the key for organization acme in the plain-text credentials file\./);
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -89,10 +89,10 @@ describe('a build server authenticates with an organization key', () => {
     const list = await spawnCli(['--verbose', 'organization', 'key', 'acme', 'list'], { env });
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ci\s+api:read, repository:acme\s/m);
-    assert.match(list.stderr, /credential: repository key for hexpm:acme stored in the plain-text credentials file/);
+    assert.match(list.stderr, /\(authorization: \[REDACTED\], the key for acme stored in the plain-text credentials file \(repository:acme, api:read\)\)/);
 
     const orgs = JSON.parse((await spawnCli(['--json', 'organization', 'list'], { env })).stdout);
-    assert.deepEqual(orgs, { stored_keys: [{ organization: 'acme', key_name: 'ci', owner: 'organization', store: 'file' }], memberships: null });
+    assert.deepEqual(orgs, { stored_keys: [{ organization: 'acme', key_name: 'ci', owner: 'organization', permissions: [{ domain: 'repository', resource: 'acme' }, { domain: 'api', resource: 'read' }], store: 'file' }], memberships: null });
 
     // With only that stored key, the build server reads a private package: info and fetch.
     const tarball = await makeTarball({ name: 'ledger', version: '1.2.0', description: 'The books.' });
@@ -103,7 +103,7 @@ describe('a build server authenticates with an organization key', () => {
     const fetch = await spawnCli(['--verbose', 'package', 'fetch', 'ledger', '--organization', 'acme', '--unpack'], { env, cwd: ciHome });
     assert.equal(fetch.code, 0, fetch.stderr);
     assert.equal(fetch.stdout, `ledger v1.2.0 extracted to ${join(ciHome, 'ledger-1.2.0')}\n`);
-    assert.match(fetch.stderr, /credential: repository key for hexpm:acme stored in the plain-text credentials file/);
+    assert.match(fetch.stderr, /credential: the key for acme stored in the plain-text credentials file \(repository:acme, api:read\)/);
     assert.ok(existsSync(join(ciHome, 'ledger-1.2.0', 'lib', 'ledger.ex')));
     assertNowhere(ciKey, ciHome, [auth, list, info, fetch], [file]);
   });
@@ -149,10 +149,10 @@ describe('people', () => {
     const key = registry.createKey({ user: 'reader' }, { name: 'mine', permissions: [{ domain: 'repository', resource: 'acme' }] });
     const result = await runCli(['organization', 'auth', 'acme', '--key', '-'], { env: cliEnv(registry, dir), stdin: key });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /owned by user reader\./);
+    assert.match(result.stderr, /owned by user reader \(repository:acme\)\./);
     assert.match(result.stderr, /This key belongs to a user, not to the organization: hex\.pm is retiring user-owned keys/);
     const listed = JSON.parse((await runCli(['--json', 'organization', 'list'], { env: cliEnv(registry, dir) })).stdout);
-    assert.deepEqual(listed.stored_keys, [{ organization: 'acme', key_name: 'mine', owner: 'user', store: 'keychain' }]);
+    assert.deepEqual(listed.stored_keys, [{ organization: 'acme', key_name: 'mine', owner: 'user', permissions: [{ domain: 'repository', resource: 'acme' }], store: 'keychain' }]);
   });
 
   test('a read-role member cannot generate or revoke keys: the message names both roles', async () => {
@@ -195,7 +195,7 @@ describe('people', () => {
     const name = `hexts-${hostname().split('.')[0]}-repository-acme`;
     assert.match(result.stderr, new RegExp(`Created organization key "${name}" with repository:acme\\.`));
     const listed = JSON.parse((await runCli(['--json', 'organization', 'list'], { env: adminEnv })).stdout);
-    assert.deepEqual(listed.stored_keys, [{ organization: 'acme', key_name: name, owner: 'organization', store: 'keychain' }]);
+    assert.deepEqual(listed.stored_keys, [{ organization: 'acme', key_name: name, owner: 'organization', permissions: [{ domain: 'repository', resource: 'acme' }], store: 'keychain' }]);
     assert.deepEqual(listed.memberships, [{ name: 'acme', role: 'admin' }]);
   });
 
@@ -205,13 +205,13 @@ describe('people', () => {
     assert.match(result.stderr, /creating an organization key needs the write role in acme; you have the read role/);
   });
 
-  test('the stored org key is picked over the user login for org commands; --key beats both', async () => {
+  test('with a login and a stored org key, the API gets the login and the repository the key; --key beats both', async () => {
     const verbose = await runCli(['--verbose', 'organization', 'key', 'acme', 'list'], { env: adminEnv });
-    // The machine key has only repository:acme, so the registry refuses it for the API.
-    assert.match(verbose.stderr, /credential: repository key for hexpm:acme stored in the OS keychain/);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stderr, /> GET \S+\/api\/orgs\/acme\/keys \(authorization: \[REDACTED\], your login as admin \(OAuth token in the OS keychain\)\)/);
     const withKey = await runCli(['--verbose', 'organization', 'key', 'acme', 'list', '--key', registry.createKey({ user: 'admin' }, { name: 'adm', permissions: [{ domain: 'api', resource: null }] })], { env: adminEnv });
     assert.equal(withKey.code, 0, withKey.stderr);
-    assert.match(withKey.stderr, /credential: API key --key/);
+    assert.match(withKey.stderr, /> GET \S+\/api\/orgs\/acme\/keys \(authorization: \[REDACTED\], the API key given with --key\)/);
   });
 
   test('deauth --revoke revokes on the registry, then forgets; deauth of nothing says so', async () => {

@@ -1,6 +1,7 @@
 // Private packages end to end against the local registry: which credential reaches the
 // organization's repository and in what form (the key itself, or a short-lived token it was
 // exchanged for), the token's lifetime, revoked keys, other hosts, and mix's hex.config.
+import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ const traffic = () =>
     .map((r) => ({ path: r.path, status: r.status, authorization: r.authorization }));
 
 async function revoke(name: string): Promise<void> {
-  await clientFor(registry, { auth: { authorization: async () => adminKey } }).request({ method: 'DELETE', path: `/orgs/acme/keys/${name}` });
+  await clientFor(registry, { auth: fixedAuthorization(adminKey, 'a test key') }).request({ method: 'DELETE', path: `/orgs/acme/keys/${name}` });
 }
 
 before(async () => {
@@ -73,7 +74,7 @@ describe('the credential a private repository gets', () => {
     registry.clearRequests();
     const result = await fetchBilling(env, dir);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /credential: repository key for hexpm:acme stored in the OS keychain\n/);
+    assert.match(result.stderr, /credential: the key for acme stored in the OS keychain \(repository:acme\)\n/);
     assert.deepEqual(readFileSync(join(dir, 'out', 'billing-0.3.0.tar')), billing);
     assert.deepEqual(traffic().map((r) => [r.path, r.authorization]), [
       ['/repo/repos/acme/packages/billing', hash(key)],
@@ -89,7 +90,7 @@ describe('the credential a private repository gets', () => {
     registry.clearRequests();
     const first = await fetchBilling(env, dir);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /credential: repository key for hexpm:acme stored in the OS keychain \(exchanged for a short-lived token\)/);
+    assert.match(first.stderr, /credential: the key for acme stored in the OS keychain \(repository:acme\) \(exchanged for a short-lived token\)/);
     const run1 = traffic();
     assert.deepEqual(run1.map((r) => [r.path, r.status]), [
       ['/api/oauth/token', 200],
@@ -155,12 +156,12 @@ describe('the credential a private repository gets', () => {
 
     const raw = await fetchBilling(env, join(dir, 'raw'));
     assert.equal(raw.code, 1);
-    assert.match(raw.stderr, /error: organization acme's repository refused the repository key for hexpm:acme stored in the OS keychain \(401\)\nThe key may have been revoked or may have expired\. Give this machine a current key: `hexts organization auth acme --key KEY`\./);
+    assert.match(raw.stderr, /error: organization acme's repository refused the key for acme stored in the OS keychain \(repository:acme\) \(401\)\nThe key may have been revoked or may have expired\. Give this machine a current key: `hexts organization auth acme --key KEY`\./);
 
     registry.advanceClock(31 * 60); // the kept token expires too
     const exchanged = await fetchBilling({ ...env, ...EXCHANGE }, join(dir, 'exchanged'));
     assert.equal(exchanged.code, 1);
-    assert.match(exchanged.stderr, /error: failed to exchange the repository key for hexpm:acme stored in the OS keychain for a repository token: Invalid API key\nThe key may have been revoked/);
+    assert.match(exchanged.stderr, /error: failed to exchange the key for acme stored in the OS keychain \(repository:acme\) for a repository token: Invalid API key\nThe key may have been revoked/);
     assert.ok(!existsSync(join(dir, 'raw')) && !existsSync(join(dir, 'exchanged', 'out', 'billing-0.3.0.tar')));
   });
 
@@ -183,7 +184,7 @@ describe('the credential a private repository gets', () => {
     registry.clearRequests();
     const result = await fetchBilling(env, dir);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /credential: API key stored in the plain-text credentials file \(exchanged for a short-lived token\)/);
+    assert.match(result.stderr, /credential: your login as \w+ \(API key in the plain-text credentials file\) \(exchanged for a short-lived token\)/);
     assert.deepEqual(traffic().map((r) => r.path), ['/api/oauth/token', '/repo/repos/acme/packages/billing', '/repo/repos/acme/tarballs/billing-0.3.0.tar']);
     const stored = JSON.parse(readFileSync(join(dir, '.config', 'hexts', 'credentials.json'), 'utf8'));
     const user = Object.values(stored.registries as Record<string, Record<string, { key: string; repository_tokens: Record<string, { expires_at: number }> }>>)[0]!.user!;
@@ -201,7 +202,7 @@ describe('the credential a private repository gets', () => {
     registry.clearRequests();
     const result = await fetchBilling(env, dir);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /credential: OAuth token stored in the OS keychain/);
+    assert.match(result.stderr, /credential: your login as \w+ \(OAuth token in the OS keychain\)/);
     assert.ok(traffic().every((r) => r.path.startsWith('/repo/') && r.authorization !== null));
   });
 

@@ -1,5 +1,6 @@
 // `hexts publish` end to end against the local registry: public and private packages,
 // every credential path, replace/revert windows, docs, refusals and faults.
+import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -253,7 +254,7 @@ describe('private packages', () => {
   test('the registry enforces the same rule when the local check is bypassed', async () => {
     await registry.publish(await makeTarball({ name: 'thing', version: '1.0.0' }), { publisher: 'alice', repository: 'other' });
     const tarball = await makeTarball({ name: 'bypass', version: '0.1.0', requirements: [{ name: 'thing', requirement: '~> 1.0', repository: 'other' }] });
-    const client = clientFor(registry, { auth: { authorization: async () => aliceKey } });
+    const client = clientFor(registry, { auth: fixedAuthorization(aliceKey, 'a test key') });
     try {
       await assert.rejects(releases.publish(client, 'bypass', tarball, { organization: 'acme', replace: false }), (err: { status: number; lines(): string[] }) => {
         assert.equal(err.status, 422);

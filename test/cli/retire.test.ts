@@ -1,5 +1,6 @@
 // `hexts retire` end to end against the local registry: local checks that cost no request,
 // 2FA for an OAuth user, a package-scoped key, an organization's private package.
+import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
@@ -26,7 +27,7 @@ function keyEnv(username: string, permissions: unknown = [{ domain: 'api', resou
 
 /** The release's retirement as the registry serves it. */
 async function retirement(name: string, version: string, organization?: string): Promise<Release['retirement']> {
-  const client = clientFor(registry, { auth: { authorization: async () => registry.createKey({ user: 'alice' }, { name: `read-${Math.random()}` }) } });
+  const client = clientFor(registry, { auth: fixedAuthorization(registry.createKey({ user: 'alice' }, { name: `read-${Math.random()}` }), 'a test key') });
   try {
     const prefix = organization ? `/repos/${organization}` : '';
     return (await client.get<Release>(`${prefix}/packages/${name}/releases/${version}`)).body.retirement;

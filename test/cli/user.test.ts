@@ -1,12 +1,12 @@
 // `hexts user …` end to end against the local registry, with credentials in the real
 // Secret Service of the test file's own session (test/helpers/session-keyring.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
+import { hextsHomeIn, storedSecret } from '../helpers/keychain.js';
 import { approvingAs, cliEnv, clientFor, deviceCodeIn, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;
@@ -42,11 +42,6 @@ function deviceAuth(env: Record<string, string | undefined>, username: string, a
       else registry.advanceClock(601);
     },
   });
-}
-
-function secretToolLookup(apiUrl: string, slot: string): string | undefined {
-  const run = spawnSync('secret-tool', ['lookup', 'service', `hexts:${apiUrl}`, 'username', slot], { encoding: 'utf8' });
-  return run.status === 0 ? run.stdout : undefined;
 }
 
 function filesUnder(dir: string): string[] {
@@ -102,7 +97,7 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^To authenticate, visit: https:\/\/127\.0\.0\.1:\d+\/oauth\/device\?user_code=[A-Z0-9]{8}\n\nYour verification code:\n\n {2}[A-Z0-9]{4}-[A-Z0-9]{4}\n\nVerify this code matches what is shown in your browser\.\n\nWaiting for authentication\.\.\.\nYou are authenticated!\n/);
     assert.match(result.stderr, /as dana; OAuth tokens stored in the OS keychain\./);
-    const stored = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+    const stored = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
     assert.equal(stored.type, 'oauth');
     assert.ok(stored.access_token && stored.refresh_token);
     assertNowhere(stored.access_token, dir, [result]);
@@ -113,7 +108,7 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     registry.createOrganization({ name: 'danaco', admin: 'dana' });
     const result = await runCli(['user', 'whoami'], { env });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^dana\n {2}Email: dana@example\.com\n {2}Organizations: danaco \(admin\)\n {2}Credential: OAuth token stored in the OS keychain\n {2}Access token expires: \d{4}-.*\(renewed automatically\)\n/);
+    assert.match(result.stdout, /^dana\n {2}Email: dana@example\.com\n {2}Organizations: danaco \(admin\)\n {2}Credential: your login as dana \(OAuth token in the OS keychain\)\n {2}Access token expires: \d{4}-.*\(renewed automatically\)\n/);
     const json = JSON.parse((await runCli(['--json', 'user', 'whoami'], { env })).stdout);
     assert.deepEqual(json.organizations, [{ name: 'danaco', role: 'admin' }]);
     assert.deepEqual({ type: json.credential.type, source: json.credential.source }, { type: 'oauth', source: 'keychain' });
@@ -173,23 +168,23 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
   });
 
   test('an expired access token is refreshed transparently and the new tokens saved', async () => {
-    const before = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+    const before = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
     registry.advanceClock(3600);
     const result = await runCli(['--verbose', 'user', 'whoami'], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /OAuth access token refreshed/);
-    const after = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+    const after = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
     assert.notEqual(after.access_token, before.access_token);
     assert.notEqual(after.refresh_token, before.refresh_token, 'refresh tokens rotate');
     assertNowhere(after.access_token, dir, [result]);
   });
 
   test('deauth revokes the token on the server and removes every stored credential', async () => {
-    const stored = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+    const stored = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
     const result = await runCli(['user', 'deauth'], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Revoked the OAuth token on the server\.\nRemoved the OAuth tokens from the OS keychain\.\nAuthentication credentials removed from the local machine\. To authenticate again, run `hexts user auth`\./);
-    assert.equal(secretToolLookup(registry.apiUrl, 'user'), undefined);
+    assert.equal(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user'), undefined);
     const me = await runCli(['user', 'whoami'], { env: { ...env } });
     assert.equal(me.code, 1);
     assert.match(me.stderr, /no authenticated user found/);
@@ -245,7 +240,7 @@ describe('device flow refusals and lost sessions', () => {
     const { home: dir } = home();
     const env = cliEnv(registry, dir);
     assert.equal((await deviceAuth(env, 'erin')).code, 0);
-    const stored = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+    const stored = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
     const client = clientFor(registry);
     await client.request({ method: 'POST', path: '/oauth/revoke', body: { token: stored.refresh_token, client_id: '78ea6566-89fd-481e-a1d6-7d9d78eacca8' }, auth: 'none' });
     await client.close();
@@ -272,7 +267,7 @@ describe('API keys as the login', () => {
     const result = await runCli(['user', 'auth', '--key', 'ffffffffffffffffffffffffffffffff'], { env });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /error: the key was refused: invalid API key\nNothing was stored\./);
-    assert.equal(secretToolLookup(registry.apiUrl, 'user'), undefined);
+    assert.equal(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user'), undefined);
     assert.deepEqual(filesUnder(dir), []);
   });
 
@@ -283,13 +278,13 @@ describe('API keys as the login', () => {
     const result = await runCli(['user', 'auth', '--key', '-'], { env, stdin: `${key}\n` });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /as fay; API key stored in the OS keychain\./);
-    assert.deepEqual(JSON.parse(secretToolLookup(registry.apiUrl, 'user')!), { type: 'key', key });
+    assert.deepEqual(JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!), { type: 'key', key });
     const who = await runCli(['user', 'whoami'], { env });
-    assert.match(who.stdout, /Credential: API key stored in the OS keychain/);
+    assert.match(who.stdout, /Credential: your login as fay \(API key in the OS keychain\)/);
     const viaEnv = await runCli(['user', 'whoami'], { env: { ...env, HEX_API_KEY: key } });
-    assert.match(viaEnv.stdout, /Credential: API key from HEX_API_KEY/);
+    assert.match(viaEnv.stdout, /Credential: the API key from HEX_API_KEY/);
     const viaFlag = await runCli(['user', 'whoami', '--key', key], { env });
-    assert.match(viaFlag.stdout, /Credential: API key given with --key/);
+    assert.match(viaFlag.stdout, /Credential: the API key given with --key/);
     assertNowhere(key, dir, [result, who, viaEnv, viaFlag]);
   });
 
@@ -317,7 +312,7 @@ describe('API keys as the login', () => {
       const result = await runCli(['user', 'auth', '--password', '--username', 'fay', '--password-stdin'], { env: cliEnv(registry, dir), stdin: 'correct horse battery\n' });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /Generating keys\.\.\.\nYou are authenticated!/);
-      const stored = JSON.parse(secretToolLookup(registry.apiUrl, 'user')!);
+      const stored = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
       assert.equal(stored.type, 'key');
       assertNowhere('correct horse battery', dir, [result]);
     } finally {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startPrivateBus } from '../helpers/dbus.js';
 import { finished, scratchHome } from '../helpers/cli.js';
+import { keychainAccount, keychainAccounts, storedSecret } from '../helpers/keychain.js';
 
 const DRIVER = new URL('../helpers/store-driver.ts', import.meta.url).pathname;
 const homes: Array<() => void> = [];
@@ -46,18 +47,18 @@ test('secrets go to the Secret Service and to no file', () => {
   assert.equal(set.result, 'keychain');
   assert.deepEqual(set.warnings, []);
 
-  const lookup = execFileSync('secret-tool', ['lookup', 'service', `hexts:${api}`, 'username', 'user'], { encoding: 'utf8' });
+  const lookup = storedSecret(h, api, 'user')!;
   assert.deepEqual(JSON.parse(lookup), { type: 'key', key: secret });
   for (const file of filesUnder(h)) assert.ok(!readFileSync(file, 'utf8').includes(secret), `${file} holds the secret`);
 
   const got = drive(sessionEnv(), h, api, 'get', 'user');
   assert.deepEqual(got.result, { value: { type: 'key', key: secret }, store: 'keychain' });
   const listed = drive(sessionEnv(), h, api, 'list');
-  assert.deepEqual(listed.result, [{ slot: 'user', info: { store: 'keychain' } }]);
+  assert.deepEqual(listed.result, [{ slot: 'user', info: { store: 'keychain', account: keychainAccount(h, 'user') } }]);
 
   const removed = drive(sessionEnv(), h, api, 'delete', 'user');
   assert.deepEqual(removed.result, ['keychain']);
-  assert.equal(spawnSync('secret-tool', ['lookup', 'service', `hexts:${api}`, 'username', 'user']).status, 1);
+  assert.deepEqual(keychainAccounts(api), []);
 });
 
 test('registries are kept apart: a slot of one API URL is invisible to another', () => {

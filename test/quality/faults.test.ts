@@ -56,6 +56,7 @@
 // | fetch        | package fetch --unpack -o DIR   | read-only file system                   | exit 1 "read-only" + hint; nothing written                      |
 // | info         | info NAME                       | 502 ×2 / 502 ×3                         | retried, exit 0 / exit 1 + hint                                 |
 // | info         | info NAME                       | truncated JSON                          | exit 1 "invalid JSON answer" + hint                             |
+import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -160,7 +161,7 @@ async function storeOrgKey(dir: string): Promise<void> {
 }
 
 async function userKeyNames(): Promise<string[]> {
-  const client = clientFor(registry, { auth: { authorization: async () => aliceKey } });
+  const client = clientFor(registry, { auth: fixedAuthorization(aliceKey, 'a test key') });
   try {
     return ((await client.get<Array<{ name: string }>>('/keys')).body).map((k) => k.name);
   } finally {
@@ -190,8 +191,10 @@ describe('user', () => {
     const result = await hexts(dir, ['user', 'auth', '--key', '-'], { stdin: aliceKey });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(hits('GET', '/api/users/me'), 3);
-    assert.deepEqual(JSON.parse(keychainEntry(registry.apiUrl, 'user')!), { type: 'key', key: aliceKey });
-    assert.deepEqual(indexOf(dir).registries[registry.apiUrl].user, { kind: 'key', username: 'alice', store: 'keychain' });
+    assert.deepEqual(JSON.parse(keychainEntry(dir, registry.apiUrl, 'user')!), { type: 'key', key: aliceKey });
+    const { account, ...user } = indexOf(dir).registries[registry.apiUrl].user;
+    assert.deepEqual(user, { kind: 'key', username: 'alice', store: 'keychain' });
+    assert.match(account, /^user@[0-9a-f-]{36}$/);
   });
 
   for (const [name, spec, message, hint] of [
@@ -218,7 +221,7 @@ describe('user', () => {
     const result = await hexts(dir, ['user', 'auth', '--key', '-'], { stdin: aliceKey });
     assertError(result, /^error: the server sent an invalid JSON answer \(status 200\)$/, /^Try again; if it persists, the registry is misbehaving\.$/);
     assert.deepEqual(tree(dir), {});
-    assert.equal(keychainEntry(registry.apiUrl, 'user'), undefined);
+    assert.equal(keychainEntry(dir, registry.apiUrl, 'user'), undefined);
   });
 
   test('user whoami: one answer slower than HEX_HTTP_TIMEOUT is retried', async () => {
@@ -315,13 +318,13 @@ describe('user', () => {
     const dir = home();
     const login = await hexts(dir, ['user', 'auth', '--no-browser'], { onStderr: approvingAs(registry, 'alice') });
     assert.equal(login.code, 0, login.stderr);
-    assert.equal(JSON.parse(keychainEntry(registry.apiUrl, 'user')!).type, 'oauth');
+    assert.equal(JSON.parse(keychainEntry(dir, registry.apiUrl, 'user')!).type, 'oauth');
     fault({ type: 'status', status: 500, method: 'POST', path: '/api/oauth/revoke' });
     const result = await hexts(dir, ['user', 'deauth']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /^Could not revoke the OAuth token on the server \(Internal server error\); removing it locally anyway\.$/m);
     assert.match(result.stderr, /Removed the OAuth tokens from the OS keychain\./);
-    assert.equal(keychainEntry(registry.apiUrl, 'user'), undefined);
+    assert.equal(keychainEntry(dir, registry.apiUrl, 'user'), undefined);
     assert.deepEqual(indexOf(dir).registries, {});
     assert.deepEqual(temporaries(dir), []);
   });
@@ -333,7 +336,7 @@ describe('organization', () => {
     fault({ type: 'status', status: 502, path: '/api/auth', count: 2 });
     const result = await hexts(dir, ['organization', 'auth', 'acme', '--key', '-'], { stdin: orgKey });
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(JSON.parse(keychainEntry(registry.apiUrl, 'repository:hexpm:acme')!).key, orgKey);
+    assert.equal(JSON.parse(keychainEntry(dir, registry.apiUrl, 'repository:hexpm:acme')!).key, orgKey);
   });
 
   test('organization auth --key: a 503 burst past the budget: nothing stored, the earlier key untouched', async () => {
@@ -353,7 +356,7 @@ describe('organization', () => {
     const result = await hexts(dir, ['organization', 'auth', 'acme', '--key', '-'], { stdin: orgKey });
     assertError(result, /invalid JSON answer \(status 200\)$/, /Nothing was stored\.$/);
     assert.deepEqual(tree(dir), {});
-    assert.equal(keychainEntry(registry.apiUrl, 'repository:hexpm:acme'), undefined);
+    assert.equal(keychainEntry(dir, registry.apiUrl, 'repository:hexpm:acme'), undefined);
   });
 
   test('organization key generate: reset after the body: outcome unknown, one request, no secret, no key', async () => {
@@ -384,13 +387,13 @@ describe('organization', () => {
     fault({ type: 'status', status: 503, path: '/api/users/me', count: 3 });
     const result = await hexts(dir, ['organization', 'list']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^acme\s+ci\s+organization\s+keychain$/m);
+    assert.match(result.stdout, /^acme\s+ci\s+organization\s+repository:acme\s+keychain$/m);
     assert.match(result.stderr, /^Could not read your organizations: HTTP status code: 503$/m);
     assert.deepEqual(credentialState(dir, registry.apiUrl), before);
   });
 
   for (const [name, spec, message] of [
-    ['a 500', { type: 'status', status: 500 }, /^error: Internal server error$/],
+    ['a 500', { type: 'status', status: 500 }, /^error: could not revoke the key: Internal server error$/],
     ['a reset after the body', { type: 'reset_after_body' }, /the DELETE request may or may not have been carried out$/],
   ] as const) {
     test(`organization deauth --revoke: ${name}: the stored key is kept, to try again`, async () => {
@@ -399,7 +402,7 @@ describe('organization', () => {
       const before = credentialState(dir, registry.apiUrl);
       fault({ ...spec, method: 'DELETE', path: '/api/orgs/acme/keys/ci' });
       const result = await hexts(dir, ['organization', 'deauth', 'acme', '--revoke'], { env: { HEX_API_KEY: aliceKey } });
-      assertError(result, message, /try again later|Check the current state/);
+      assertError(result, message, /(try again later|Check the current state).* The key is still stored on this machine; `hexts organization deauth acme` without --revoke forgets it\.$/);
       assert.deepEqual(credentialState(dir, registry.apiUrl), before);
       const listed = await hexts(dir, ['--json', 'organization', 'key', 'acme', 'list'], { env: { HEX_API_KEY: aliceKey } });
       assert.ok(JSON.parse(listed.stdout).some((k: { name: string }) => k.name === 'ci'));

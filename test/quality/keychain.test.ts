@@ -30,6 +30,7 @@ import { startPrivateBus, type PrivateBus } from '../helpers/dbus.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { lockLoginCollection, restartKeyring } from './keyring.js';
 import { clearKeychain, keychainEntry, tree } from './state.js';
+import { keychainAccounts } from '../helpers/keychain.js';
 
 /** What a command may take on top of the keychain's budget: node's start and a request or two. */
 const SLACK_MS = 2500;
@@ -193,7 +194,7 @@ describe('keychain faults, as the commands see them', { concurrency: true, timeo
       test('organization list: the stored keys come from the index; the memberships are warned away', async () => {
         const result = await timed(['organization', 'list'], failing);
         assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stdout, /^acme\s+ci\s+organization\s+keychain$/m);
+        assert.match(result.stdout, /^acme\s+ci\s+organization\s+repository:acme\s+keychain$/m);
         assert.match(result.stderr, /^Could not read your organizations: /m);
       });
 
@@ -203,7 +204,9 @@ describe('keychain faults, as the commands see them', { concurrency: true, timeo
         assert.equal(result.code, 1, result.stderr);
         assert.match(result.stderr, fault.deleting);
         assert.deepEqual(tree(home), before);
-        assert.deepEqual(JSON.parse(readFileSync(paths().index, 'utf8')).registries[registry.apiUrl].user, { kind: 'key', username: 'alice', store: 'keychain' });
+        const { account, ...user } = JSON.parse(readFileSync(paths().index, 'utf8')).registries[registry.apiUrl].user;
+        assert.deepEqual(user, { kind: 'key', username: 'alice', store: 'keychain' });
+        assert.match(account, /^user@[0-9a-f-]{36}$/);
       });
 
       test('user auth --key and organization auth --key fall back to the 0600 file, warning and naming it', async () => {
@@ -227,7 +230,7 @@ describe('keychain faults, as the commands see them', { concurrency: true, timeo
       test('with the login in the file, whoami works and deauth empties the file', async () => {
         const whoami = await timed(['user', 'whoami'], failing);
         assert.equal(whoami.code, 0, whoami.stderr);
-        assert.match(whoami.stdout, /^bob\n[^]*Credential: API key stored in the plain-text credentials file$/m);
+        assert.match(whoami.stdout, /^bob\n[^]*Credential: your login as bob \(API key in the plain-text credentials file\)$/m);
         const deauth = await timed(['user', 'deauth'], failing);
         assert.equal(deauth.code, 0, deauth.stderr);
         assert.match(deauth.stderr, /Removed the API key from the plain-text credentials file\./);
@@ -237,8 +240,8 @@ describe('keychain faults, as the commands see them', { concurrency: true, timeo
 
       test('the keychain still holds what it held: no fault lost or changed an entry', async () => {
         const env = await fault.inspect(bus);
-        assert.deepEqual(JSON.parse(keychainEntry(registry.apiUrl, 'user', env)!), { type: 'key', key: aliceKey });
-        assert.equal(JSON.parse(keychainEntry(registry.apiUrl, 'repository:hexpm:acme', env)!).key, orgKey);
+        assert.deepEqual(JSON.parse(keychainEntry(home, registry.apiUrl, 'user', env)!), { type: 'key', key: aliceKey });
+        assert.equal(JSON.parse(keychainEntry(home, registry.apiUrl, 'repository:hexpm:acme', env)!).key, orgKey);
       });
     });
   }
@@ -268,10 +271,9 @@ describe('keychain faults, as the commands see them', { concurrency: true, timeo
         assert.ok(result.stderr.includes(`Credentials saved in plain text to ${file} (--insecure-storage).`), result.stderr);
       }
       assert.equal(statSync(file).mode & 0o777, 0o600);
-      assert.equal(keychainEntry(registry.apiUrl, 'user'), undefined);
-      assert.equal(keychainEntry(registry.apiUrl, 'repository:hexpm:acme'), undefined);
+      assert.deepEqual(keychainAccounts(registry.apiUrl), [], 'nothing of the registry in the keychain');
       const whoami = await timed(['user', 'whoami'], env);
-      assert.match(whoami.stdout, /Credential: API key stored in the plain-text credentials file/);
+      assert.match(whoami.stdout, /Credential: your login as alice \(API key in the plain-text credentials file\)/);
     });
   });
 });

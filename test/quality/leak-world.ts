@@ -13,6 +13,7 @@ import type { ApiClient } from '../../src/api/client.js';
 import { HEX_CLI_OAUTH_CLIENT_ID } from '../../src/config/config.js';
 import { keychain } from '../../src/credentials/keychain.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { keychainAccount } from '../helpers/keychain.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { approvingAs, cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
@@ -98,7 +99,7 @@ export class World {
     registry.createOrganization({ name: ORG, admin: USER });
     // Setup requests use a fresh key each, as the passes end by revoking all of the user's keys.
     let setupKey = '';
-    const world = new World(registry, clientFor(registry, { auth: { authorization: async () => setupKey } }), () => {
+    const world = new World(registry, clientFor(registry, { auth: { authorization: async () => ({ value: setupKey, credential: 'a setup key' }) } }), () => {
       setupKey = world.userKey(world.unique('setup-'));
     });
     world.secrets.add(PASSWORD, `${USER}'s password`);
@@ -296,7 +297,7 @@ export class Pass {
       }
     };
     for (const slot of ['user', `repository:hexpm:${ORG}`]) {
-      const stored = await keychain.get(this.service, slot);
+      const stored = await keychain.get(this.service, keychainAccount(this.hextsHome, slot));
       if (stored !== null) collect(JSON.parse(stored), `keychain ${slot}`);
     }
     if (existsSync(this.credentialsFile)) collect(JSON.parse(readFileSync(this.credentialsFile, 'utf8')), 'credentials.json');
@@ -356,7 +357,7 @@ export class Pass {
 
   /** The value hexts keeps in the keychain for `slot`, parsed. */
   async keychainValue(slot: string): Promise<Record<string, string> | undefined> {
-    const stored = await keychain.get(this.service, slot);
+    const stored = await keychain.get(this.service, keychainAccount(this.hextsHome, slot));
     return stored === null ? undefined : JSON.parse(stored);
   }
 
@@ -373,7 +374,7 @@ export class Pass {
     if (!existsSync(indexPath)) return undefined;
     const info = JSON.parse(readFileSync(indexPath, 'utf8')).registries?.[this.world.registry.apiUrl]?.[slot];
     if (!info) return undefined;
-    const secret = info.store === 'keychain' ? await keychain.get(this.service, slot) : null;
+    const secret = info.store === 'keychain' ? await keychain.get(this.service, keychainAccount(this.hextsHome, slot)) : null;
     return { store: info.store, kind: info.kind, key: secret ? JSON.parse(secret).key : undefined };
   }
 

@@ -249,12 +249,12 @@ describe('no session bus: credentials in the warned 0600 file, and nowhere else'
         assert.ok((await run(['user', 'auth', '--key', '-'], { stdin: pass.userKey })).stderr.includes(warning));
         assert.ok((await run(['organization', 'auth', ORG, '--key', '-'], { stdin: pass.orgKey })).stderr.includes(warning));
         assert.equal(statSync(pass.credentialsFile).mode & 0o777, 0o600);
-        assert.match((await run(['user', 'whoami'])).stdout, /Credential: API key stored in the plain-text credentials file/);
+        assert.match((await run(['user', 'whoami'])).stdout, /Credential: your login as \w+ \(API key in the plain-text credentials file\)/);
         await run(['organization', 'key', ORG, 'list']);
         // The token the organization key is exchanged for is kept with it, in the same file.
         await run(['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], { env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } });
         assert.match(readFileSync(pass.credentialsFile, 'utf8'), /"oauth_token"/);
-        assert.match((await run(['organization', 'list'])).stdout, new RegExp(`${ORG}\\s+\\S+\\s+organization\\s+file`));
+        assert.match((await run(['organization', 'list'])).stdout, new RegExp(`${ORG}\\s+\\S+\\s+organization\\s+repository:${ORG}, api:write\\s+file`));
         await run(['user', 'deauth']);
         assert.doesNotMatch(readFileSync(pass.credentialsFile, 'utf8'), /"key"|"access_token"/);
         pass.finalCheck();

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { clearService, hextsHomeIn, storedSecret } from '../helpers/keychain.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -36,17 +36,14 @@ export function temporaries(dir: string): string[] {
 
 export const SLOTS = ['user', 'repository:hexpm:acme'] as const;
 
-/** The secret the keychain holds for `hexts:<apiUrl>` / slot, as `secret-tool lookup` shows it. */
-export function keychainEntry(apiUrl: string, slot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const run = spawnSync('secret-tool', ['lookup', 'service', `hexts:${apiUrl}`, 'username', slot], { env, encoding: 'utf8', timeout: 10000 });
-  return run.status === 0 ? run.stdout : undefined;
+/** The secret the keychain holds for `slot` of the HOME `home`'s HEXTS_HOME, as `secret-tool lookup` shows it. */
+export function keychainEntry(home: string, apiUrl: string, slot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return storedSecret(hextsHomeIn(home), apiUrl, slot, env);
 }
 
-export function clearKeychain(apiUrl: string, env: NodeJS.ProcessEnv = process.env): void {
-  for (const slot of SLOTS) spawnSync('secret-tool', ['clear', 'service', `hexts:${apiUrl}`, 'username', slot], { env, timeout: 10000 });
-}
+export const clearKeychain = clearService;
 
 /** Files under HOME and the registry's keychain entries: compare before and after a failure. */
 export function credentialState(home: string, apiUrl: string, env?: NodeJS.ProcessEnv): { files: Record<string, string>; keychain: Record<string, string | undefined> } {
-  return { files: tree(home), keychain: Object.fromEntries(SLOTS.map((slot) => [slot, keychainEntry(apiUrl, slot, env)])) };
+  return { files: tree(home), keychain: Object.fromEntries(SLOTS.map((slot) => [slot, keychainEntry(home, apiUrl, slot, env)])) };
 }

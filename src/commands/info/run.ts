@@ -5,7 +5,6 @@ import * as releases from '../../api/releases.js';
 import type { Package as ApiPackage, Release as ApiRelease } from '../../api/types.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
 import { CliError, UsageError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
 import { timestampToDate, type Package as RegistryPackage, type Release as RegistryRelease } from '../../repository/protobuf.js';
@@ -25,8 +24,13 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const version = args[1];
   if (version !== undefined && !isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give a full version, e.g. 1.4.0 or 2.0.0-rc.1.');
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization });
+  const credentials = await ctx.credentials();
+  const fromRegistry = async () => {
+    ctx.out.warn(`The credential here may not read the API, so this is what ${organization}'s signed registry holds (no description, licenses, links or publisher).`);
+    showRegistryRecord(ctx, await (await Repository.open(ctx, { organization, credentials })).package(name), version);
+  };
+  if (organization && (await credentials.repositoryOnly(organization))) return fromRegistry();
+  const client = await ctx.apiFor({ kind: 'api', access: 'read', organization, action: 'read package information' });
 
   let body: ApiPackage | ApiRelease;
   try {
@@ -38,12 +42,8 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
         organization ? `Check the name, and that your credential may read organization ${organization}'s packages.` : 'Check the name; for a private package add --organization ORG.',
       );
     }
-    if (organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action') {
-      ctx.out.warn(`The credential may not read the API, so this is what ${organization}'s signed registry holds (no description, licenses, links or publisher).`);
-      const record = await (await Repository.open(ctx, { organization, credentials })).package(name);
-      showRegistryRecord(ctx, record, version);
-      return;
-    }
+    // A key whose permissions were not recorded when it was stored learns it here.
+    if (organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action') return fromRegistry();
     throw explainAccessError(err, organization, 'read');
   }
 

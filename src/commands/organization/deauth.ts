@@ -2,9 +2,8 @@ import * as keys from '../../api/keys.js';
 import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
-import { repositorySlot } from '../../credentials/store.js';
-import { CliError } from '../../errors.js';
+import { organizationSlot } from '../../credentials/session.js';
+import { CliError, keepAdvice } from '../../errors.js';
 import { explainAccessError } from '../access-errors.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
@@ -13,21 +12,23 @@ const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credent
 // is revoked on the registry first (and kept locally if that fails, so it can be retried).
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = checkOrganizationName(args[0]!);
-  const credentials = await Credentials.open(ctx, opts);
-  const slot = repositorySlot(`hexpm:${organization}`);
-  const stored = await credentials.storedRepositoryKey(`hexpm:${organization}`);
+  const credentials = await ctx.credentials();
+  const slot = organizationSlot(organization);
+  const stored = await credentials.storedOrganizationKey(organization);
   if (!stored) {
     ctx.out.info(`No key is stored for organization ${organization}.`);
     return;
   }
   if (opts.revoke) {
     if (!stored.value.key_name) throw new CliError('the stored key has no recorded name, so it cannot be revoked from here', 'Revoke it on the registry, then run this without --revoke.');
-    // The key itself may lack api:write; the provider falls back to the user's credential then.
-    const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+    const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: `revoke ${organization}'s keys` }, { otp: opts.otp });
     try {
       await keys.revoke(client, stored.value.key_name, organization);
     } catch (err) {
-      throw explainAccessError(err, organization, 'write');
+      const explained = explainAccessError(err, organization, 'write');
+      if (!(explained instanceof CliError)) throw explained;
+      const kept = `The key is still stored on this machine; \`hexts organization deauth ${organization}\` without --revoke forgets it.`;
+      throw keepAdvice(explained, new CliError(`could not revoke the key: ${explained.message}`, [explained.hint, kept].filter(Boolean).join(' ')));
     }
     ctx.out.info(`Revoked key "${stored.value.key_name}" on the registry.`);
   }

@@ -4,7 +4,6 @@ import { checkOrganizationName } from '../../api/permissions.js';
 import * as users from '../../api/users.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
 import { CliError } from '../../errors.js';
 import { renderTable } from '../../io/table.js';
 import { attempt, failedWith } from '../package-refusals.js';
@@ -16,9 +15,8 @@ import { attempt, failedWith } from '../package-refusals.js';
 const organizationOf = (opts: Record<string, unknown>): string | undefined =>
   typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
 
-async function writeClient(ctx: Context, opts: Record<string, unknown>, organization: string | undefined) {
-  const credentials = await Credentials.open(ctx, opts);
-  return credentials.api({ organization, otp: opts.otp as string | undefined });
+function writeClient(ctx: Context, opts: Record<string, unknown>, organization: string | undefined) {
+  return ctx.apiFor({ kind: 'api', access: 'write', organization, action: 'change package owners' }, { otp: opts.otp });
 }
 
 export async function add(ctx: Context, { args, opts }: Invocation): Promise<void> {
@@ -66,7 +64,7 @@ export async function remove(ctx: Context, { args, opts }: Invocation): Promise<
 export async function list(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const [name] = args as [string];
   const organization = organizationOf(opts);
-  const client = await (await Credentials.open(ctx, opts)).api({ organization });
+  const client = await ctx.apiFor({ kind: 'api', access: 'read', organization, action: 'list package owners' });
   const found = await attempt(client, { failed: 'Package owner fetching failed', package: name, organization, needs: 'read' }, () =>
     owners.list(client, name, organization));
   if (ctx.globals.json) {
@@ -79,8 +77,8 @@ export async function list(ctx: Context, { args, opts }: Invocation): Promise<vo
   for (const line of renderTable(['Username', 'Email', 'Level'], rows, underline)) ctx.out.print(line);
 }
 
-export async function packages(ctx: Context, { opts }: Invocation): Promise<void> {
-  const client = await (await Credentials.open(ctx, opts)).api();
+export async function packages(ctx: Context, _invocation: Invocation): Promise<void> {
+  const client = await ctx.apiFor({ kind: 'account', access: 'read', action: 'list your packages' });
   let me;
   try {
     me = await users.me(client);

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
 import { CliError, UsageError } from '../../errors.js';
 import { unpackPackageTarball } from '../../package/unpack.js';
 import type { Release } from '../../repository/protobuf.js';
@@ -36,7 +35,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const destination = chooseDestination(ctx, specs, output, opts.unpack === true);
 
   // The public repository is read anonymously: no credential is even looked up.
-  const credentials = organization ? await Credentials.open(ctx, opts) : undefined;
+  const credentials = organization ? await ctx.credentials() : undefined;
   const repository = await Repository.open(ctx, { organization, credentials });
 
   // Each package is two GETs (its registry record, then the tarball); the repository keeps at

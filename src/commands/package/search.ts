@@ -3,7 +3,7 @@ import * as packages from '../../api/packages.js';
 import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
+import type { Credentials } from '../../credentials/session.js';
 import { renderTable } from '../../io/table.js';
 import { Repository } from '../../repository/registry.js';
 import { compareVersions, isValidVersion, parseVersion } from '../../repository/requirement.js';
@@ -16,26 +16,14 @@ import { explainAccessError } from '../access-errors.js';
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization });
+  const credentials = await ctx.credentials();
+  const fromRegistry = async (org: string) => {
+    ctx.out.warn(`The credential here may not read the API, so these are the names in ${org}'s signed registry that contain "${args[0]}".`);
+    return searchRegistry(ctx, credentials, org, args[0]!);
+  };
   let rows: Row[];
-  try {
-    const found = await packages.search(client, { search: args[0]!, sort: 'downloads' }, organization);
-    rows = found.map((p) => ({
-      repository: p.repository,
-      name: p.name,
-      description: oneLine(p.meta.description ?? ''),
-      version: newestStable(p.releases.map((r) => r.version)),
-      url: p.html_url || p.url,
-    }));
-  } catch (err) {
-    if (!(organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action')) {
-      throw explainAccessError(err, organization, 'read');
-    }
-    ctx.out.warn(`The credential may not read the API, so these are the names in ${organization}'s signed registry that contain "${args[0]}".`);
-    rows = await searchRegistry(ctx, credentials, organization, args[0]!);
-  }
-
+  if (organization && (await credentials.repositoryOnly(organization))) rows = await fromRegistry(organization);
+  else rows = await searchApi(ctx, args[0]!, organization, fromRegistry);
   if (ctx.globals.json) {
     ctx.out.json(rows);
     return;
@@ -55,6 +43,24 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     r.url ?? '',
   ]);
   for (const line of renderTable(headers, table, ctx.out.color.underline)) ctx.out.print(line);
+}
+
+/** The API's search, sorted by downloads; a key that turns out not to read the API searches the registry. */
+async function searchApi(ctx: Context, query: string, organization: string | undefined, fromRegistry: (org: string) => Promise<Row[]>): Promise<Row[]> {
+  const client = await ctx.apiFor({ kind: 'api', access: 'read', organization, action: 'search packages' });
+  try {
+    const found = await packages.search(client, { search: query, sort: 'downloads' }, organization);
+    return found.map((p) => ({
+      repository: p.repository,
+      name: p.name,
+      description: oneLine(p.meta.description ?? ''),
+      version: newestStable(p.releases.map((r) => r.version)),
+      url: p.html_url || p.url,
+    }));
+  } catch (err) {
+    if (organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action') return fromRegistry(organization);
+    throw explainAccessError(err, organization, 'read');
+  }
 }
 
 interface Row {

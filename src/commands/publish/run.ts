@@ -13,9 +13,9 @@ import * as users from '../../api/users.js';
 import type { Invocation } from '../../cli.js';
 import { HEX_PM_API_URL } from '../../config/config.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
+import type { Purpose } from '../../credentials/choice.js';
 import { encodeMetadata } from '../../erlang/pretty.js';
-import { CliError } from '../../errors.js';
+import { CliError, keepAdvice } from '../../errors.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
 import { createPackageTarball } from '../../package/tarball.js';
@@ -43,8 +43,16 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   if (typeof opts.revert === 'string') return revert(ctx, mode, opts.revert, flagOrganization, opts);
 
   const json = ctx.globals.json;
-  const prepared = await loadPackage(ctx, { organization: flagOrganization, printSummary: !json && mode !== 'docs' });
-  const organization = publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
+  const purpose = (organization: string | undefined): Purpose =>
+    ({ kind: 'api', access: 'write', organization, action: mode === 'docs' ? 'publish docs' : 'publish' });
+  // Like mix, a credential (or a login, offered on a terminal) comes before the screen and the
+  // question; a dry run sends nothing and needs none.
+  const prepared = await loadPackage(ctx, {
+    organization: flagOrganization,
+    printSummary: !json && mode !== 'docs',
+    beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
+  });
+  const organization = targetOrganization(prepared);
   const target: Target = { name: prepared.name, version: prepared.version, organization };
 
   const release = mode === 'docs' ? undefined : await buildRelease(ctx, prepared);
@@ -63,8 +71,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     return;
   }
 
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  const client = await ctx.apiFor(purpose(organization), { otp: opts.otp });
   const owner = mode === 'docs' ? undefined : await confirm(ctx, client, target, opts);
 
   let published: Release | undefined;
@@ -95,6 +102,10 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 }
 
 const publicRepository = (organization: string | undefined) => organization === undefined || organization === 'hexpm';
+
+/** The organization a package goes to; undefined for the public repository. */
+const targetOrganization = (prepared: PreparedPackage): string | undefined =>
+  publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
 
 function summary(target: Target, checksum: string | undefined) {
   return { name: target.name, version: target.version, repository: target.organization ?? 'hexpm', checksum: checksum ?? null };
@@ -266,18 +277,17 @@ export function hexdocsUrl(target: Target): string {
 
 /** Prefixes an API refusal with what failed, keeping the server's message and errors tree. */
 function withAction(err: unknown, action: string, hint?: string): unknown {
-  if (err instanceof ApiError) return new ApiError(err.status, `${action}: ${err.message}`, err.errors, err.headers, err.body, hint ?? err.hint);
-  if (err instanceof CliError && !(err instanceof UploadInterruptedError)) return new CliError(`${action}: ${err.message}`, hint ?? err.hint);
+  if (err instanceof ApiError) return keepAdvice(err, new ApiError(err.status, `${action}: ${err.message}`, err.errors, err.headers, err.body, hint ?? err.hint));
+  if (err instanceof CliError && !(err instanceof UploadInterruptedError)) return keepAdvice(err, new CliError(`${action}: ${err.message}`, hint ?? err.hint));
   return err;
 }
 
 async function revert(ctx: Context, mode: Mode, version: string, flagOrganization: string | undefined, opts: Record<string, unknown>): Promise<void> {
   const { preparePackage } = await import('../../package/project.js');
   const prepared = await preparePackage(ctx.cwd, { organization: flagOrganization, env: ctx.env });
-  const organization = publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
+  const organization = targetOrganization(prepared);
   const name = prepared.name;
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: mode === 'docs' ? 'revert docs' : 'revert a release' }, { otp: opts.otp });
   if (mode === 'docs') {
     try {
       await docsApi.remove(client, name, version, organization);

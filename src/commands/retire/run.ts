@@ -2,7 +2,6 @@ import { checkOrganizationName } from '../../api/permissions.js';
 import * as releases from '../../api/releases.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
 import { UsageError } from '../../errors.js';
 import { attempt } from '../package-refusals.js';
 
@@ -30,8 +29,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     if (length < 3 || length > 140) throw new UsageError(`--message must be 3 to 140 characters long; it has ${length}`);
   }
 
-  const credentials = await Credentials.open(ctx, opts);
-  const client = await credentials.api({ organization, otp: opts.otp as string | undefined });
+  const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: opts.unretire ? 'unretire a release' : 'retire a release' }, { otp: opts.otp });
   const action = { package: name, version, organization, needs: 'maintainer' as const };
   if (opts.unretire) {
     await attempt(client, { ...action, failed: 'Unretiring package failed' }, () => releases.unretire(client, name, version, organization));

@@ -1,14 +1,13 @@
 import * as oauth from '../../api/oauth.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials } from '../../credentials/session.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
 
 // `hexts user deauth`: revokes the OAuth token on the server and removes every credential
 // stored for this registry (the login and the organization keys), saying what went.
 export async function run(ctx: Context, _invocation: Invocation): Promise<void> {
-  const credentials = await Credentials.open(ctx);
+  const credentials = await ctx.credentials();
   const stored = await credentials.storedUser().catch(() => undefined);
   if (stored?.value.type === 'oauth') {
     try {

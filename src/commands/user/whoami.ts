@@ -1,23 +1,31 @@
 import * as users from '../../api/users.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { Credentials, describeCredential, notAuthenticated } from '../../credentials/session.js';
+import { describeHeld, type Purpose } from '../../credentials/choice.js';
+
+const PURPOSE: Purpose = { kind: 'account', access: 'read', action: 'show who you are' };
 
 // `hexts user whoami`: who the credential in use belongs to, where that credential comes
 // from (flag, env, keychain, file) and, for OAuth, when the access token expires.
-export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
-  const credentials = await Credentials.open(ctx, opts);
-  if (!(await credentials.activeUser())) throw notAuthenticated();
-  const me = await users.me(await credentials.api());
-  const active = (await credentials.activeUser())!; // after the request: a refresh may have renewed it
-  const expires = active.expiresAt ? new Date(active.expiresAt * 1000).toISOString() : undefined;
+export async function run(ctx: Context, _invocation: Invocation): Promise<void> {
+  const credentials = await ctx.credentials();
+  await credentials.ensure(PURPOSE);
+  const me = await users.me(await credentials.api(PURPOSE));
+  const active = (await credentials.choose(PURPOSE)).use!;
+  // After the request: a refresh may have renewed the token.
+  const expiresAt = active.kind === 'login' && active.type === 'oauth' ? (await credentials.store.info('user'))?.expires_at : undefined;
+  const expires = expiresAt ? new Date(expiresAt * 1000).toISOString() : undefined;
 
   if (ctx.globals.json) {
     ctx.out.json({
       username: me.username,
       email: me.email ?? null,
       organizations: me.organizations ?? [],
-      credential: { type: active.kind, source: active.source, expires_at: expires ?? null },
+      credential: {
+        type: active.kind === 'login' ? active.type : 'key',
+        source: active.kind === 'given' ? active.source : active.store,
+        expires_at: expires ?? null,
+      },
       api_url: credentials.store.apiUrl,
     });
     return;
@@ -26,7 +34,7 @@ export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
   if (me.email) ctx.out.print(`  Email: ${me.email}`);
   const orgs = me.organizations ?? [];
   ctx.out.print(`  Organizations: ${orgs.length ? orgs.map((o) => `${o.name} (${o.role})`).join(', ') : 'none'}`);
-  ctx.out.print(`  Credential: ${describeCredential(active)}`);
+  ctx.out.print(`  Credential: ${describeHeld(active)}`);
   if (expires) ctx.out.print(`  Access token expires: ${expires} (renewed automatically)`);
   ctx.out.print(`  Registry: ${credentials.store.apiUrl}`);
 }
