@@ -2,16 +2,23 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { encodeConsultFile } from '../erlang/pretty.js';
-import { Atom, ErlMap, Tuple, atom, binary, isAtom, termEquals, tuple, type Term } from '../erlang/term.js';
+import { Atom, ErlMap, FALSE, TRUE, Tuple, atom, binary, isAtom, isBinary, termEquals, tuple, type Term } from '../erlang/term.js';
 import { TermSyntaxError, parseTerms } from '../erlang/text.js';
 import { CliError } from '../errors.js';
 import type { Env } from '../io/output.js';
+import { HEXPM_REPO_URL, type RepositorySettings } from '../repository/settings.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 // mix's own config file, hex.config (client.md §4.2), for `organization auth --mix`: the
 // organization's key goes into the `'$repos'` map as `<<"hexpm:ORG">> => #{auth_key => …,
 // auth_key_owner => organization | user}`, exactly what `mix hex.organization auth ORG --key`
 // writes, so `mix deps.get` on the same machine can fetch the organization's packages.
+//
+// mix (Hex 2.5) fetches `hexpm:ORG` from its `hexpm` repository's URL plus /repos/ORG and sends
+// the entry's key there. An entry cannot durably name another host: a `url` of its own drops
+// the /repos/ORG part and the organization's auth once mix rewrites the file (Hex.Repo
+// clean_organizations). So the key is written only when mix's `hexpm` repository is the
+// registry the key belongs to (`mix hex.repo set hexpm --url …` for a registry other than hex.pm).
 
 /** Where mix keeps hex.config: $HEX_HOME, else the XDG config directory with MIX_XDG, else ~/.hex (Hex.Config.find_config_home). */
 export function mixConfigPath(env: Env): string {
@@ -26,12 +33,16 @@ export function mixConfigPath(env: Env): string {
 
 const REPOS = atom('$repos');
 
+/** The registry the key belongs to: its repository URL, API and how hexts uses its keys. */
+export type MixRegistry = Pick<RepositorySettings, 'repoUrl' | 'apiUrl' | 'hexpm' | 'exchange' | 'sendCredentials' | 'publicKeyPath'>;
+
 /**
  * Sets `hexpm:ORG`'s key in the hex.config at `path`, keeping every other entry. The file is
  * read as Erlang terms and written back the way mix writes it (io_lib:print, one term per
  * line, `'$repos'` moved last as Keyword.merge does), atomically and readable by the owner only.
+ * Refuses, changing nothing, when mix would send the key anywhere but `registry`'s repository.
  */
-export async function writeMixOrganizationKey(path: string, organization: string, key: string, owner: 'organization' | 'user'): Promise<void> {
+export async function writeMixOrganizationKey(path: string, organization: string, key: string, owner: 'organization' | 'user', registry: MixRegistry): Promise<void> {
   const terms = await readConfig(path);
   const name = binary(`hexpm:${organization}`);
   const at = terms.findIndex((t) => t instanceof Tuple && t.elements.length === 2 && t.elements[0] === REPOS);
@@ -40,15 +51,44 @@ export async function writeMixOrganizationKey(path: string, organization: string
     throw new CliError(`the '$repos' entry in ${path} is not a map`, 'Fix the file, or let mix rewrite it, then try again.');
   }
   const repos = existing?.entries ?? [];
+  checkMixSendsKeyTo(registry, repos, path, organization);
   const previous = repos.find(([k]) => termEquals(k, name))?.[1];
-  // Other settings of the entry (url, public_key…) stay; a token exchanged for an older key goes.
-  const kept = previous instanceof ErlMap
-    ? previous.entries.filter(([k]) => !(isAtom(k) && ['auth_key', 'auth_key_owner', 'oauth_token'].includes(k.name)))
-    : [];
-  const entry = new ErlMap([...kept, [atom('auth_key'), binary(key)], [atom('auth_key_owner'), atom(owner)]]);
+  // Another registry's key must not be exchanged at mix's default API (hex.pm's, or whatever
+  // HEX_API_URL says when mix runs): mix uses it as hexts does, directly or exchanged at this API.
+  const exchange: Array<[Term, Term]> = registry.hexpm
+    ? []
+    : registry.exchange
+      ? [[atom('oauth_exchange'), TRUE], [atom('oauth_exchange_url'), binary(registry.apiUrl)]]
+      : [[atom('oauth_exchange'), FALSE]];
+  const replaced = ['auth_key', 'auth_key_owner', 'oauth_token', ...exchange.map(([k]) => (k as Atom).name)];
+  // Other settings of the entry stay; a token exchanged for an older key goes.
+  const kept = previous instanceof ErlMap ? previous.entries.filter(([k]) => !(isAtom(k) && replaced.includes(k.name))) : [];
+  const entry = new ErlMap([...kept, [atom('auth_key'), binary(key)], [atom('auth_key_owner'), atom(owner)], ...exchange]);
   const updated = new ErlMap([...repos.filter(([k]) => !termEquals(k, name)), [name, entry]]);
   const next = [...terms.filter((_, i) => i !== at), tuple(REPOS, updated)];
   await writeFileAtomic(path, encodeConsultFile(next));
+}
+
+function checkMixSendsKeyTo(registry: MixRegistry, repos: Array<[Term, Term]>, path: string, organization: string): void {
+  const unchanged = `Nothing was written to ${path}.`;
+  if (!registry.sendCredentials) {
+    throw new CliError(
+      `hexts does not send this registry's credentials to ${new URL(registry.repoUrl).host}, so it does not give them to mix for it either`,
+      `The repository (${registry.repoUrl}) is not on the API's host (${new URL(registry.apiUrl).host}). `
+        + `If both belong to the same registry, allow it: \`hexts config repo_trusted true\` (or HEXTS_REPO_TRUSTED=true). ${unchanged}`,
+    );
+  }
+  const hexpm = repos.find(([k]) => termEquals(k, binary('hexpm')))?.[1];
+  const url = hexpm instanceof ErlMap ? hexpm.get(atom('url')) : undefined;
+  const mixUrl = isBinary(url) ? Buffer.from(url).toString('utf8').replace(/\/+$/, '') : HEXPM_REPO_URL;
+  if (mixUrl === registry.repoUrl) return;
+  throw new CliError(
+    `mix would send this key to ${mixUrl}, not to ${registry.repoUrl}: it fetches hexpm:${organization} from its hexpm repository`,
+    registry.hexpm
+      ? `Point mix back at hex.pm with \`mix hex.repo set hexpm --url ${HEXPM_REPO_URL}\`, then try again. ${unchanged}`
+      : `Point mix at this registry first: \`mix hex.repo set hexpm --url ${registry.repoUrl} --public-key ${registry.publicKeyPath ?? 'PEM_FILE'}\``
+        + `${registry.publicKeyPath ? '' : ' (a file with the registry\'s public key)'}, then try again. ${unchanged}`,
+  );
 }
 
 async function readConfig(path: string): Promise<Term[]> {

@@ -241,53 +241,102 @@ describe('organization auth --mix writes mix\'s hex.config', () => {
   const text = (term: Term | undefined) => (term instanceof Uint8Array ? Buffer.from(term).toString('utf8') : undefined);
   const entries = (terms: Term[]) => terms.map((t) => ((t as Tuple).elements[0] as { name: string }).name);
   const value = (terms: Term[], name: string) => (terms.find((t) => t instanceof Tuple && isAtom(t.elements[0]) && t.elements[0].name === name) as Tuple | undefined)?.elements[1];
+  /** A map's entries sorted by key (mix prints them sorted), atoms as names and binaries as text. */
+  const pairs = (map: Term | undefined) => (map as ErlMap).entries.map((pair) => pair.map((t) => (isAtom(t) ? t.name : text(t) ?? t))).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  /** What mix 2.5.1 wrote after `mix hex.repo set hexpm --url <this registry> --public-key …` and two organization auths (its port was 4100). */
+  const pointedHere = () => fixture('hex-2.5.1_local-registry-orgs.hex.config').toString('latin1').replaceAll('https://127.0.0.1:4100/repo', registry.repoUrl);
+  /** A hex.config where mix's hexpm repository is this registry, and nothing else. */
+  const hexpmHere = () => `{'$repos',#{<<"hexpm">> => #{url => <<"${registry.repoUrl}">>}}}.\n`;
 
-  test('into $HEX_HOME/hex.config: $repos gets hexpm:ORG with auth_key and auth_key_owner; every other entry stays', async () => {
+  test('mix\'s hexpm repository is this registry: hexpm:ORG gets the key, its owner and how to use it; every other entry and unknown key stays', async () => {
     const dir = home();
     const hexHome = join(dir, 'hexhome');
     mkdirSync(hexHome);
-    // What mix 2.3.2 left after its own organization auth: legacy keys, a hexpm repo, an older acme key.
-    const before = fixture('hex-2.3.2_06-org-auth-acme-key.hex.config');
-    writeFileSync(join(hexHome, 'hex.config'), before);
+    const path = join(hexHome, 'hex.config');
+    // A setting mix may learn later, in the organization's entry and at the top: kept as they are.
+    const before = `{'$future_setting',<<"kept">>}.\n${pointedHere().replace('<<"hexpm:acme">> =>\n                #{', '<<"hexpm:acme">> =>\n                #{future_key => <<"kept">>,')}`;
+    writeFileSync(path, before);
+    const old = parseTerms(Buffer.from(before, 'latin1'));
+    assert.equal(text(get(get(value(old, '$repos'), binary('hexpm:acme')), atom('future_key'))), 'kept');
     const key = orgKey('mixed');
     const result = await runCli(['organization', 'auth', 'acme', '--key', key, '--mix'], { env: cliEnv(registry, dir, { HEX_HOME: hexHome }) });
     assert.equal(result.code, 0, result.stderr);
-    const path = join(hexHome, 'hex.config');
     assert.ok(result.stderr.includes(`Wrote the key for organization acme into mix's ${path} (repository hexpm:acme)`), result.stderr);
     assert.equal(statSync(path).mode & 0o777, 0o600);
 
-    const old = parseTerms(before);
     const now = parseTerms(readFileSync(path));
-    assert.deepEqual(entries(now), ['$write_key', '$read_key', '$repos']);
-    assert.deepEqual(value(now, '$write_key'), value(old, '$write_key'));
-    assert.deepEqual(value(now, '$read_key'), value(old, '$read_key'));
+    assert.deepEqual(entries(now), ['$future_setting', '$repos']);
+    assert.deepEqual(value(now, '$future_setting'), value(old, '$future_setting'));
     const repos = value(now, '$repos');
     assert.deepEqual(get(repos, binary('hexpm')), get(value(old, '$repos'), binary('hexpm')));
-    const acme = get(repos, binary('hexpm:acme'));
-    assert.equal(text(get(acme, atom('auth_key'))), key);
-    assert.equal(get(acme, atom('auth_key_owner')), atom('organization'));
-    assert.equal((acme as ErlMap).entries.length, 2);
-    assert.match(readFileSync(path, 'latin1'), /^\{'\$write_key',<<"g3QAAAAF/);
+    assert.deepEqual(get(repos, binary('hexpm:beta')), get(value(old, '$repos'), binary('hexpm:beta')));
+    // The token mix exchanged for the older key goes; by default hexts sends this registry's key
+    // as it is, and so must mix, rather than exchange it at whatever API it is pointed at.
+    assert.deepEqual(pairs(get(repos, binary('hexpm:acme'))), [['auth_key', key], ['auth_key_owner', 'organization'], ['future_key', 'kept'], ['oauth_exchange', 'false']]);
+
+    // With repo_oauth_exchange, hexts exchanges the key at this registry's API: mix is told to do the same.
+    const again = await runCli(['organization', 'auth', 'acme', '--key', key, '--mix'], { env: cliEnv(registry, dir, { HEX_HOME: hexHome, ...EXCHANGE }) });
+    assert.equal(again.code, 0, again.stderr);
+    const exchanged = value(parseTerms(readFileSync(path)), '$repos');
+    assert.deepEqual(pairs(get(exchanged, binary('hexpm:acme'))), [['auth_key', key], ['auth_key_owner', 'organization'], ['future_key', 'kept'], ['oauth_exchange', 'true'], ['oauth_exchange_url', registry.apiUrl]]);
+    assert.deepEqual(get(exchanged, binary('hexpm')), get(value(old, '$repos'), binary('hexpm')));
   });
 
-  test('an OAuth login in hex.config stays; a new file goes to ~/.hex, or the XDG directory with MIX_XDG', async () => {
+  test('mix\'s hexpm repository is hex.pm, or the repository is on another host: the key is stored for hexts but not given to mix', async () => {
+    const dir = home();
+    const hexHome = join(dir, 'hexhome');
+    mkdirSync(hexHome);
+    const path = join(hexHome, 'hex.config');
+    // What mix 2.3.2 left after its own organization auth: legacy keys, hexpm at repo.hex.pm, an older acme key.
+    const before = fixture('hex-2.3.2_06-org-auth-acme-key.hex.config');
+    writeFileSync(path, before);
+    const env = cliEnv(registry, dir, { HEX_HOME: hexHome });
+    const refused = await runCli(['organization', 'auth', 'acme', '--key', orgKey('tohexpm'), '--mix'], { env });
+    assert.equal(refused.code, 1);
+    assert.ok(refused.stderr.includes('Stored the key for organization acme'), refused.stderr);
+    assert.ok(refused.stderr.includes(`error: mix would send this key to https://repo.hex.pm, not to ${registry.repoUrl}: it fetches hexpm:acme from its hexpm repository\n`
+      + `Point mix at this registry first: \`mix hex.repo set hexpm --url ${registry.repoUrl} --public-key ${registry.repoPublicKeyPath}\`, then try again. Nothing was written to ${path}.`), refused.stderr);
+    assert.deepEqual(readFileSync(path), before);
+
+    // No hex.config: mix's hexpm repository is repo.hex.pm; none is made.
+    const fresh = join(dir, 'fresh');
+    const noFile = await runCli(['organization', 'auth', 'acme', '--key', orgKey('tohexpm2'), '--mix'], { env: cliEnv(registry, dir, { HEX_HOME: fresh }) });
+    assert.equal(noFile.code, 1);
+    assert.match(noFile.stderr, /error: mix would send this key to https:\/\/repo\.hex\.pm, not to /);
+    assert.ok(!existsSync(fresh));
+
+    // The repository on another host: hexts does not send it this registry's keys, nor does it give them to mix for it.
+    writeFileSync(path, hexpmHere().replace(registry.repoUrl, `${proxy.url}/repo`));
+    const elsewhere = await runCli(['organization', 'auth', 'acme', '--key', orgKey('toproxy'), '--mix'], { env: { ...env, HEX_REPO_URL: `${proxy.url}/repo` } });
+    assert.equal(elsewhere.code, 1);
+    assert.ok(elsewhere.stderr.includes(`error: hexts does not send this registry's credentials to ${new URL(proxy.url).host}, so it does not give them to mix for it either\n`), elsewhere.stderr);
+    assert.match(elsewhere.stderr, /`hexts config repo_trusted true` \(or HEXTS_REPO_TRUSTED=true\)\. Nothing was written to /);
+    assert.equal(readFileSync(path, 'utf8'), hexpmHere().replace(registry.repoUrl, `${proxy.url}/repo`));
+  });
+
+  test('an OAuth login in hex.config stays; the file is $HEX_HOME\'s, ~/.hex\'s, or the XDG directory\'s with MIX_XDG', async () => {
     const dir = home();
     const hexHome = join(dir, 'h');
     mkdirSync(hexHome);
-    writeFileSync(join(hexHome, 'hex.config'), fixture('hex-2.5.1_03-user-auth.hex.config'));
+    writeFileSync(join(hexHome, 'hex.config'), Buffer.concat([fixture('hex-2.5.1_03-user-auth.hex.config'), Buffer.from(hexpmHere())]));
     const key = orgKey('mix2');
     assert.equal((await runCli(['organization', 'auth', 'acme', '--key', key, '--mix'], { env: cliEnv(registry, dir, { HEX_HOME: hexHome }) })).code, 0);
     const terms = parseTerms(readFileSync(join(hexHome, 'hex.config')));
     assert.deepEqual(entries(terms), ['$oauth_token', '$repos']);
     assert.equal(text(get(value(terms, '$oauth_token'), atom('access_token'))), 'at_8d0dffb193f4f879915c7d9c');
+    assert.equal(text(get(get(value(terms, '$repos'), binary('hexpm:acme')), atom('auth_key'))), key);
 
     const plain = home();
+    mkdirSync(join(plain, '.hex'));
+    writeFileSync(join(plain, '.hex', 'hex.config'), hexpmHere());
     assert.equal((await runCli(['organization', 'auth', 'acme', '--key', key, '--mix'], { env: cliEnv(registry, plain) })).code, 0);
     assert.equal(text(get(get(value(parseTerms(readFileSync(join(plain, '.hex', 'hex.config'))), '$repos'), binary('hexpm:acme')), atom('auth_key'))), key);
 
     const xdg = home();
+    mkdirSync(join(xdg, 'cfg', 'hex'), { recursive: true });
+    writeFileSync(join(xdg, 'cfg', 'hex', 'hex.config'), hexpmHere());
     assert.equal((await runCli(['organization', 'auth', 'acme', '--key', key, '--mix'], { env: cliEnv(registry, xdg, { MIX_XDG: '1', XDG_CONFIG_HOME: join(xdg, 'cfg') }) })).code, 0);
-    assert.ok(existsSync(join(xdg, 'cfg', 'hex', 'hex.config')));
+    assert.equal(text(get(get(value(parseTerms(readFileSync(join(xdg, 'cfg', 'hex', 'hex.config'))), '$repos'), binary('hexpm:acme')), atom('auth_key'))), key);
     assert.ok(!existsSync(join(xdg, '.hex')));
   });
 

@@ -11,8 +11,8 @@
 // One row per command and variant: adding a command is adding a line to ROWS. The first test
 // fails when a command of the commander tree has no row.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from 'commander';
@@ -60,6 +60,12 @@ const project = (spec?: Parameters<Pass['project']>[0]) => (t: RowContext) => {
   t.cwd = t.project(spec);
 };
 
+/** mix's hex.config with its hexpm repository at `url`: --mix writes the key only where that is the registry's own. */
+const mixHexpmAt = (url: (t: RowContext) => string) => (t: RowContext) => {
+  mkdirSync(dirname(t.pass.mixConfig), { recursive: true });
+  writeFileSync(t.pass.mixConfig, `{'$repos',#{<<"hexpm">> => #{url => <<"${url(t)}">>}}}.\n`, { mode: 0o600 });
+};
+
 const ROWS: Row[] = [
   // user
   { command: 'user register', argv: (t) => { const name = t.world.unique('leakreg'); return ['user', 'register', '--username', name, '--email', `${name}@example.com`, '--password-stdin']; }, stdin: (t) => registerPassword(t) },
@@ -81,7 +87,8 @@ const ROWS: Row[] = [
   // organization
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'org' },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--insecure-storage'], sources: ['flag', 'stdin', 'key-file'], key: 'org' },
-  { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', mix: true },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', exit: 1, before: mixHexpmAt(() => 'https://repo.hex.pm') },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', mix: true, before: mixHexpmAt((t) => t.world.registry.repoUrl) },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'revoked org', exit: 1 },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['env', 'keychain', 'oauth'] },
   { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], before: (t) => t.pass.storeOrganizationKey() },

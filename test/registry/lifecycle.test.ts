@@ -6,6 +6,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connect } from 'node:tls';
 import { startRegistry } from './server.js';
 import { makeCertificateAuthority, makeCertificates } from './tls.js';
 import { makeTarball } from './tarballs.js';
@@ -54,6 +55,18 @@ test('TLS 1.2 and 1.3, for IP 127.0.0.1 and DNS localhost, trusting only the reg
   assert.equal(await readFile(registry.caCertPath, 'utf8'), registry.caCertPem);
   const other = await makeCertificateAuthority();
   await assert.rejects(tlsGet(`${registry.url}/api`, other.certPem), /self.signed|unable to verify|certificate/i);
+});
+
+// mix (Hex 2.5, OTP 25) checks the URL's host against DNS names only, so `https://127.0.0.1:PORT`
+// needs DNS:127.0.0.1 besides IP:127.0.0.1; DNS:localhost serves https://localhost URLs.
+test('the served certificate names IP:127.0.0.1, DNS:localhost and DNS:127.0.0.1', async (t) => {
+  const registry = await startRegistry();
+  t.after(() => registry.stop());
+  const socket = connect({ host: '127.0.0.1', port: registry.port, ca: registry.caCertPem });
+  t.after(() => socket.destroy());
+  await once(socket, 'secureConnect');
+  const names = (socket.getPeerCertificate().subjectaltname ?? '').split(', ').sort();
+  assert.deepEqual(names, ['DNS:127.0.0.1', 'DNS:localhost', 'IP Address:127.0.0.1']);
 });
 
 test('certificates for TLS failure tests: expired, wrong host name', async (t) => {

@@ -10,9 +10,10 @@ import { startRegistry } from './server.js';
 // --env-file PATH`: a leading `--` in the arguments is skipped here.
 //
 // Serves the local registry until SIGINT/SIGTERM and prints the environment that points a
-// client at it (`eval "$(npm run -s registry)"` style lines). For the real mix client, also
-// set HEX_UNSAFE_REGISTRY=1 or configure the repository's public key, since the registry
-// signs with its own key rather than hex.pm's.
+// client at it (`eval "$(npm run -s registry)"` style lines). The real mix client reads
+// HEX_API_URL and HEX_CACERTS_PATH but not HEX_REPO_URL: point its hexpm repository here with
+// `mix hex.repo set hexpm --url $HEX_REPO_URL --public-key $HEXTS_REPO_PUBLIC_KEY_PATH`, since
+// the registry signs with its own key rather than hex.pm's.
 
 const usage = 'usage: main.ts [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]';
 

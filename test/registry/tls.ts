@@ -4,8 +4,11 @@ import { webcrypto } from 'node:crypto';
 
 // Certificates for the local registry, made in-process (no openssl binary): a self-signed CA
 // and a server certificate it signs. mix verifies the peer and the host name, so the server
-// certificate names IP:127.0.0.1 and DNS:localhost. Tests of a client's TLS errors make their
-// own: another CA (untrusted), an expired certificate, or one for another host name.
+// certificate names IP:127.0.0.1, DNS:localhost and DNS:127.0.0.1: mix (Hex 2.5 on OTP 25)
+// passes the URL's host as the server name and matches it against DNS names only, so without
+// DNS:127.0.0.1 it fails `https://127.0.0.1:PORT` with hostname_check_failed. Tests of a
+// client's TLS errors make their own: another CA (untrusted), an expired certificate, or one
+// for another host name.
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -39,7 +42,7 @@ export interface CertificateOptions {
   ca?: CertificateAuthority;
   notBefore?: Date;
   notAfter?: Date;
-  /** Default: IP 127.0.0.1 and DNS localhost. */
+  /** Default: IP 127.0.0.1, DNS localhost and DNS 127.0.0.1. */
   sans?: SubjectAltName[];
 }
 
@@ -52,6 +55,7 @@ export async function makeCertificates(options: CertificateOptions = {}): Promis
   const sans = options.sans ?? [
     { type: 'ip', value: '127.0.0.1' },
     { type: 'dns', value: 'localhost' },
+    { type: 'dns', value: '127.0.0.1' },
   ];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),

@@ -60,8 +60,9 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 
   if (opts.mix) {
     const { mixConfigPath, writeMixOrganizationKey } = await import('../../credentials/mix-config.js');
+    const { repositorySettings } = await import('../../repository/settings.js');
     const path = mixConfigPath(ctx.env);
-    await writeMixOrganizationKey(path, organization, stored.key, stored.owner);
+    await writeMixOrganizationKey(path, organization, stored.key, stored.owner, repositorySettings(await ctx.config()));
     ctx.out.info(`Wrote the key for organization ${organization} into mix's ${path} (repository hexpm:${organization}), for \`mix deps.get\`.`);
   }
 }
