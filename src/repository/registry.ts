@@ -64,6 +64,7 @@ export class Repository {
       caCertsPath: config.get('cacerts_path'),
       proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
       log: (line) => ctx.log(line),
+      announce: (line) => ctx.out.info(line),
     });
     ctx.onDispose(() => http.close());
     const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m));
