@@ -109,6 +109,18 @@ describe('resolving and saving', () => {
     assert.match(badName.stderr, /invalid package name "\.\.\/etc"/);
   });
 
+  test('mix\'s `NAME VERSION` form: the version is that package\'s; a partial version is a usage error saying what to write', async () => {
+    const dir = home();
+    const result = await runCli(['package', 'fetch', 'tiny', '1.0.0', 'tiny', '0.9.0', '-o', dir], { env: cliEnv(registry, dir) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `tiny v1.0.0 downloaded to ${join(dir, 'tiny-1.0.0.tar')}\ntiny v0.9.0 downloaded to ${join(dir, 'tiny-0.9.0.tar')}\n`);
+    assert.deepEqual(readFileSync(join(dir, 'tiny-0.9.0.tar')), tarballs.get('hexpm/tiny-0.9.0'));
+
+    const partial = await runCli(['package', 'fetch', 'tiny', '1.0'], { env: cliEnv(registry, dir) });
+    assert.equal(partial.code, 2);
+    assert.equal(partial.stderr, 'error: "tiny 1.0": 1.0 is not a version\nGive a full version (tiny@1.0.0), or a requirement in quotes ("tiny@~> 1.0").\n');
+  });
+
   test('a failing package among several: the others are saved, each failure named, exit 1', async () => {
     const dir = home();
     const result = await runCli(['package', 'fetch', 'tiny', 'nosuch', '-o', dir], { env: cliEnv(registry, dir) });

@@ -8,6 +8,7 @@ import { CliError, UsageError } from '../../errors.js';
 import { unpackPackageTarball } from '../../package/unpack.js';
 import type { Release } from '../../repository/protobuf.js';
 import { Repository } from '../../repository/registry.js';
+import { isValidVersion } from '../../repository/requirement.js';
 import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { writeFailure } from '../../util/fs-errors.js';
@@ -31,7 +32,7 @@ interface Fetched {
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const specs = [...new Set(args)].map(parsePackageSpec);
+  const specs = [...new Set(joinVersions(args))].map(parsePackageSpec);
   const output = typeof opts.output === 'string' ? opts.output : undefined;
   const destination = chooseDestination(ctx, specs, output, opts.unpack === true);
 
@@ -63,6 +64,22 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     }
     throw new CliError(`${failures.length} of ${specs.length} packages could not be fetched`);
   }
+}
+
+/**
+ * mix's form `NAME VERSION` (mix hex.package fetch jason 1.4.4): a version right after a bare
+ * name is that package's, as if written `NAME@VERSION`. No package name starts with a digit,
+ * so the reading is never ambiguous.
+ */
+function joinVersions(args: string[]): string[] {
+  const joined: string[] = [];
+  for (const arg of args) {
+    const previous = joined[joined.length - 1];
+    if (previous === undefined || previous.includes('@') || !/^\d/.test(arg)) joined.push(arg);
+    else if (isValidVersion(arg)) joined[joined.length - 1] = `${previous}@${arg}`;
+    else throw new UsageError(`"${previous} ${arg}": ${arg} is not a version`, `Give a full version (${previous}@1.0.0), or a requirement in quotes ("${previous}@~> ${arg}").`);
+  }
+  return joined;
 }
 
 function chooseDestination(ctx: Context, specs: PackageSpec[], output: string | undefined, unpack: boolean): Destination {
