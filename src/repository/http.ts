@@ -27,6 +27,8 @@ export interface GetOptions {
   etag?: string;
   /** Downloads larger than this are refused. */
   maxBytes: number;
+  /** Called as the body arrives: bytes so far, and the announced size (if any). A retry starts again from 0. */
+  onProgress?: (received: number, total: number | undefined) => void;
 }
 
 export interface RepositoryResponse {
@@ -95,7 +97,7 @@ export class RepositoryHttp {
     return withRetries(url, { timeoutMs, proxy, announce, attempts: ATTEMPTS }, () => this.once(url, headers, options));
   }
 
-  private async once(url: URL, headers: Record<string, string>, { maxBytes }: GetOptions): Promise<RepositoryResponse> {
+  private async once(url: URL, headers: Record<string, string>, { maxBytes, onProgress }: GetOptions): Promise<RepositoryResponse> {
     const started = Date.now();
     this.options.log?.(`> GET ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
     let response: Dispatcher.ResponseData;
@@ -114,12 +116,16 @@ export class RepositoryHttp {
     }
     const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
     const tooLarge = () => new CliError(`${url.href} is larger than ${formatBytes(maxBytes)}; refusing to download it`);
-    if (Number(header(responseHeaders, 'content-length') ?? 0) > maxBytes) {
+    const announced = header(responseHeaders, 'content-length');
+    const total = announced === undefined ? undefined : Number(announced);
+    if ((total ?? 0) > maxBytes) {
       response.body.destroy();
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const progress = response.statusCode === 200 ? onProgress : undefined;
+    progress?.(0, total);
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
@@ -127,6 +133,7 @@ export class RepositoryHttp {
         throw tooLarge();
       }
       chunks.push(chunk as Buffer);
+      progress?.(size, total);
     }
     this.options.log?.(`< ${response.statusCode} GET ${url.pathname} (${size} bytes, ${Date.now() - started} ms)`);
     return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };

@@ -9,6 +9,7 @@ export function define(pkg: Command, lazy: Lazy): void {
     .option('--organization <org>', 'fetch from this organization\'s private repository')
     .option('--unpack', 'extract the files (and hex_metadata.config) instead of saving the tarball')
     .option('-o, --output <path>', 'directory to save into (default: here); with --unpack and one package, the directory to unpack into (default NAME-VERSION); `-` writes the tarball to stdout')
+    .option('--no-progress', 'no download progress bar (it shows on a terminal only, for tarballs of 1 MiB or more)')
     .addHelpText('after', `
 Without a version, the newest stable version that is not retired is fetched; a requirement
 picks the newest matching version that is not retired (pre-releases only when the requirement
