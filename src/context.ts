@@ -97,6 +97,7 @@ export class Context {
       otp: this.otpProvider(options.otp),
       log: (line) => this.log(line),
       notice: (line) => (line.startsWith('API error') ? this.out.info(this.out.errColor.red(line)) : this.out.warn(line)),
+      announce: (line) => this.out.info(line),
     });
     this.clients.push(client);
     return client;

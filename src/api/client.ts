@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
 import { ApiError, apiErrorFrom } from './errors.js';
-import { checkScheme, describeNetworkError, NetworkError, readCaCerts, retryable } from './network.js';
+import { checkScheme, describeNetworkError, NetworkError, readCaCerts, retryable, withRetries, type ProxySettings } from './network.js';
 
 /** An Authorization header value and, in words for --verbose, the credential it comes from. */
 export interface Authorization {
@@ -37,13 +36,15 @@ export interface ClientOptions {
   userAgent: string;
   timeoutMs: number;
   caCertsPath?: string;
-  proxy?: { http?: string; https?: string; noProxy?: string };
+  proxy?: ProxySettings;
   auth?: AuthProvider;
   otp?: OtpProvider;
   /** --verbose: one line per request and response, secrets redacted. */
   log?: (line: string) => void;
   /** Where `x-hex-message` notices go. */
   notice?: (line: string) => void;
+  /** Where retries of failed GETs are announced, one line each, as they happen. */
+  announce?: (line: string) => void;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -163,7 +164,7 @@ export class ApiClient {
       });
       this.options.log?.(`< ${response.status} POST ${url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
       this.notice(response.headers);
-      return response;
+      return this.apiAnswer(response, url);
     });
   }
 
@@ -244,23 +245,9 @@ export class ApiClient {
     }
   }
 
-  private async sendWithRetries(url: URL, headers: Record<string, string>, credential: string | undefined): Promise<RawResponse> {
-    for (let attempt = 1; ; attempt++) {
-      let outcome: RawResponse | unknown;
-      try {
-        outcome = await this.sendOnce('GET', url, headers, undefined, credential);
-      } catch (err) {
-        if (!retryable(err) || attempt === GET_ATTEMPTS) throw describeNetworkError(err, url, this.options.timeoutMs);
-        outcome = err;
-      }
-      if (outcome && typeof (outcome as RawResponse).status === 'number') {
-        const response = outcome as RawResponse;
-        if (response.status < 500 || attempt === GET_ATTEMPTS) return response;
-      }
-      const why = outcome instanceof Error ? describeNetworkError(outcome, url, this.options.timeoutMs).message : `status ${(outcome as RawResponse).status}`;
-      this.options.log?.(`! GET ${url.href} failed (${why}); retry ${attempt} of ${GET_ATTEMPTS - 1}`);
-      await sleep(200 * 2 ** (attempt - 1));
-    }
+  private sendWithRetries(url: URL, headers: Record<string, string>, credential: string | undefined): Promise<RawResponse> {
+    const { timeoutMs, proxy, announce } = this.options;
+    return withRetries(url, { timeoutMs, proxy, announce, attempts: GET_ATTEMPTS }, () => this.sendOnce('GET', url, headers, undefined, credential));
   }
 
   private async sendOnce(method: Method, url: URL, headers: Record<string, string>, body: string | undefined, credential: string | undefined): Promise<RawResponse> {
@@ -279,7 +266,7 @@ export class ApiClient {
       });
     } catch (err) {
       this.options.log?.(`< ${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      if (method !== 'GET' && retryable(err)) throw writeOutcomeUnknown(method, url, err, this.options.timeoutMs);
+      if (method !== 'GET' && retryable(err)) throw writeOutcomeUnknown(method, url, err, this.options);
       throw err;
     }
     const chunks: Buffer[] = [];
@@ -295,13 +282,25 @@ export class ApiClient {
       }
     } catch (err) {
       if (err instanceof CliError) throw err;
-      if (method !== 'GET') throw writeOutcomeUnknown(method, url, err, this.options.timeoutMs);
+      if (method !== 'GET') throw writeOutcomeUnknown(method, url, err, this.options);
       throw err;
     }
     const headersOut = response.headers as Record<string, string | string[] | undefined>;
     this.options.log?.(`< ${response.statusCode} ${method} ${url.pathname} (${Date.now() - started} ms)${rateLimitNote(headersOut)}`);
     this.notice(headersOut);
-    return { status: response.statusCode, headers: headersOut, body: Buffer.concat(chunks) };
+    return this.apiAnswer({ status: response.statusCode, headers: headersOut, body: Buffer.concat(chunks) }, url);
+  }
+
+  /**
+   * Refuses an answer that cannot be the Hex API's, which always answers JSON to `Accept:
+   * application/json`: a web page (or any other declared type), or a 406. (Redirects are followed, whatever their body; a
+   * 5xx page from a load balancer stays a status error: the registry is down, not the URL wrong.)
+   */
+  private apiAnswer<R extends RawResponse>(raw: R, url: URL): R {
+    const type = header(raw.headers, 'content-type') ?? '';
+    const page = type !== '' && !/[/+]json\b/.test(type) && raw.body.length > 0 && (raw.status < 300 || (raw.status >= 400 && raw.status < 500));
+    if (raw.status === 406 || page) throw new NotApiAnswerError(raw.status, url, type, raw.body, this.apiUrl);
+    return raw;
   }
 
   /** Shows the registry's `x-hex-message` notice, if any. */
@@ -318,8 +317,8 @@ function credentialNote(credential: string | undefined): string {
   return credential ? ` (authorization: [REDACTED], ${credential})` : '';
 }
 
-function writeOutcomeUnknown(method: Method, url: URL, err: unknown, timeoutMs: number): NetworkError {
-  const cause = describeNetworkError(err, url, timeoutMs);
+function writeOutcomeUnknown(method: Method, url: URL, err: unknown, settings: ClientOptions): NetworkError {
+  const cause = describeNetworkError(err, url, settings);
   return new NetworkError(
     `${cause.message}; the ${method} request may or may not have been carried out`,
     cause.code,
@@ -349,6 +348,31 @@ export class InvalidAnswerError extends CliError {
         : 'Try again; if it persists, the registry is misbehaving.',
     );
     this.name = 'InvalidAnswerError';
+  }
+}
+
+/**
+ * Hex registries serve their API under /api (https://hex.pm/api). An API URL without it
+ * reaches the web site instead, whose answers can pass for the API's ("not found"); the hint
+ * that says so, for such a URL.
+ */
+export function missingApiHint(apiUrl: URL): string | undefined {
+  if (/\/api\/?$/.test(apiUrl.pathname)) return undefined;
+  const base = apiUrl.href.replace(/\/+$/, '');
+  return `The API URL ${base} does not end in /api: try ${base}/api (HEX_API_URL, --api-url or \`hexts config api_url\`).`;
+}
+
+/** An answer that cannot be the Hex API's: most often an API URL without /api, so the web site answered. */
+export class NotApiAnswerError extends CliError {
+  constructor(readonly status: number, url: URL, type: string, body: Buffer, apiUrl: URL) {
+    // A web page's title says more than its status (a proxy's block page, a 404 page…).
+    const title = /<title[^>]*>([^<]{1,80})</i.exec(body.subarray(0, 4096).toString('utf8'))?.[1]?.trim().replace(/[\u0000-\u001f\u007f]/g, ' ');
+    const what = [`status ${status}`, type.split(';')[0]!.trim(), title && `"${title}"`].filter(Boolean).join(', ');
+    super(
+      `the answer from ${url.host} is not the Hex API's (${what})`,
+      missingApiHint(apiUrl) ?? 'Check the API URL (HEX_API_URL, --api-url or `hexts config api_url`); a proxy or firewall may be answering instead of the registry.',
+    );
+    this.name = 'NotApiAnswerError';
   }
 }
 

@@ -1,11 +1,26 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { isLoopbackHost } from '../util/net.js';
 
-// Connection-level rules shared by the API client (undici) and the uploader (node:https):
-// which URLs may be used, which CAs are trusted, and how network failures read.
+// Connection-level rules shared by the API client (undici), the uploader (node:https) and the
+// repository reader: which URLs may be used, which CAs are trusted, which proxy a request
+// goes through, how failed GETs are retried, and how network failures read.
+
+/** The resolved http_proxy, https_proxy and no_proxy settings. */
+export interface ProxySettings {
+  http?: string;
+  https?: string;
+  noProxy?: string;
+}
+
+/** What describing a failure needs to know besides the error and the URL. */
+export interface NetworkSettings {
+  timeoutMs: number;
+  proxy?: ProxySettings;
+}
 
 /** A request that never got an HTTP answer: refused, reset, timed out, TLS failure. */
 export class NetworkError extends CliError {
@@ -60,10 +75,67 @@ export function checkScheme(url: URL): void {
   throw new CliError(`unsupported URL scheme ${url.protocol} in ${url.href}`);
 }
 
-export function describeNetworkError(err: unknown, url: URL, timeoutMs: number): NetworkError {
+/** Whether `no_proxy` (comma-separated hosts, `.suffix`/`*.suffix`, optional :port, or `*`) covers this host. */
+export function bypassesProxy(hostname: string, port: string, noProxy: string | undefined): boolean {
+  if (!noProxy) return false;
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return noProxy.split(/[\s,]+/).filter(Boolean).some((entry) => {
+    if (entry === '*') return true;
+    const [name = '', entryPort] = entry.toLowerCase().split(/:(?=\d+$)/);
+    if (entryPort && entryPort !== port) return false;
+    const suffix = name.replace(/^\*?\./, '');
+    return host === suffix || host.endsWith(`.${suffix}`);
+  });
+}
+
+/** The proxy a request to `url` goes through, if any. */
+export function proxyFor(url: URL, proxy: ProxySettings | undefined): URL | undefined {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  if (!proxy || bypassesProxy(url.hostname, port, proxy.noProxy)) return undefined;
+  const chosen = url.protocol === 'https:' ? proxy.https || proxy.http : proxy.http;
+  return chosen ? new URL(chosen) : undefined;
+}
+
+/** A proxy that answered the CONNECT for a tunnel with anything but 200. */
+export class ProxyTunnelError extends Error {
+  constructor(readonly status: number) {
+    super(`the proxy refused the tunnel (status ${status})`);
+    this.name = 'ProxyTunnelError';
+  }
+}
+
+/** The status of a refused tunnel, from our uploader or from undici ("Proxy response (502) !== 200 when HTTP Tunneling"). */
+function tunnelStatus(err: Error): number | undefined {
+  if (err instanceof ProxyTunnelError) return err.status;
+  const status = /^Proxy response \((\d+)\)/.exec(err.message ?? '')?.[1];
+  return status === undefined ? undefined : Number(status);
+}
+
+/** A failure to reach the proxy itself, named as such: blaming the registry would send the user the wrong way. */
+function describeProxyError(err: NodeJS.ErrnoException, code: string | undefined, url: URL, proxy: URL): NetworkError | undefined {
+  // Only the proxy's host and port: its URL may carry a password.
+  const via = `the proxy ${proxy.host}`;
+  const setting = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy';
+  const hint = `Check ${setting} (\`hexts info\` shows the proxy and where it is set), or list ${url.hostname} in no_proxy.`;
+  const status = tunnelStatus(err);
+  if (status !== undefined) {
+    return new NetworkError(`${via} refused the connection to ${url.host} (status ${status})`, code,
+      status === 407 ? 'The proxy wants credentials: put them in its URL (http://USER:PASSWORD@HOST:PORT).' : `The proxy could not reach ${url.host}. ${hint}`);
+  }
+  if (code === 'ECONNREFUSED') return new NetworkError(`cannot connect to ${via} (for ${url.host}): connection refused`, code, hint);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new NetworkError(`cannot reach ${via} (for ${url.host}): ${code}`, code, hint);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new NetworkError(`cannot resolve the host of ${via} (for ${url.host})`, code, hint);
+  return undefined;
+}
+
+export function describeNetworkError(err: unknown, url: URL, settings: NetworkSettings): NetworkError {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code;
   const host = url.host;
+  const { timeoutMs } = settings;
+  const proxy = proxyFor(url, settings.proxy);
+  const viaProxy = proxy && describeProxyError(e, code, url, proxy);
+  if (viaProxy) return viaProxy;
   if (code && TLS_TRUST_CODES.has(code)) {
     return new NetworkError(
       `the TLS certificate of ${host} is not trusted (${code})`,
@@ -100,5 +172,47 @@ export function retryable(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code;
   return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+export interface RetrySettings extends NetworkSettings {
+  /** The first try and the retries. */
+  attempts: number;
+  /** Where each retry is announced, one line, as it happens (stderr, always). */
+  announce?: (line: string) => void;
+}
+
+/**
+ * One GET, tried again after a connection failure or a 5xx answer: `attempts` tries in all,
+ * 0.2 s, 0.4 s… apart. Each retry is announced as it happens, and a failure after retries
+ * says how many tries it took and how long they took in all: "did not answer within 3 s"
+ * alone would hide that the user waited three times as long. A CliError from `once` (a
+ * refusal of ours, such as a download over its size limit) is never retried.
+ */
+export async function withRetries<R extends { status: number }>(url: URL, settings: RetrySettings, once: () => Promise<R>): Promise<R> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    let why: string;
+    try {
+      const response = await once();
+      if (response.status < 500 || attempt === settings.attempts) return response;
+      why = `${url.host} answered with status ${response.status}`;
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      const described = describeNetworkError(err, url, settings);
+      if (!retryable(err) || attempt === settings.attempts) {
+        if (attempt === 1) throw described;
+        throw new NetworkError(`${described.message} (${attempt} attempts, ${seconds(Date.now() - started)} in all)`, described.code, described.hint);
+      }
+      why = described.message;
+    }
+    const delay = 200 * 2 ** (attempt - 1);
+    settings.announce?.(`${why}; retrying in ${seconds(delay)} (${attempt}/${settings.attempts - 1})…`);
+    await sleep(delay);
+  }
+}
+
+/** 200 → "0.2 s", 9612 → "9.6 s". */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { describeNetworkError, NetworkError } from './network.js';
+import { describeNetworkError, NetworkError, proxyFor, ProxyTunnelError, type ProxySettings } from './network.js';
 
 // Uploads (release and docs tarballs) with `Expect: 100-continue`: the server checks the
 // credential, the OTP and the announced size before a byte of the body is sent, so a
@@ -16,7 +16,7 @@ export interface UploadRequest {
   body: Buffer;
   timeoutMs: number;
   ca?: string[];
-  proxy?: { http?: string; https?: string; noProxy?: string };
+  proxy?: ProxySettings;
   onProgress?: (sent: number, total: number) => void;
 }
 
@@ -33,26 +33,6 @@ export class UploadInterruptedError extends NetworkError {}
 
 const CHUNK = 64 * 1024;
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
-
-/** Whether `no_proxy` (comma-separated hosts, `.suffix`/`*.suffix`, optional :port, or `*`) covers this host. */
-export function bypassesProxy(hostname: string, port: string, noProxy: string | undefined): boolean {
-  if (!noProxy) return false;
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return noProxy.split(/[\s,]+/).filter(Boolean).some((entry) => {
-    if (entry === '*') return true;
-    const [name = '', entryPort] = entry.toLowerCase().split(/:(?=\d+$)/);
-    if (entryPort && entryPort !== port) return false;
-    const suffix = name.replace(/^\*?\./, '');
-    return host === suffix || host.endsWith(`.${suffix}`);
-  });
-}
-
-function proxyFor(url: URL, proxy: UploadRequest['proxy']): URL | undefined {
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  if (!proxy || bypassesProxy(url.hostname, port, proxy.noProxy)) return undefined;
-  const chosen = url.protocol === 'https:' ? proxy.https || proxy.http : proxy.http;
-  return chosen ? new URL(chosen) : undefined;
-}
 
 /** A TLS connection to the target through an HTTP CONNECT tunnel. */
 function tunnel(proxy: URL, target: URL, ca: string[] | undefined) {
@@ -74,7 +54,7 @@ function tunnel(proxy: URL, target: URL, ca: string[] | undefined) {
     connect.once('connect', (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
-        done(new Error(`the proxy ${proxy.host} refused the tunnel (status ${res.statusCode})`));
+        done(new ProxyTunnelError(res.statusCode ?? 0));
         return;
       }
       const host = target.hostname.replace(/^\[|\]$/g, '');
@@ -109,7 +89,11 @@ export function upload(request: UploadRequest): Promise<UploadResponse> {
     options.rejectUnauthorized = true;
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (!isIP(host)) options.servername = host; // SNI carries names only
-    if (proxy) options.createConnection = tunnel(proxy, url, request.ca) as unknown as RequestOptions['createConnection'];
+    if (proxy) {
+      // node uses createConnection only without an agent; with `agent: false` it would connect straight to the registry.
+      options.agent = undefined;
+      options.createConnection = tunnel(proxy, url, request.ca) as unknown as RequestOptions['createConnection'];
+    }
   } else if (proxy) {
     // Plain http (loopback only) through a proxy: the absolute URL goes in the request line.
     Object.assign(options, { hostname: proxy.hostname, port: proxy.port || 80, path: url.href });
@@ -125,7 +109,7 @@ export function upload(request: UploadRequest): Promise<UploadResponse> {
       else resolve(response!);
     };
     const failure = (err: unknown): Error => {
-      const described = describeNetworkError(err, url, request.timeoutMs);
+      const described = describeNetworkError(err, url, request);
       if (!bodySent) return described;
       return new UploadInterruptedError(
         `${described.message} while the upload was under way`,

@@ -72,6 +72,24 @@ export function describeSource(source: Source): string {
 // a proxy URL may carry a password.
 const withoutUserinfo = (value: string) => value.replace(/\/\/[^/@\s]*@/, '//***@');
 
+/**
+ * A value as it may be shown: a URL's user information (a proxy password, a token given as
+ * the user name) is replaced by `***`, as every other secret is kept off the screen.
+ */
+export function displayValue(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (url.username === '' && url.password === '') return value;
+  url.username = '***';
+  url.password = '';
+  return url.href;
+}
+
 function definition(key: string): SettingDef {
   const def = SETTINGS.find((s) => s.key === key);
   if (!def) throw new UsageError(`unknown config key "${key}"`, `Known keys: ${SETTINGS.map((s) => s.key).join(', ')}`);

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { createDispatcher, type ClientOptions } from '../api/client.js';
-import { checkScheme, describeNetworkError, retryable } from '../api/network.js';
+import { checkScheme, withRetries } from '../api/network.js';
 import { CliError } from '../errors.js';
 
 // GETs from the repository (repo.hex.pm or a self-hosted one) with the API client's
@@ -14,7 +13,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
 const ATTEMPTS = 3; // the first try and two retries
 
-export interface RepositoryHttpOptions extends Pick<ClientOptions, 'caCertsPath' | 'proxy'> {
+export interface RepositoryHttpOptions extends Pick<ClientOptions, 'caCertsPath' | 'proxy' | 'announce'> {
   userAgent: string;
   timeoutMs: number;
   concurrency: number;
@@ -28,6 +27,8 @@ export interface GetOptions {
   etag?: string;
   /** Downloads larger than this are refused. */
   maxBytes: number;
+  /** Called as the body arrives: bytes so far, and the announced size (if any). A retry starts again from 0. */
+  onProgress?: (received: number, total: number | undefined) => void;
 }
 
 export interface RepositoryResponse {
@@ -81,7 +82,7 @@ export class RepositoryHttp {
     if (options.etag) headers['if-none-match'] = options.etag;
     for (let redirects = 0; ; redirects++) {
       checkScheme(url);
-      const response = await this.withRetries(url, headers, options.maxBytes);
+      const response = await this.withRetries(url, headers, options);
       const location = header(response.headers, 'location');
       if (!REDIRECTS.has(response.status) || !location) return response;
       if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
@@ -91,24 +92,12 @@ export class RepositoryHttp {
     }
   }
 
-  private async withRetries(url: URL, headers: Record<string, string>, maxBytes: number): Promise<RepositoryResponse> {
-    for (let attempt = 1; ; attempt++) {
-      let why: string;
-      try {
-        const response = await this.once(url, headers, maxBytes);
-        if (response.status < 500 || attempt === ATTEMPTS) return response;
-        why = `status ${response.status}`;
-      } catch (err) {
-        if (err instanceof CliError) throw err;
-        if (!retryable(err) || attempt === ATTEMPTS) throw describeNetworkError(err, url, this.options.timeoutMs);
-        why = describeNetworkError(err, url, this.options.timeoutMs).message;
-      }
-      this.options.log?.(`! GET ${url.href} failed (${why}); retry ${attempt} of ${ATTEMPTS - 1}`);
-      await sleep(200 * 2 ** (attempt - 1));
-    }
+  private withRetries(url: URL, headers: Record<string, string>, options: GetOptions): Promise<RepositoryResponse> {
+    const { timeoutMs, proxy, announce } = this.options;
+    return withRetries(url, { timeoutMs, proxy, announce, attempts: ATTEMPTS }, () => this.once(url, headers, options));
   }
 
-  private async once(url: URL, headers: Record<string, string>, maxBytes: number): Promise<RepositoryResponse> {
+  private async once(url: URL, headers: Record<string, string>, { maxBytes, onProgress }: GetOptions): Promise<RepositoryResponse> {
     const started = Date.now();
     this.options.log?.(`> GET ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
     let response: Dispatcher.ResponseData;
@@ -127,12 +116,16 @@ export class RepositoryHttp {
     }
     const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
     const tooLarge = () => new CliError(`${url.href} is larger than ${formatBytes(maxBytes)}; refusing to download it`);
-    if (Number(header(responseHeaders, 'content-length') ?? 0) > maxBytes) {
+    const announced = header(responseHeaders, 'content-length');
+    const total = announced === undefined ? undefined : Number(announced);
+    if ((total ?? 0) > maxBytes) {
       response.body.destroy();
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const progress = response.statusCode === 200 ? onProgress : undefined;
+    progress?.(0, total);
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > maxBytes) {
@@ -140,6 +133,7 @@ export class RepositoryHttp {
         throw tooLarge();
       }
       chunks.push(chunk as Buffer);
+      progress?.(size, total);
     }
     this.options.log?.(`< ${response.statusCode} GET ${url.pathname} (${size} bytes, ${Date.now() - started} ms)`);
     return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };

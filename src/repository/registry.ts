@@ -7,7 +7,7 @@ import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../package/tar/limits.js';
 import { VERSION } from '../version.js';
 import { RegistryCache } from './cache.js';
-import { RepositoryHttp, header, type RepositoryResponse } from './http.js';
+import { RepositoryHttp, header, type GetOptions, type RepositoryResponse } from './http.js';
 import { MAX_PUBLIC_KEY_BYTES, RepositoryKeys } from './keys.js';
 import { RegistryError, type Names, type Package, type Versions } from './protobuf.js';
 import { PUBLIC_REPOSITORY, repositorySettings, type RepositorySettings } from './settings.js';
@@ -64,6 +64,7 @@ export class Repository {
       caCertsPath: config.get('cacerts_path'),
       proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
       log: (line) => ctx.log(line),
+      announce: (line) => ctx.out.info(line),
     });
     ctx.onDispose(() => http.close());
     const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m));
@@ -97,9 +98,9 @@ export class Repository {
   }
 
   /** The release tarball as served; the caller checks it against the signed checksums. */
-  async tarball(name: string, version: string): Promise<Buffer> {
+  async tarball(name: string, version: string, onProgress?: GetOptions['onProgress']): Promise<Buffer> {
     const url = new URL(`${this.url}/tarballs/${encodeURIComponent(`${checkPackageName(name)}-${version}`)}.tar`);
-    const response = await this.get(url, { maxBytes: DEFAULT_LIMITS.maxSize });
+    const response = await this.get(url, { maxBytes: DEFAULT_LIMITS.maxSize, onProgress });
     if (response.status === 200) return response.body;
     throw await this.failure(response, `the tarball of ${name} ${version}`);
   }
@@ -138,7 +139,7 @@ export class Repository {
   }
 
   /** A GET with the repository's credential (if it has one and may send it), renewed once after a 401. */
-  private async get(url: URL, options: { etag?: string; maxBytes: number }): Promise<RepositoryResponse> {
+  private async get(url: URL, options: Omit<GetOptions, 'authorization'>): Promise<RepositoryResponse> {
     const auth = this.settings.sendCredentials ? this.auth : undefined;
     const authorization = await auth?.authorization();
     const response = await this.http.get(url, { ...options, authorization });

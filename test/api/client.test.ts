@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApiClient, NetworkError, parseHexMessage, userAgent } from '../../src/api/client.js';
+import { ApiClient, NetworkError, NotApiAnswerError, parseHexMessage, userAgent } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import * as keys from '../../src/api/keys.js';
 import * as releases from '../../src/api/releases.js';
@@ -265,21 +265,47 @@ describe('retries, timeouts and dropped connections', () => {
     assert.equal(logged('GET', '/api/users/alice').length, 2);
   });
 
-  test('a response slower than the timeout: retried, then a clear timeout error', async () => {
+  test('a response slower than the timeout: each retry announced, then a timeout error with the tries and their real total', async () => {
     registry.clearRequests();
     registry.addFault({ type: 'delay', delay_ms: 1500, path: '/api/users/alice', count: 3 });
-    const client = clientFor(registry, { timeoutMs: 300 });
+    const announced: string[] = [];
+    const client = clientFor(registry, { timeoutMs: 300, announce: (line) => announced.push(line) });
+    const host = new URL(registry.url).host;
     try {
       await assert.rejects(users.get(client, 'alice'), (err: NetworkError) => {
         assert.ok(err instanceof NetworkError);
-        assert.equal(err.message, `${new URL(registry.url).host} did not answer within 0.3 s`);
+        const [, total] = err.message.match(/^127\.0\.0\.1:\d+ did not answer within 0\.3 s \(3 attempts, (\d+(?:\.\d)?) s in all\)$/) ?? assert.fail(err.message);
+        // Three tries that each waited out the 0.3 s timeout, and the two pauses between them.
+        assert.ok(Number(total) >= 0.9, err.message);
         assert.match(err.hint!, /HEX_HTTP_TIMEOUT/);
         return true;
       });
     } finally {
       await client.close();
     }
+    assert.deepEqual(announced, [
+      `${host} did not answer within 0.3 s; retrying in 0.2 s (1/2)…`,
+      `${host} did not answer within 0.3 s; retrying in 0.4 s (2/2)…`,
+    ]);
     assert.equal(logged('GET', '/api/users/alice').length, 3);
+  });
+
+  test('a 5xx burst: each retry announced with the status; nothing announced for a write', async () => {
+    registry.addFault({ type: 'status', status: 503, path: '/api/users/alice', count: 2 });
+    registry.addFault({ type: 'status', status: 500, path: '/api/keys', method: 'POST' });
+    const announced: string[] = [];
+    const client = clientFor(registry, { auth: keyAuth(aliceKey), announce: (line) => announced.push(line) });
+    const host = new URL(registry.url).host;
+    try {
+      assert.equal((await users.get(client, 'alice')).username, 'alice');
+      await assert.rejects(keys.create(client, { name: 'unannounced', permissions: [] }), (err: ApiError) => err.status === 500);
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(announced, [
+      `${host} answered with status 503; retrying in 0.2 s (1/2)…`,
+      `${host} answered with status 503; retrying in 0.4 s (2/2)…`,
+    ]);
   });
 
   test('429 says how long to wait, from x-ratelimit-reset', async () => {
@@ -410,7 +436,7 @@ describe('redirects', () => {
   });
 });
 
-test('requests go through an https_proxy (CONNECT) unless no_proxy names the host', async () => {
+test('requests and uploads go through an https_proxy (CONNECT) unless no_proxy names the host', async () => {
   const tunnels: string[] = [];
   const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
   proxy.on('connect', (req, clientSocket, head) => {
@@ -428,18 +454,137 @@ test('requests go through an https_proxy (CONNECT) unless no_proxy names the hos
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   try {
-    const viaProxy = clientFor(registry, { proxy: { https: proxyUrl } });
+    const viaProxy = clientFor(registry, { proxy: { https: proxyUrl }, auth: keyAuth(aliceKey) });
     assert.equal((await users.get(viaProxy, 'alice')).username, 'alice');
+    // Uploads go their own way (node:https, for Expect: 100-continue), through the same proxy.
+    await assert.rejects(viaProxy.upload({ path: '/publish', body: Buffer.from('not a tarball') }), (err: ApiError) => err.status === 422);
     await viaProxy.close();
-    assert.deepEqual(tunnels, [new URL(registry.url).host]);
+    assert.deepEqual(tunnels, [new URL(registry.url).host, new URL(registry.url).host]);
 
-    const direct = clientFor(registry, { proxy: { https: proxyUrl, noProxy: '127.0.0.1' } });
+    const direct = clientFor(registry, { proxy: { https: proxyUrl, noProxy: '127.0.0.1' }, auth: keyAuth(aliceKey) });
     assert.equal((await users.get(direct, 'alice')).username, 'alice');
+    await assert.rejects(direct.upload({ path: '/publish', body: Buffer.from('not a tarball') }), (err: ApiError) => err.status === 422);
     await direct.close();
-    assert.equal(tunnels.length, 1);
+    assert.equal(tunnels.length, 2);
   } finally {
     proxy.close();
   }
+});
+
+describe('proxies that fail', () => {
+  /** A port with nothing listening on it. */
+  async function deadPort(): Promise<number> {
+    const server = createHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    return port;
+  }
+
+  test('a dead proxy is named as the proxy, not as the registry refusing, for GETs and uploads; its password never shown', async () => {
+    const port = await deadPort();
+    const client = clientFor(registry, { proxy: { https: `http://user:proxy-secret@127.0.0.1:${port}` }, auth: keyAuth(aliceKey) });
+    const refused = `cannot connect to the proxy 127.0.0.1:${port} (for ${new URL(registry.url).host}): connection refused`;
+    const named = (retried: boolean) => (err: NetworkError) => {
+      assert.ok(err instanceof NetworkError);
+      if (retried) assert.match(err.message, /\(3 attempts, \d+(\.\d)? s in all\)$/);
+      assert.equal(err.message.replace(/ \(3 attempts.*$/, ''), refused);
+      assert.equal(err.hint, 'Check https_proxy (`hexts info` shows the proxy and where it is set), or list 127.0.0.1 in no_proxy.');
+      assert.ok(!`${err.message} ${err.hint}`.includes('proxy-secret'));
+      return true;
+    };
+    try {
+      await assert.rejects(users.get(client, 'alice'), named(true));
+      await assert.rejects(client.upload({ path: '/publish', body: Buffer.from('tarball') }), named(false));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a proxy that refuses the tunnel: its status, and what to do (credentials for a 407)', async () => {
+    let status = 502;
+    const proxy = createHttpServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (_req, socket) => socket.end(`HTTP/1.1 ${status} Refused\r\n\r\n`));
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyHost = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const client = clientFor(registry, { proxy: { https: `http://${proxyHost}` }, auth: keyAuth(aliceKey) });
+    const refusal = (hint: RegExp) => (err: NetworkError) => {
+      assert.equal(err.message, `the proxy ${proxyHost} refused the connection to ${new URL(registry.url).host} (status ${status})`);
+      assert.match(err.hint!, hint);
+      return true;
+    };
+    try {
+      await assert.rejects(users.get(client, 'alice'), refusal(/^The proxy could not reach 127\.0\.0\.1:\d+\. Check https_proxy/));
+      await assert.rejects(client.upload({ path: '/publish', body: Buffer.from('tarball') }), refusal(/could not reach/));
+      status = 407;
+      await assert.rejects(users.get(client, 'alice'), refusal(/^The proxy wants credentials: put them in its URL/));
+      await assert.rejects(client.upload({ path: '/publish', body: Buffer.from('tarball') }), refusal(/wants credentials/));
+    } finally {
+      await client.close();
+      proxy.close();
+    }
+  });
+});
+
+describe('answers that are not the Hex API\'s', () => {
+  // A registry's web site, as hex.pm's answers an API URL missing /api: pages for its own
+  // routes (406 in JSON where the route only serves HTML, as Phoenix does), and in front of
+  // /api something that answers with pages of its own (a firewall's block page, a load
+  // balancer's error page).
+  let site: ReturnType<typeof createHttpsServer>;
+  let base: string;
+  let caPath: string;
+  before(async () => {
+    const certs = await makeCertificates();
+    site = createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
+      const page = (status: number, title: string) =>
+        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!DOCTYPE html><html><head><title>${title}</title></head><body></body></html>`);
+      if (req.url === '/api/blocked') page(403, 'Access denied');
+      else if (req.url === '/api/down') page(502, 'Bad Gateway');
+      else if (req.url!.startsWith('/packages/')) res.writeHead(406, { 'content-type': 'application/json' }).end('{"status":406,"message":"Not Acceptable"}');
+      else page(200, 'Hex');
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    base = `https://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    caPath = join(mkdtempSync(join(tmpdir(), 'hexts-ca-')), 'ca.pem');
+    writeFileSync(caPath, certs.caCertPem);
+  });
+  after(() => site.close());
+
+  test('an API URL without /api: the web site\'s page or 406 is named, with the URL to try', async () => {
+    const client = new ApiClient({ apiUrl: base, userAgent: 'x', timeoutMs: 2000, caCertsPath: caPath });
+    const host = new URL(base).host;
+    const hint = `The API URL ${base} does not end in /api: try ${base}/api (HEX_API_URL, --api-url or \`hexts config api_url\`).`;
+    try {
+      await assert.rejects(users.get(client, 'alice'), (err: NotApiAnswerError) => {
+        assert.ok(err instanceof NotApiAnswerError);
+        assert.equal(err.message, `the answer from ${host} is not the Hex API's (status 200, text/html, "Hex")`);
+        assert.equal(err.hint, hint);
+        return true;
+      });
+      await assert.rejects(client.get('/packages/jason'), (err: NotApiAnswerError) => {
+        assert.equal(err.message, `the answer from ${host} is not the Hex API's (status 406, application/json)`);
+        assert.equal(err.hint, hint);
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('under /api: a block page says something else answered; a 5xx page stays a status error', async () => {
+    const client = new ApiClient({ apiUrl: `${base}/api`, userAgent: 'x', timeoutMs: 2000, caCertsPath: caPath });
+    try {
+      await assert.rejects(client.get('/blocked'), (err: NotApiAnswerError) => {
+        assert.equal(err.message, `the answer from ${new URL(base).host} is not the Hex API's (status 403, text/html, "Access denied")`);
+        assert.match(err.hint!, /a proxy or firewall may be answering instead of the registry/);
+        return true;
+      });
+      await assert.rejects(client.get('/down'), (err: ApiError) => err instanceof ApiError && err.status === 502);
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 test('x-hex-message is parsed, control characters escaped', () => {

@@ -3,7 +3,9 @@
 // read the repository but not the API.
 import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { VERSION } from '../../src/version.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
@@ -111,9 +113,54 @@ describe('hexts info', () => {
     assert.equal(noRelease.code, 1);
     assert.match(noRelease.stderr, /error: No release with name json_kit 9\.9\.9/);
     registry.clearRequests();
-    for (const argv of [['info', 'Bad-Name'], ['info', 'json_kit', '1.0'], ['info', 'json_kit', '--organization', 'A']]) {
+    for (const argv of [['info', 'Bad-Name'], ['info', 'json_kit', '1.0'], ['info', 'json_kit', '--organization', 'A'], ['info', '--organization', 'acme']]) {
       assert.equal((await runCli(argv, { env })).code, 2, argv.join(' '));
     }
+    assert.equal(registry.requests().length, 0);
+  });
+
+  test('an API URL without /api: "No package" says the URL probably lacks /api, and which to try', async () => {
+    const result = await runCli(['info', 'json_kit'], { env: { ...env, HEX_API_URL: registry.url } });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, [
+      'error: No package with name json_kit',
+      `The API URL ${registry.url} does not end in /api: try ${registry.url}/api (HEX_API_URL, --api-url or \`hexts config api_url\`).`,
+      '',
+    ].join('\n'));
+  });
+
+  test('no package: hexts\'s and Node\'s versions, then the registry in use and where each setting comes from, offline', async () => {
+    registry.clearRequests();
+    const withProxy = { ...env, HTTPS_PROXY: 'http://user:proxy-secret@proxy.example:3128', NO_PROXY: '127.0.0.1' };
+    const result = await runCli(['info'], { env: withProxy });
+    assert.equal(result.code, 0, result.stderr);
+    const configFile = join(env.HOME!, '.config', 'hexts', 'config.json');
+    assert.equal(result.stdout, [
+      `hexts: ${VERSION}`,
+      `Node:  ${process.versions.node} (${process.platform} ${process.arch})`,
+      '',
+      `API URL:         ${registry.apiUrl} (using HEX_API_URL)`,
+      `Repository URL:  ${registry.repoUrl} (using HEX_REPO_URL)`,
+      'HTTPS proxy:     http://***@proxy.example:3128/ (using HTTPS_PROXY)',
+      'No proxy for:    127.0.0.1 (using NO_PROXY)',
+      `CA certificates: ${registry.caCertPath} (using HEX_CACERTS_PATH)`,
+      `Config file:     ${configFile}`,
+      '',
+    ].join('\n'));
+
+    const json = JSON.parse((await runCli(['--json', 'info'], { env: withProxy })).stdout);
+    assert.deepEqual(json, {
+      hexts: VERSION,
+      node: process.versions.node,
+      platform: `${process.platform} ${process.arch}`,
+      api_url: { value: registry.apiUrl, source: { kind: 'env', name: 'HEX_API_URL' } },
+      repo_url: { value: registry.repoUrl, source: { kind: 'env', name: 'HEX_REPO_URL' } },
+      https_proxy: { value: 'http://***@proxy.example:3128/', source: { kind: 'env', name: 'HTTPS_PROXY' } },
+      http_proxy: null,
+      no_proxy: { value: '127.0.0.1', source: { kind: 'env', name: 'NO_PROXY' } },
+      cacerts_path: { value: registry.caCertPath, source: { kind: 'env', name: 'HEX_CACERTS_PATH' } },
+      config_file: configFile,
+    });
     assert.equal(registry.requests().length, 0);
   });
 

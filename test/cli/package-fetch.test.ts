@@ -3,8 +3,8 @@
 // or a registry whose stored files were altered).
 import { fixedAuthorization } from '../../src/api/client.js';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import { gzip } from '../../src/package/tar/gzip.js';
 import { decodeSigned, encodeSigned } from '../../src/repository/protobuf.js';
 import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
+import { makeProject } from '../helpers/projects.js';
 import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
 import { buildTar, fileEntry } from '../package/tarball-helpers.js';
@@ -108,6 +109,51 @@ describe('resolving and saving', () => {
     const badName = await runCli(['package', 'fetch', '../etc'], { env });
     assert.equal(badName.code, 2);
     assert.match(badName.stderr, /invalid package name "\.\.\/etc"/);
+  });
+
+  test('mix\'s `NAME VERSION` form: the version is that package\'s; a partial version is a usage error saying what to write', async () => {
+    const dir = home();
+    const result = await runCli(['package', 'fetch', 'tiny', '1.0.0', 'tiny', '0.9.0', '-o', dir], { env: cliEnv(registry, dir) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `tiny v1.0.0 downloaded to ${join(dir, 'tiny-1.0.0.tar')}\ntiny v0.9.0 downloaded to ${join(dir, 'tiny-0.9.0.tar')}\n`);
+    assert.deepEqual(readFileSync(join(dir, 'tiny-0.9.0.tar')), tarballs.get('hexpm/tiny-0.9.0'));
+
+    const partial = await runCli(['package', 'fetch', 'tiny', '1.0'], { env: cliEnv(registry, dir) });
+    assert.equal(partial.code, 2);
+    assert.equal(partial.stderr, 'error: "tiny 1.0": 1.0 is not a version\nGive a full version (tiny@1.0.0), or a requirement in quotes ("tiny@~> 1.0").\n');
+  });
+
+  test('a large tarball: a progress bar on a terminal\'s stderr, as uploads have; none with --no-progress, off a terminal, or for a small one', async () => {
+    const project = makeProject({ app: 'bulky', version: '1.0.0' });
+    cleanups.push(project.cleanup);
+    mkdirSync(join(project.dir, 'priv'));
+    writeFileSync(join(project.dir, 'priv', 'blob.bin'), randomBytes(1536 * 1024)); // random: it stays over 1 MiB gzipped
+    const built = await runCli(['build', '-o', join(project.dir, 'bulky.tar')], { cwd: project.dir, env: cliEnv(registry, project.dir) });
+    assert.equal(built.code, 0, built.stderr);
+    const tarball = readFileSync(join(project.dir, 'bulky.tar'));
+    await registry.publish(tarball, { publisher: 'pub' });
+
+    const dir = home();
+    const env = cliEnv(registry, dir);
+    const shown = await runCli(['package', 'fetch', 'bulky', '-o', dir], { env, tty: true });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(readFileSync(join(dir, 'bulky-1.0.0.tar')), tarball);
+    // Redrawn in place (\r), rising to 100%, then the line ends before anything else is written.
+    const frames = shown.stderr.split('\r').filter(Boolean);
+    assert.ok(frames.length >= 2, JSON.stringify(shown.stderr));
+    for (const frame of frames) assert.match(frame, /^\[[# ]{25}\] \d{1,3}%\n?$/);
+    const percents = frames.map((f) => Number(f.match(/(\d+)%/)![1]));
+    assert.deepEqual(percents, [...percents].sort((a, b) => a - b));
+    assert.equal(frames.at(-1), `[${'#'.repeat(25)}] 100%\n`);
+
+    for (const [flags, tty] of [[['--no-progress'], true], [[], false]] as const) {
+      const quiet = await runCli(['package', 'fetch', 'bulky', '-o', dir, ...flags], { env, tty });
+      assert.equal(quiet.code, 0, quiet.stderr);
+      assert.equal(quiet.stderr, '');
+    }
+    const small = await runCli(['package', 'fetch', 'tiny@1.0.0', '-o', dir], { env, tty: true });
+    assert.equal(small.code, 0, small.stderr);
+    assert.equal(small.stderr, '');
   });
 
   test('a failing package among several: the others are saved, each failure named, exit 1', async () => {

@@ -12,10 +12,11 @@
 // |--------------|---------------------------------|-----------------------------------------|-----------------------------------------------------------------|
 // | user         | user auth --key -               | 503 ×2 on GET /users/me                 | retried, exit 0, key in the keychain, index lists it            |
 // | user         | user auth --key - (earlier key) | 503 ×3 (the whole budget)               | exit 1 "HTTP status code: 503" + try later; earlier login intact |
-// | user         | user auth --key - (earlier key) | reset before the body ×3                | exit 1 "connection … closed" + hint; earlier login intact       |
+// | user         | user auth --key - (earlier key) | reset before the body ×3                | exit 1 "connection … closed (3 attempts…)" + hint; login intact |
 // | user         | user auth --key -               | truncated JSON                          | exit 1 "invalid JSON answer" + hint; nothing written anywhere   |
 // | user         | user whoami                     | slower than the timeout ×1              | retried, exit 0                                                 |
-// | user         | user whoami                     | slower than the timeout ×3              | exit 1 "did not answer within 1 s" + raise HEX_HTTP_TIMEOUT     |
+// | user         | user whoami                     | slower than the timeout ×3              | each retry announced; exit 1 "did not answer within 1 s (3      |
+// |              |                                 |                                         | attempts, N s in all)" + raise HEX_HTTP_TIMEOUT                 |
 // | user         | user whoami                     | body cut mid-download ×1, reset ×1      | retried twice, exit 0                                           |
 // | user         | user whoami                     | 429 with a reset time                   | exit 1, server's message + "try again in N s"                   |
 // | user         | user key generate               | reset before / after the body           | exit 1 "may or may not have been carried out"; 1 request; no key |
@@ -43,7 +44,7 @@
 // | publish      | publish docs                    | reset after the body                    | exit 1 "may or may not have received it"                        |
 // | publish      | publish docs                    | 502 / 429                               | exit 1 + hint (try later / try again in N s)                    |
 // |              | (reset after the body, answer cut after the upload, 429 on the package upload: test/cli/publish.test.ts) |     |
-// | fetch        | package fetch -o DIR            | 503 ×2 on the registry record           | retried, exit 0, the signed tarball saved                       |
+// | fetch        | package fetch -o DIR            | 503 ×2 on the registry record           | each retry announced, exit 0, the signed tarball saved          |
 // | fetch        | package fetch -o DIR            | 503 ×3 on the registry record           | exit 1 + hint; DIR unchanged                                    |
 // | fetch        | package fetch -o DIR            | tarball reset ×1 then cut ×1            | retried, exit 0, the signed tarball saved                       |
 // | fetch        | package fetch -o DIR (old file) | tarball cut mid-download ×3             | exit 1 + hint; the old DIR/NAME-VER.tar intact, no temp file    |
@@ -199,7 +200,7 @@ describe('user', () => {
 
   for (const [name, spec, message, hint] of [
     ['a 503 burst as long as the retry budget', { type: 'status', status: 503 }, /^error: HTTP status code: 503$/, /^The registry could not handle the request \(status 503\); try again later\.$/],
-    ['connections reset before the body', { type: 'reset_before_body' }, /^error: the connection to 127\.0\.0\.1:\d+ was closed before the answer arrived$/, /try again later/],
+    ['connections reset before the body', { type: 'reset_before_body' }, /^error: the connection to 127\.0\.0\.1:\d+ was closed before the answer arrived \(3 attempts, \d+(\.\d)? s in all\)$/, /try again later/],
   ] as const) {
     test(`user auth --key: ${name} fails clearly; the earlier login is untouched`, async () => {
       const dir = home();
@@ -232,12 +233,18 @@ describe('user', () => {
     assert.match(result.stdout, /^alice\n/);
   });
 
-  test('user whoami: every answer slower than HEX_HTTP_TIMEOUT: a timeout error naming the setting', async () => {
+  test('user whoami: every answer slower than HEX_HTTP_TIMEOUT: each retry announced, then the real total and the setting', async () => {
     const dir = home();
     fault({ type: 'delay', delay_ms: 4000, path: '/api/users/me', count: 3 });
     registry.clearRequests();
     const result = await hexts(dir, ['user', 'whoami'], { env: { HEX_API_KEY: aliceKey, HEX_HTTP_TIMEOUT: '1' } });
-    assertError(result, /^error: 127\.0\.0\.1:\d+ did not answer within 1 s$/, /^Try again later, or raise HEX_HTTP_TIMEOUT \(seconds\)\.$/);
+    assertError(result, /^error: 127\.0\.0\.1:\d+ did not answer within 1 s \(3 attempts, \d+(\.\d)? s in all\)$/, /^Try again later, or raise HEX_HTTP_TIMEOUT \(seconds\)\.$/);
+    // Not a timing assertion: three tries that each waited out a 1 s timeout took 3 s at least, and the total says so.
+    assert.ok(Number(result.stderr.match(/(\d+(?:\.\d)?) s in all/)![1]) >= 3, result.stderr);
+    assert.deepEqual(result.stderr.split('\n').filter((l) => l.includes('retrying')).map((l) => l.replace(/:\d+/, ':PORT')), [
+      '127.0.0.1:PORT did not answer within 1 s; retrying in 0.2 s (1/2)…',
+      '127.0.0.1:PORT did not answer within 1 s; retrying in 0.4 s (2/2)…',
+    ]);
     assert.equal(hits('GET', '/api/users/me'), 3);
     assert.equal(result.stdout, '');
   });
@@ -549,6 +556,10 @@ describe('package fetch', () => {
     const result = await hexts(dir, ['package', 'fetch', 'tiny', '-o', out]);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(readFileSync(join(out, 'tiny-1.0.0.tar')), tinyTarball);
+    assert.deepEqual(result.stderr.split('\n').filter((l) => l.includes('retrying')).map((l) => l.replace(/:\d+/, ':PORT')), [
+      '127.0.0.1:PORT answered with status 503; retrying in 0.2 s (1/2)…',
+      '127.0.0.1:PORT answered with status 503; retrying in 0.4 s (2/2)…',
+    ]);
   });
 
   test('a 503 burst past the budget: a clear error, the directory unchanged', async () => {
@@ -580,7 +591,7 @@ describe('package fetch', () => {
     const before = tree(out);
     fault({ type: 'truncate_download', path: TINY, count: 3 });
     const result = await hexts(dir, ['package', 'fetch', 'tiny', '-o', out]);
-    assertError(result, /^error: the connection to 127\.0\.0\.1:\d+ was closed before the answer arrived$/, /try again later/);
+    assertError(result, /^error: the connection to 127\.0\.0\.1:\d+ was closed before the answer arrived \(3 attempts, \d+(\.\d)? s in all\)$/, /try again later/);
     assert.deepEqual(tree(out), before);
   });
 

@@ -121,6 +121,9 @@ const ROWS: Row[] = [
   { command: 'info', argv: () => ['info', PRIVATE_PACKAGE, '--organization', ORG] },
   { command: 'info', argv: () => ['--json', 'info', PUBLIC_PACKAGE, '1.0.0'] },
   { command: 'info', argv: () => ['info', 'no_such_package'], exit: 1 },
+  // Without a package, info shows the proxy settings, which carry the proxy password here.
+  { command: 'info', argv: () => ['info'] },
+  { command: 'info', argv: () => ['--json', 'info'] },
   // owner, retire
   { command: 'owner add', argv: async (t) => ['owner', 'add', await t.fixture(), OTHER_USER, '--level', 'maintainer'] },
   { command: 'owner transfer', argv: async (t) => ['owner', 'transfer', await t.fixture(), OTHER_USER, '--yes'] },

@@ -1,5 +1,5 @@
 import type { Invocation } from '../../cli.js';
-import { describeSource, SETTINGS, writeConfigValue } from '../../config/config.js';
+import { describeSource, displayValue, SETTINGS, writeConfigValue } from '../../config/config.js';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
 
@@ -23,37 +23,19 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
   if (key) {
     const resolved = config.resolve(key);
-    if (ctx.globals.json) ctx.out.json({ key, value: shown(resolved.value), source: resolved.source });
-    else if (resolved.value !== undefined) ctx.out.print(shown(resolved.value)!);
+    if (ctx.globals.json) ctx.out.json({ key, value: displayValue(resolved.value), source: resolved.source });
+    else if (resolved.value !== undefined) ctx.out.print(displayValue(resolved.value)!);
     return;
   }
 
   const all = config.all();
   if (ctx.globals.json) {
-    ctx.out.json(all.map((r) => ({ key: r.key, value: shown(r.value), source: r.source })));
+    ctx.out.json(all.map((r) => ({ key: r.key, value: displayValue(r.value), source: r.source })));
     return;
   }
   for (const resolved of all) {
     const description = SETTINGS.find((s) => s.key === resolved.key)!.description;
-    ctx.out.print(`${resolved.key}: ${shown(resolved.value) ?? '(not set)'} ${resolved.value === undefined ? '' : describeSource(resolved.source)}`.trimEnd());
+    ctx.out.print(`${resolved.key}: ${displayValue(resolved.value) ?? '(not set)'} ${resolved.value === undefined ? '' : describeSource(resolved.source)}`.trimEnd());
     ctx.log(`  ${description}`);
   }
-}
-
-/**
- * A value as it may be shown: a URL's user information (a proxy password, a token given as
- * the user name) is replaced by `***`, as every other secret is kept off the screen.
- */
-function shown(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return value;
-  }
-  if (url.username === '' && url.password === '') return value;
-  url.username = '***';
-  url.password = '';
-  return url.href;
 }

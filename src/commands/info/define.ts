@@ -4,11 +4,15 @@ import { keyOptions } from '../options.js';
 
 export function define(info: Command, lazy: Lazy): void {
   keyOptions(info)
-    .argument('<package>', 'package name')
+    .argument('[package]', 'package name (without one: this hexts and the registry it uses)')
     .argument('[version]', 'a release of it: its dependencies, retirement and publisher')
     .option('--organization <org>', 'a private package of this organization')
     .addHelpText('after', `
-Prints what mix hex.info prints: the description, the dependency snippet for mix.exs, recent
+Without PACKAGE, prints what mix hex.info prints without one: the hexts and Node versions, and
+the registry in use (API and repository URLs, proxies, CA certificates), each with where its
+setting comes from.
+
+With PACKAGE, prints what mix hex.info prints: the description, the dependency snippet for mix.exs, recent
 releases (retired ones marked), downloads, licenses and links; with VERSION, that release's
 retirement, snippet, date, docs, dependencies and publisher. --json prints the registry's data.
 
@@ -16,6 +20,7 @@ A key that may read the organization's repository but not the API (the default f
 organization keys) gets what the signed registry holds: versions, retirements, dependencies.
 
 Examples:
+  hexts info
   hexts info jason
   hexts info jason 1.4.4
   hexts info billing --organization acme --json`)

@@ -1,9 +1,11 @@
+import { missingApiHint } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import * as packages from '../../api/packages.js';
 import { checkOrganizationName } from '../../api/permissions.js';
 import * as releases from '../../api/releases.js';
 import type { Package as ApiPackage, Release as ApiRelease } from '../../api/types.js';
 import type { Invocation } from '../../cli.js';
+import { describeSource, displayValue } from '../../config/config.js';
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../errors.js';
 import type { Output } from '../../io/output.js';
@@ -11,19 +13,25 @@ import { timestampToDate, type Package as RegistryPackage, type Release as Regis
 import { Repository, checkPackageName } from '../../repository/registry.js';
 import { compareVersions, isValidVersion, parseVersion } from '../../repository/requirement.js';
 import { retirementReason, retirementText } from '../../repository/resolve.js';
+import { VERSION } from '../../version.js';
 import { explainAccessError } from '../access-errors.js';
 
 // `hexts info NAME [VERSION]` (mix hex.info): the package or one release from the API, laid
 // out as mix prints it. When the credential may read the organization's repository but not
 // the API (an organization key with only repository:ORG), the signed registry record is shown.
+// Without NAME: this client and the registry it is set up for, as mix prints Hex's versions.
 
 const RECENT_RELEASES = 8;
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const name = checkPackageName(args[0]!);
+  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  if (args[0] === undefined) {
+    if (organization) throw new UsageError('--organization needs a PACKAGE', 'Run `hexts info PACKAGE --organization ORG`.');
+    return showClient(ctx);
+  }
+  const name = checkPackageName(args[0]);
   const version = args[1];
   if (version !== undefined && !isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give a full version, e.g. 1.4.0 or 2.0.0-rc.1.');
-  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
   const credentials = await ctx.credentials();
   const fromRegistry = async () => {
     ctx.out.warn(`The credential here may not read the API, so this is what ${organization}'s signed registry holds (no description, licenses, links or publisher).`);
@@ -39,7 +47,8 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     if (err instanceof ApiError && err.status === 404) {
       throw new CliError(
         version === undefined ? `No package with name ${name}` : `No release with name ${name} ${version}`,
-        organization ? `Check the name, and that your credential may read organization ${organization}'s packages.` : 'Check the name; for a private package add --organization ORG.',
+        missingApiHint(client.apiUrl) ??
+          (organization ? `Check the name, and that your credential may read organization ${organization}'s packages.` : 'Check the name; for a private package add --organization ORG.'),
       );
     }
     // A key whose permissions were not recorded when it was stored learns it here.
@@ -50,6 +59,39 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   if (ctx.globals.json) ctx.out.json(body);
   else if (version === undefined) printPackage(ctx.out, body as ApiPackage);
   else printRelease(ctx.out, body as ApiRelease);
+}
+
+/** The settings `hexts info` shows, with their labels; proxies and CA certificates only when set. */
+const CLIENT_SETTINGS = [
+  ['api_url', 'API URL'],
+  ['repo_url', 'Repository URL'],
+  ['https_proxy', 'HTTPS proxy'],
+  ['http_proxy', 'HTTP proxy'],
+  ['no_proxy', 'No proxy for'],
+  ['cacerts_path', 'CA certificates'],
+] as const;
+
+/** mix hex.info without a package prints Hex's, Elixir's and OTP's versions; here, hexts's and Node's, then the registry in use. */
+async function showClient(ctx: Context): Promise<void> {
+  const config = await ctx.config();
+  const resolved = CLIENT_SETTINGS.map(([key, label]) => ({ label, ...config.resolve(key) }));
+  if (ctx.globals.json) {
+    ctx.out.json({
+      hexts: VERSION,
+      node: process.versions.node,
+      platform: `${process.platform} ${process.arch}`,
+      ...Object.fromEntries(resolved.map((s) => [s.key, s.value === undefined ? null : { value: displayValue(s.value), source: s.source }])),
+      config_file: config.path,
+    });
+    return;
+  }
+  const settings = resolved.filter((s) => s.value !== undefined);
+  ctx.out.print(`hexts: ${VERSION}`);
+  ctx.out.print(`Node:  ${process.versions.node} (${process.platform} ${process.arch})`);
+  ctx.out.print();
+  const rows = [...settings.map((s) => [s.label, `${displayValue(s.value)} ${describeSource(s.source)}`]), ['Config file', config.path]];
+  const width = Math.max(...rows.map(([label]) => label!.length)) + 2;
+  for (const [label, value] of rows) ctx.out.print(`${`${label}:`.padEnd(width)}${value}`);
 }
 
 function printPackage(out: Output, pkg: ApiPackage): void {

@@ -5,10 +5,11 @@ import { keyOptions } from '../options.js';
 export function define(pkg: Command, lazy: Lazy): void {
   keyOptions(pkg.command('fetch'))
     .description('download packages, checked against the signed registry, and save or unpack them')
-    .argument('<packages...>', 'NAME, NAME@VERSION or NAME@REQUIREMENT (e.g. "plug@~> 1.14")')
+    .argument('<packages...>', 'NAME, NAME@VERSION or NAME@REQUIREMENT (e.g. "plug@~> 1.14"); mix\'s `NAME VERSION` works too')
     .option('--organization <org>', 'fetch from this organization\'s private repository')
     .option('--unpack', 'extract the files (and hex_metadata.config) instead of saving the tarball')
     .option('-o, --output <path>', 'directory to save into (default: here); with --unpack and one package, the directory to unpack into (default NAME-VERSION); `-` writes the tarball to stdout')
+    .option('--no-progress', 'no download progress bar (it shows on a terminal only, for tarballs of 1 MiB or more)')
     .addHelpText('after', `
 Without a version, the newest stable version that is not retired is fetched; a requirement
 picks the newest matching version that is not retired (pre-releases only when the requirement
@@ -20,6 +21,7 @@ For an organization the stored organization key is used (hexts organization auth
 
 Examples:
   hexts package fetch jason                             jason-1.4.4.tar, here
+  hexts package fetch jason 1.4.4                       as mix writes it (same as jason@1.4.4)
   hexts package fetch "plug@~> 1.14" telemetry@1.2.1    several at once
   hexts package fetch billing --organization acme --unpack
   hexts package fetch jason --output - | tar -xO metadata.config`)

@@ -7,9 +7,11 @@ import { CliError, UsageError } from '../../errors.js';
 import { unpackPackageTarball } from '../../package/unpack.js';
 import type { Release } from '../../repository/protobuf.js';
 import { Repository } from '../../repository/registry.js';
+import { isValidVersion } from '../../repository/requirement.js';
 import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { writeFailure } from '../../util/fs-errors.js';
+import { progressBar } from '../publish/progress.js';
 
 // `hexts package fetch NAME[@VERSION|@REQUIREMENT]…` (mix hex.package fetch): resolves each
 // package against its signed registry record, downloads the tarball, checks the outer checksum
@@ -30,7 +32,7 @@ interface Fetched {
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const specs = [...new Set(args)].map(parsePackageSpec);
+  const specs = [...new Set(joinVersions(args))].map(parsePackageSpec);
   const output = typeof opts.output === 'string' ? opts.output : undefined;
   const destination = chooseDestination(ctx, specs, output, opts.unpack === true);
 
@@ -40,12 +42,14 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 
   // Each package is two GETs (its registry record, then the tarball); the repository keeps at
   // most http_concurrency requests in flight, and as many packages are worked on at once.
+  const progress = downloadProgress(ctx, opts.progress !== false);
   const outcomes = await mapLimited(specs, repository.settings.concurrency, (spec) =>
-    fetchOne(ctx, repository, spec, destination).then(
+    fetchOne(ctx, repository, spec, destination, progress).then(
       (fetched) => ({ fetched }),
       (error: unknown) => ({ error }),
     ),
   );
+  progress.done();
 
   const fetched = outcomes.flatMap((o) => ('fetched' in o ? [o.fetched] : []));
   const failures = outcomes.flatMap((o, i) => ('error' in o ? [{ spec: specs[i]!, error: o.error }] : []));
@@ -64,6 +68,49 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
 }
 
+/**
+ * mix's form `NAME VERSION` (mix hex.package fetch jason 1.4.4): a version right after a bare
+ * name is that package's, as if written `NAME@VERSION`. No package name starts with a digit,
+ * so the reading is never ambiguous.
+ */
+function joinVersions(args: string[]): string[] {
+  const joined: string[] = [];
+  for (const arg of args) {
+    const previous = joined[joined.length - 1];
+    if (previous === undefined || previous.includes('@') || !/^\d/.test(arg)) joined.push(arg);
+    else if (isValidVersion(arg)) joined[joined.length - 1] = `${previous}@${arg}`;
+    else throw new UsageError(`"${previous} ${arg}": ${arg} is not a version`, `Give a full version (${previous}@1.0.0), or a requirement in quotes ("${previous}@~> ${arg}").`);
+  }
+  return joined;
+}
+
+/** Tarballs of this size or more show in the progress bar; smaller ones are done before a bar could say anything. */
+const LARGE_DOWNLOAD = 1024 * 1024;
+
+type DownloadProgress = ReturnType<typeof downloadProgress>;
+
+/** One bar on stderr for the large tarball downloads of the run, however many run at once (a terminal only, as for uploads). */
+function downloadProgress(ctx: Context, wanted: boolean) {
+  const bar = progressBar(ctx, wanted);
+  const downloads = new Map<string, { received: number; total: number }>();
+  return {
+    /** `received` counts from 0 again when a download is retried. */
+    update(key: string, received: number, total: number | undefined): void {
+      if (total === undefined || total < LARGE_DOWNLOAD) return;
+      downloads.set(key, { received, total });
+      let sum = 0;
+      let all = 0;
+      for (const d of downloads.values()) {
+        sum += d.received;
+        all += d.total;
+      }
+      bar.update(sum, all);
+    },
+    /** Ends the bar's line, so that what follows starts on a line of its own. */
+    done: bar.done,
+  };
+}
+
 function chooseDestination(ctx: Context, specs: PackageSpec[], output: string | undefined, unpack: boolean): Destination {
   if (output === '-') {
     if (unpack) throw new UsageError('cannot unpack the package while the output is stdout (--output -)');
@@ -76,13 +123,16 @@ function chooseDestination(ctx: Context, specs: PackageSpec[], output: string | 
   return { kind: 'tarball', directory: resolve(ctx.cwd, output ?? '.') };
 }
 
-async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec, destination: Destination): Promise<Fetched> {
+async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec, destination: Destination, progress: DownloadProgress): Promise<Fetched> {
   const pkg = await repository.package(spec.name);
   const release = resolveRelease(pkg, spec);
   const { version } = release;
-  if (release.retired) ctx.out.warn(`${spec.name} ${version} is retired: ${retirementText(release.retired)}`);
+  if (release.retired) {
+    progress.done();
+    ctx.out.warn(`${spec.name} ${version} is retired: ${retirementText(release.retired)}`);
+  }
 
-  const tarball = await repository.tarball(spec.name, version);
+  const tarball = await repository.tarball(spec.name, version, (received, total) => progress.update(`${spec.name}-${version}`, received, total));
   const checksums = await verify(spec.name, release, tarball);
   const base = `${spec.name}-${version}`;
   let path: string | null = null;

@@ -139,11 +139,17 @@ async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>
     if (mode === 'docs' || typeof opts.docsDir === 'string') {
       throw new CliError(`Documentation could not be found in ${where}`, 'Build it with `mix docs` (ex_doc), or point --docs-dir at it.');
     }
+    if (opts.yes === true) {
+      // mix hex.publish would build the docs itself (mix docs), and nothing asks here: say it where it cannot be missed.
+      ctx.out.warn(ctx.out.errColor.bold(`WARNING: the docs will NOT be published: there is no documentation in ${where}.`));
+      ctx.out.warn('mix hex.publish would build them with `mix docs`; hexts does not run mix. Publish them afterwards: `mix docs && hexts publish docs`.');
+      return undefined;
+    }
     ctx.out.warn(`No documentation found in ${where}. Build it with \`mix docs\` (ex_doc) before publishing, or publish the package alone with \`hexts publish package\`.`);
-    const alone = opts.yes === true || (await ctx.prompt.confirm('Publish the package without docs?', {
+    const alone = await ctx.prompt.confirm('Publish the package without docs?', {
       message: 'there is no documentation to publish',
       hint: 'Run `mix docs` first, or `hexts publish package` to publish without docs (or pass --yes).',
-    }, false));
+    }, false);
     if (!alone) throw new CliError('nothing was published', 'Run `mix docs`, then `hexts publish` again; or `hexts publish package`.');
     return undefined;
   }
