@@ -22,5 +22,5 @@ Examples:
   hexts publish                                    package and docs, after a confirmation
   hexts publish package --organization acme --yes  a private package from CI
   hexts publish --revert 1.2.3                     delete a release (within the allowed window)`)
-    .action(lazy(() => import('./run.js')));
+    .action(lazy(() => import('./run.js'), { json: true }));
 }
