@@ -18,6 +18,9 @@ const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credent
 // once the registry accepts it; `--password` is the legacy flow for registries that still
 // take Basic auth (hex.pm does not).
 export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
+  for (const [name, flag] of [['username', '--username'], ['passwordStdin', '--password-stdin']]) {
+    if (opts[name] !== undefined && !opts.password) throw new UsageError(`${flag} goes with --password`, 'Without --password, `hexts user auth` logs in through the browser (or stores the key given with --key).');
+  }
   const credentials = await Credentials.open(ctx, { insecureStorage: opts.insecureStorage });
   const given = await readGivenKey(opts, ctx.streams.stdin);
   if (given && opts.password) throw new UsageError('use either --key or --password, not both');
