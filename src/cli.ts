@@ -1,5 +1,6 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import type { Context } from './context.js';
+import { UsageError } from './errors.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
 import { VERSION } from './version.js';
@@ -12,6 +13,12 @@ export interface RunIO {
   streams: Streams;
   env: Env;
   cwd: string;
+  /**
+   * Called when a command has succeeded, with the options given on its command line that it
+   * never read: each one was ignored silently, which is a defect in hexts. Tests set it; the
+   * tracking costs nothing when it is absent.
+   */
+  onUnreadOptions?: (flags: string[]) => void;
 }
 
 /** The options and positional arguments commander parsed for one command. */
@@ -25,8 +32,11 @@ export interface Invocation {
 export type CommandRunner = (ctx: Context, invocation: Invocation) => Promise<void>;
 export type CommandLoader = () => Promise<{ run: CommandRunner }>;
 
-/** Wraps a lazily loaded command module as a commander action. */
-export type Lazy = (load: CommandLoader) => (...params: unknown[]) => Promise<void>;
+/**
+ * Wraps a lazily loaded command module as a commander action. `json`: the command prints data,
+ * so --json applies to it; any other command refuses --json as a usage error.
+ */
+export type Lazy = (load: CommandLoader, output?: { json?: boolean }) => (...params: unknown[]) => Promise<void>;
 
 /** The program for `argv`; with `argv` undefined, the whole tree (for completion scripts). */
 export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command> {
@@ -45,17 +55,22 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
     })
     .exitOverride();
 
-  const lazy: Lazy = (load) => async (...params) => {
+  const lazy: Lazy = (load, output = {}) => async (...params) => {
     const command = params[params.length - 1] as Command;
-    const opts = command.optsWithGlobals();
+    const values = command.optsWithGlobals();
+    if (values.json === true && !output.json) throw new UsageError(`--json: \`${commandPath(command)}\` has no JSON output`, 'Run it without --json.');
+    // With the hook set, every read of an option is recorded (the globals through ctx.globals).
+    const read = new Set<string>();
+    const track = <T extends object>(target: T): T => (io.onUnreadOptions ? recordingReads(target, read) : target);
     // The context and the command's code load side by side.
     const [{ Context }, { run }] = await Promise.all([import('./context.js'), load()]);
-    const ctx = new Context(io.streams, io.env, io.cwd, {
-      apiUrl: opts.apiUrl as string | undefined,
-      json: opts.json === true,
-      color: opts.color !== false,
-      verbose: opts.verbose === true,
-    }, { key: opts.key, keyFile: opts.keyFile, insecureStorage: opts.insecureStorage });
+    const opts = track(values);
+    const ctx = new Context(io.streams, io.env, io.cwd, track({
+      apiUrl: values.apiUrl as string | undefined,
+      json: values.json === true,
+      color: values.color !== false,
+      verbose: values.verbose === true,
+    }), opts);
     try {
       await run(ctx, {
         args: command.args,
@@ -65,10 +80,46 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
     } finally {
       await ctx.dispose();
     }
+    io.onUnreadOptions?.(unreadOptions(command, read));
   };
 
   await defineCommands(program, lazy, argv === undefined ? undefined : selectedCommand(argv) ?? '');
   return program;
+}
+
+/** `target`, recording the name of each property read from it into `read`. */
+function recordingReads<T extends object>(target: T, read: Set<string>): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(object, key, receiver);
+    },
+  });
+}
+
+/**
+ * Only turns something off: honoured when that something does not happen (--yes where nothing
+ * is asked, --no-progress where nothing is uploaded), so never reported as ignored.
+ */
+const onlyTurnsOff = (option: Option) => option.negate || option.long === '--yes';
+
+/**
+ * The options given on `command`'s command line that it never read. The global --api-url,
+ * --verbose and --no-color are read by the context; --json counts only where the command reads it.
+ */
+function unreadOptions(command: Command, read: Set<string>): string[] {
+  const unread = command.options
+    .filter((o) => command.getOptionValueSource(o.attributeName()) === 'cli' && !onlyTurnsOff(o) && !read.has(o.attributeName()))
+    .map((o) => o.long!);
+  if (command.getOptionValueSourceWithGlobals('json') === 'cli' && !read.has('json')) unread.push('--json');
+  return unread;
+}
+
+/** `hexts user key generate`, as a user types it. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 /** Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1, or 2 for usage errors. */

@@ -7,6 +7,7 @@ import {
   Atom, ErlFloat, ErlMap, Tuple, binary, isInteger, otpMapOrder, tuple,
   type Term,
 } from './term.js';
+import { countGraphemes } from '../util/graphemes.js';
 
 // 'utf8' is io_lib_pretty's {encoding, utf8} (metadata.config); 'latin1' is its default,
 // which io_lib:print and ~p use (hex.config).
@@ -112,15 +113,10 @@ function sumLengths(items: Array<{ len: number }>): number {
 // for atoms with combining marks; below U+0300 each code point is its own cluster.
 // Node's ICU knows a newer Unicode than OTP 25 (14.0), so atoms using characters or
 // cluster rules added since can measure differently; Hex's files never contain such atoms.
-let graphemes: Intl.Segmenter | undefined;
 function charCount(s: string): number {
   let simple = true;
   for (let i = 0; i < s.length && simple; i++) simple = s.charCodeAt(i) < 0x300;
-  if (simple) return s.length;
-  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  let n = 0;
-  for (const _ of graphemes.segment(s)) n++;
-  return n;
+  return simple ? s.length : countGraphemes(s);
 }
 
 function formatInteger(n: number | bigint): string {

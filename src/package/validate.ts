@@ -4,6 +4,7 @@ import { checkFileSafety, wildcard } from './files.js';
 import { isValidLicense } from './licenses.js';
 import { DEFAULT_REPO, ERROR_FIELDS, WARN_FIELDS, type Meta, type Requirement } from './metadata.js';
 import { NIL, toElixirString } from './mixexs/values.js';
+import { countGraphemes } from '../util/graphemes.js';
 
 /** The line mix prints before the collected errors (the CLI adds it). */
 export const ERRORS_HEADER = 'Stopping package build due to errors.';
@@ -108,17 +109,9 @@ function repositoryErrors(requirements: Requirement[], organization: Term | unde
     );
 }
 
-let segmenter: Intl.Segmenter | undefined;
-
-/** String.length/1 counts grapheme clusters. */
 /** Longer than mix's limit, counted in graphemes as String.length does in Elixir. */
 function tooLong(text: string): boolean {
   // No string has more graphemes than UTF-16 units, and the segmenter takes milliseconds to make.
   if (text.length <= MAX_DESCRIPTION_LENGTH) return false;
-  return graphemes(text) > MAX_DESCRIPTION_LENGTH;
-}
-
-function graphemes(text: string): number {
-  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
-  return Array.from(segmenter.segment(text)).length;
+  return countGraphemes(text, MAX_DESCRIPTION_LENGTH) > MAX_DESCRIPTION_LENGTH;
 }

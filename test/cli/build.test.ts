@@ -312,6 +312,41 @@ describe('errors before the build', () => {
   });
 });
 
+describe('oversized input', () => {
+  // Counting a million characters segment by segment used to take the heap (exit 134).
+  const description = (text: string) => (source: string) => source.replace(/description: "[^"]*"/, `description: "${text}"`);
+  const cases: Array<[string, string]> = [
+    ['1 MB of ASCII', 'x'.repeat(1_000_000)],
+    ['1 MB of letters with combining accents (2 code points, 1 character each)', 'e\u0301'.repeat(500_000)],
+    ['1 MB of family emoji (8 code units, 1 character each)', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'.repeat(125_000)],
+  ];
+  for (const [name, text] of cases) {
+    test(`a description of ${name}: mix's error naming the limit, nothing written`, async () => {
+      const root = freshCopy(loadBuiltCase('ref_tiny'));
+      const source = readFileSync(join(root, 'mix.exs'), 'utf8');
+      const changed = description(text)(source);
+      assert.notEqual(changed, source);
+      writeFileSync(join(root, 'mix.exs'), changed);
+      const before = tree(root);
+      const result = await runCli(['build'], { cwd: root });
+      assert.equal(result.code, 1, result.stderr.slice(0, 500));
+      assert.match(result.stderr, /^error: Stopping package build due to errors\.\nPackage description is too long \(exceeds 300 characters\)\n/m);
+      assert.deepEqual(tree(root), before);
+    });
+  }
+
+  test('300 characters of 7 code units each are within the limit, 301 are not', async () => {
+    const character = '\u{1F44D}\u{1F3FD}\u0301\u0301\u0301'; // thumbs up, skin tone, three accents
+    for (const [count, code] of [[300, 0], [301, 1]]) {
+      const root = freshCopy(loadBuiltCase('ref_tiny'));
+      writeFileSync(join(root, 'mix.exs'), description(character.repeat(count!))(readFileSync(join(root, 'mix.exs'), 'utf8')));
+      const result = await runCli(['build', '--json'], { cwd: root });
+      assert.equal(result.code, code, result.stderr);
+      assert.equal(/Package description is too long/.test(result.stderr), code === 1);
+    }
+  });
+});
+
 test('the built binary builds ref_tiny like mix', async () => {
   const c: BuiltCase = loadBuiltCase('ref_tiny');
   const root = freshCopy(c);

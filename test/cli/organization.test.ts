@@ -128,7 +128,7 @@ describe('a build server authenticates with an organization key', () => {
   });
 
   test('--expires reaches the server as revoke_at; once past, the key is refused', async () => {
-    const result = await runCli(['--json', 'organization', 'key', 'acme', 'generate', '--key-name', 'short', '--expires', '1h'], { env: { ...adminEnv, HEX_OTP: otp() } });
+    const result = await runCli(['organization', 'key', 'acme', 'generate', '--key-name', 'short', '--expires', '1h'], { env: { ...adminEnv, HEX_OTP: otp() } });
     assert.equal(result.code, 0, result.stderr);
     const key = result.stdout.trim();
     const listed = JSON.parse((await runCli(['--json', 'organization', 'key', 'acme', 'list'], { env: adminEnv })).stdout);

@@ -186,6 +186,29 @@ describe('public packages', () => {
     assert.match(result.stderr, /error: Reverting revert_pkg 1\.0\.0 failed: no such release/);
   });
 
+  test('revert --dry-run says what would be deleted and sends nothing: the release and its docs stay', async () => {
+    const dir = project({ app: 'kept_pkg', version: '1.0.0', docs: true });
+    assert.equal((await publish(dir, ['--yes'], { env: env({ HEX_API_KEY: aliceKey }) })).code, 0);
+    registry.clearRequests();
+    // No credentials at all, as for a publish dry run.
+    const bare = { env: { PATH: process.env.PATH, HOME: home, ...registry.env() } };
+    let result = await publish(dir, ['--revert', '1.0.0', '--dry-run'], bare);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, 'Would delete kept_pkg 1.0.0 (the release and its docs) from repository hexpm.\nDry run: nothing was sent.\n');
+    result = await publish(dir, ['docs', '--revert', '1.0.0', '--dry-run', '--otp', '123456'], bare);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, 'Would delete the docs of kept_pkg 1.0.0 from repository hexpm.\nDry run: nothing was sent; a real run would use --otp.\n');
+    result = await publish(dir, ['--json', '--revert', '1.0.0', '--dry-run'], bare);
+    assert.deepEqual(JSON.parse(result.stdout), { name: 'kept_pkg', version: '1.0.0', repository: 'hexpm', reverted: 'release', dry_run: true });
+    assert.deepEqual(registry.requests(), []);
+    const client = clientFor(registry);
+    try {
+      assert.equal((await releases.get(client, 'kept_pkg', '1.0.0')).has_docs, true);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('revert outside the one-hour window: the server\'s message', async () => {
     const key = env({ HEX_API_KEY: aliceKey });
     assert.equal((await publish(project({ app: 'old_pkg', version: '1.0.0' }), ['package', '--yes'], { env: key })).code, 0);

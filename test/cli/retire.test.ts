@@ -65,6 +65,9 @@ describe('checked before any request (exit 2)', () => {
     ['a message of 141 characters', ['alpha', '1.0.0', 'other', '--message', 'x'.repeat(141)], /--message must be 3 to 140 characters long; it has 141/],
     // Two letters with combining accents: 4 code points, but 2 characters as hex.pm counts them.
     ['a message counted in graphemes', ['alpha', '1.0.0', 'other', '--message', 'e\u0301e\u0301'], /it has 2/],
+    // Counting the characters of a huge message used to take the heap; the limit is named at once.
+    ['a message of 1,000,000 characters', ['alpha', '1.0.0', 'other', '--message', 'x'.repeat(1_000_000)], /--message must be 3 to 140 characters long; it has more than 1400/],
+    ['a message of 500,000 accented letters', ['alpha', '1.0.0', 'other', '--message', 'e\u0301'.repeat(500_000)], /it has more than 1400/],
     ['no reason and no --unretire', ['alpha', '1.0.0', '--message', 'use beta'], /give the REASON for retiring \(renamed, deprecated, security, invalid or other\), or --unretire/],
     ['--unretire with a reason', ['alpha', '1.0.0', 'security', '--unretire'], /--unretire takes no REASON/],
     ['--unretire with a message', ['alpha', '1.0.0', '--unretire', '--message', 'oops'], /--message goes with a REASON, not with --unretire/],

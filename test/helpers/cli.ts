@@ -9,6 +9,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** In-process runs that succeeded: the options given on the command line that the command never read. */
+  unreadOptions?: string[];
 }
 
 export interface RunOptions {
@@ -54,8 +56,14 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
       }, 10);
     }
   });
-  const code = await main(argv, { streams: { stdin, stdout, stderr }, env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
-  return { code, stdout: out, stderr: err };
+  let unreadOptions: string[] | undefined;
+  const code = await main(argv, {
+    streams: { stdin, stdout, stderr },
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    onUnreadOptions: (flags) => (unreadOptions = flags),
+  });
+  return { code, stdout: out, stderr: err, unreadOptions };
 }
 
 /** Runs the built `bin/hexts.cjs` in a child process, as a user would. */

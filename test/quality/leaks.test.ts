@@ -91,7 +91,9 @@ const ROWS: Row[] = [
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', mix: true, before: mixHexpmAt((t) => t.world.registry.repoUrl) },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'revoked org', exit: 1 },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['env', 'keychain', 'oauth'] },
-  { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], before: (t) => t.pass.storeOrganizationKey() },
+  // Without --revoke nothing is sent: a key given for the run is refused (exit 2).
+  { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], sources: ['env', 'keychain', 'oauth'], before: (t) => t.pass.storeOrganizationKey() },
+  { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
   { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG, '--revoke'], before: (t) => t.pass.storeOrganizationKey() },
   { command: 'organization list', argv: () => ['organization', 'list'] },
   { command: 'organization list', argv: () => ['--json', 'organization', 'list'] },
@@ -112,7 +114,9 @@ const ROWS: Row[] = [
   { command: 'publish', argv: () => ['publish', 'package', '--dry-run'], before: project() },
   { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: project() },
   // package, info
-  { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE] },
+  // Public packages are fetched anonymously: a key given for the run is refused (exit 2).
+  { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE], sources: ['env', 'keychain', 'oauth'] },
+  { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
   { command: 'package fetch', argv: (t) => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--unpack', '--output', t.world.unique('unpacked-')] },
   { command: 'package fetch', argv: () => ['--json', 'package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } },
   { command: 'package search', argv: () => ['package', 'search', 'leak'] },

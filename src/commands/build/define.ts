@@ -15,5 +15,5 @@ Examples:
   hexts build                      write NAME-VERSION.tar and print its checksum
   hexts build --unpack -o /tmp/p   look at exactly what would be published
   hexts build --json               the result as one JSON object`)
-    .action(lazy(() => import('./run.js')));
+    .action(lazy(() => import('./run.js'), { json: true }));
 }

@@ -14,5 +14,5 @@ Examples:
   hexts config api_url                 print one value
   hexts config http_timeout 60         set a value in the config file
   hexts config http_timeout --delete   remove it again`)
-    .action(lazy(() => import('./run.js')));
+    .action(lazy(() => import('./run.js'), { json: true }));
 }

@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 // credentials live in the keychain (see `hexts user auth`).
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const [key, value] = args;
+  if ((opts.delete || value !== undefined) && ctx.globals.json) throw new UsageError('--json goes with listing or showing settings, not with changing them', 'Run it without --json.');
   const config = await ctx.config();
 
   if (opts.delete) {

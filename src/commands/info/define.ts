@@ -24,5 +24,5 @@ Examples:
   hexts info jason
   hexts info jason 1.4.4
   hexts info billing --organization acme --json`)
-    .action(lazy(() => import('./run.js')));
+    .action(lazy(() => import('./run.js'), { json: true }));
 }

@@ -3,20 +3,25 @@ import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { organizationSlot } from '../../credentials/session.js';
-import { CliError, keepAdvice } from '../../errors.js';
+import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import { explainAccessError } from '../access-errors.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
 
 // `hexts organization deauth ORG [--revoke]`: forgets the stored key; with --revoke the key
 // is revoked on the registry first (and kept locally if that fails, so it can be retried).
-export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+export async function run(ctx: Context, { args, opts, fromCli }: Invocation): Promise<void> {
   const organization = checkOrganizationName(args[0]!);
+  if (!opts.revoke) {
+    for (const [name, flag] of [['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp']]) {
+      if (fromCli(name)) throw new UsageError(`${flag} goes with --revoke: without it nothing is sent to the registry`, `Add --revoke to revoke the key on the registry too, or drop ${flag}.`);
+    }
+  }
   const credentials = await ctx.credentials();
   const slot = organizationSlot(organization);
   const stored = await credentials.storedOrganizationKey(organization);
   if (!stored) {
-    ctx.out.info(`No key is stored for organization ${organization}.`);
+    ctx.out.info(`No key is stored for organization ${organization}${opts.revoke ? ', so none was revoked' : ''}.`);
     return;
   }
   if (opts.revoke) {

@@ -26,7 +26,7 @@ Examples:
     .action(lazy(() => import('./deauth.js')));
   keyOptions(organization.command('list'))
     .description('organizations with keys stored here, and your memberships and roles')
-    .action(lazy(() => import('./list.js')));
+    .action(lazy(() => import('./list.js'), { json: true }));
   otpOption(keyOptions(organization.command('key')))
     .description('manage an organization\'s keys: generate, list, revoke')
     .argument('<organization>', 'organization name')
@@ -44,5 +44,5 @@ Examples:
   hexts organization key acme generate --permission api:write --permission repository:acme --expires 90d
   hexts organization key acme list
   hexts organization key acme revoke ci`)
-    .action(lazy(() => import('./key.js')));
+    .action(lazy(() => import('./key.js'), { json: true }));
 }

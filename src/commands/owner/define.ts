@@ -57,9 +57,9 @@ Examples:
 Examples:
   hexts owner list my_pkg
   hexts --json owner list my_pkg --organization acme`)
-    .action(lazy(pick(owners, 'list')));
+    .action(lazy(pick(owners, 'list'), { json: true }));
 
   keyOptions(owner.command('packages'))
     .description('list the packages you own, in every repository')
-    .action(lazy(pick(owners, 'packages')));
+    .action(lazy(pick(owners, 'packages'), { json: true }));
 }

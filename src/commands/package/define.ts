@@ -25,7 +25,7 @@ Examples:
   hexts package fetch "plug@~> 1.14" telemetry@1.2.1    several at once
   hexts package fetch billing --organization acme --unpack
   hexts package fetch jason --output - | tar -xO metadata.config`)
-    .action(lazy(() => import('./fetch.js')));
+    .action(lazy(() => import('./fetch.js'), { json: true }));
   keyOptions(pkg.command('search'))
     .description('search packages by name and description (your organizations\' too when logged in)')
     .argument('<query>', 'what to look for, in the registry\'s search syntax (json, name:phx_*, depends:plug)')
@@ -34,5 +34,5 @@ Examples:
 Examples:
   hexts package search json
   hexts package search billing --organization acme --json`)
-    .action(lazy(() => import('./search.js')));
+    .action(lazy(() => import('./search.js'), { json: true }));
 }

@@ -32,6 +32,9 @@ interface Fetched {
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  if (!organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
+    throw new UsageError(`${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: public packages are fetched without a key`, 'Drop it, or add --organization ORG for a private package.');
+  }
   const specs = [...new Set(joinVersions(args))].map(parsePackageSpec);
   const output = typeof opts.output === 'string' ? opts.output : undefined;
   const destination = chooseDestination(ctx, specs, output, opts.unpack === true);
@@ -113,6 +116,7 @@ function downloadProgress(ctx: Context, wanted: boolean) {
 
 function chooseDestination(ctx: Context, specs: PackageSpec[], output: string | undefined, unpack: boolean): Destination {
   if (output === '-') {
+    if (ctx.globals.json) throw new UsageError('--json cannot be used with --output -, which writes the tarball itself to stdout');
     if (unpack) throw new UsageError('cannot unpack the package while the output is stdout (--output -)');
     if (specs.length !== 1) throw new UsageError('--output - takes exactly one package', 'Fetch the others separately, or save them to a directory with --output DIR.');
     return { kind: 'stdout' };

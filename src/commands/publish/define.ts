@@ -7,8 +7,8 @@ export function define(command: Command, lazy: Lazy): void {
     .addArgument(new Argument('[what]', 'publish only the package, or only the docs (default: both)').choices(['package', 'docs']))
     .option('--organization <org>', 'publish to this organization\'s private repository (overrides package[:organization])')
     .option('--replace', 'overwrite an existing release (public packages: within an hour of publishing)')
-    .option('--revert <version>', 'delete a release (with `docs`: only its docs) instead of publishing')
-    .option('--dry-run', 'build, check and show what would be published, then stop (no credentials needed)')
+    .option('--revert <version>', 'delete a release and its docs (with `docs`: only its docs) instead of publishing')
+    .option('--dry-run', 'show what would be published (or, with --revert, deleted), then stop: nothing is sent, no credentials needed')
     .option('-y, --yes', 'publish without asking (for CI)')
     .option('--docs-dir <dir>', 'where the built docs are (default doc/, else docs/)')
     .option('--no-progress', 'no upload progress bar')
@@ -22,5 +22,5 @@ Examples:
   hexts publish                                    package and docs, after a confirmation
   hexts publish package --organization acme --yes  a private package from CI
   hexts publish --revert 1.2.3                     delete a release (within the allowed window)`)
-    .action(lazy(() => import('./run.js')));
+    .action(lazy(() => import('./run.js'), { json: true }));
 }

@@ -15,7 +15,7 @@ import { HEX_PM_API_URL } from '../../config/config.js';
 import type { Context } from '../../context.js';
 import type { Purpose } from '../../credentials/choice.js';
 import { encodeMetadata } from '../../erlang/pretty.js';
-import { CliError, keepAdvice } from '../../errors.js';
+import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
 import { createPackageTarball } from '../../package/tarball.js';
@@ -41,6 +41,8 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const mode = (args[0] ?? 'all') as Mode;
   const flagOrganization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
   if (typeof opts.revert === 'string') return revert(ctx, mode, opts.revert, flagOrganization, opts);
+  if (mode === 'package' && opts.docsDir !== undefined) throw new UsageError('--docs-dir cannot be used with `publish package`, which publishes no docs', 'Drop --docs-dir, or publish the docs too with `hexts publish`.');
+  if (mode === 'docs' && opts.replace) throw new UsageError('--replace cannot be used with `publish docs`: a release\'s docs are replaced without it', 'Drop --replace.');
 
   const json = ctx.globals.json;
   const purpose = (organization: string | undefined): Purpose =>
@@ -66,7 +68,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     screen(targetLine(ctx, organization, config.apiUrl));
   }
   if (opts.dryRun) {
-    ctx.out.info('Dry run: nothing was sent.');
+    ctx.out.info(dryRunDone(opts));
     if (json) ctx.out.json({ ...summary(target, release?.checksum), dry_run: true });
     return;
   }
@@ -288,11 +290,31 @@ function withAction(err: unknown, action: string, hint?: string): unknown {
   return err;
 }
 
+/** The dry run's last line, naming the options only a real run would use, so that none goes unnoticed. */
+function dryRunDone(opts: Record<string, unknown>): string {
+  const unused = ([['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp'], ['replace', '--replace']] as const)
+    .filter(([name]) => opts[name] !== undefined)
+    .map(([, flag]) => flag);
+  return unused.length === 0 ? 'Dry run: nothing was sent.' : `Dry run: nothing was sent; a real run would use ${unused.join(', ')}.`;
+}
+
 async function revert(ctx: Context, mode: Mode, version: string, flagOrganization: string | undefined, opts: Record<string, unknown>): Promise<void> {
+  for (const [name, flag] of [['replace', '--replace'], ['docsDir', '--docs-dir']] as const) {
+    if (opts[name] !== undefined) throw new UsageError(`${flag} cannot be used with --revert, which deletes and uploads nothing`, `Drop ${flag}.`);
+  }
   const { preparePackage } = await import('../../package/project.js');
   const prepared = await preparePackage(ctx.cwd, { organization: flagOrganization, env: ctx.env });
   const organization = targetOrganization(prepared);
   const name = prepared.name;
+  const result = { name, version, repository: organization ?? 'hexpm', reverted: mode === 'docs' ? 'docs' : 'release' };
+  if (opts.dryRun) {
+    // Like the publish dry run: no credentials, no request.
+    const what = mode === 'docs' ? `the docs of ${name} ${version}` : `${name} ${version} (the release and its docs)`;
+    ctx.out.info(`Would delete ${what} from repository ${result.repository}.`);
+    ctx.out.info(dryRunDone(opts));
+    if (ctx.globals.json) ctx.out.json({ ...result, dry_run: true });
+    return;
+  }
   const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: mode === 'docs' ? 'revert docs' : 'revert a release' }, { otp: opts.otp });
   if (mode === 'docs') {
     try {
@@ -302,6 +324,7 @@ async function revert(ctx: Context, mode: Mode, version: string, flagOrganizatio
       throw withAction(explainAccessError(err, organization), `Reverting docs for ${name} ${version} failed`);
     }
     ctx.out.info(`Reverted docs for ${name} ${version}`);
+    if (ctx.globals.json) ctx.out.json(result);
     return;
   }
   try {
@@ -311,4 +334,5 @@ async function revert(ctx: Context, mode: Mode, version: string, flagOrganizatio
     throw withAction(explainAccessError(err, organization), `Reverting ${name} ${version} failed`);
   }
   ctx.out.info(`Reverted ${name} ${version}`);
+  if (ctx.globals.json) ctx.out.json(result);
 }

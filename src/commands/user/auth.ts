@@ -12,6 +12,9 @@ import { readStdin } from '../../io/stdin.js';
 // once the registry accepts it; `--password` is the legacy flow for registries that still
 // take Basic auth (hex.pm does not).
 export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
+  for (const [name, flag] of [['username', '--username'], ['passwordStdin', '--password-stdin']]) {
+    if (opts[name] !== undefined && !opts.password) throw new UsageError(`${flag} goes with --password`, 'Without --password, `hexts user auth` logs in through the browser (or stores the key given with --key).');
+  }
   const credentials = await ctx.credentials();
   // HEX_API_KEY is not a key given to this command: it is what the login is stored beside.
   const given = credentials.given?.source === 'env' ? undefined : credentials.given;

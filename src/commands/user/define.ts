@@ -24,7 +24,7 @@ Examples:
     .action(lazy(() => import('./auth.js')));
   keyOptions(user.command('whoami'))
     .description('show the logged-in user, organizations, and where the credential comes from')
-    .action(lazy(() => import('./whoami.js')));
+    .action(lazy(() => import('./whoami.js'), { json: true }));
   user
     .command('deauth')
     .description('log out: revoke the OAuth token and remove every credential stored for this registry')
@@ -39,7 +39,7 @@ Examples:
     .action(lazy(pick(userKeys, 'generate')));
   keyOptions(userKey.command('list'))
     .description('list your API keys: name, permissions, created, last use, expiry')
-    .action(lazy(pick(userKeys, 'list')));
+    .action(lazy(pick(userKeys, 'list'), { json: true }));
   otpOption(keyOptions(userKey.command('revoke')))
     .description('revoke a key by NAME, or every key with --all')
     .argument('[name]', 'the key to revoke')

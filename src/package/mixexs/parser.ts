@@ -540,11 +540,20 @@ function describe(t: Token): string {
  */
 export function unescape(raw: string, charlist: boolean, pos: Pos): number[] {
   const out: number[] = [];
-  const pushCodePoint = (cp: number) => {
-    if (charlist) out.push(cp);
-    else out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+  const pushText = (text: string) => {
+    if (charlist) for (const ch of text) out.push(ch.codePointAt(0)!);
+    else for (const byte of Buffer.from(text, 'utf8')) out.push(byte);
   };
+  const pushCodePoint = (cp: number) => pushText(String.fromCodePoint(cp));
   for (let i = 0; i < raw.length; ) {
+    // The text up to the next backslash goes in one piece: a long string costs one encoding.
+    const escape = raw.indexOf('\\', i);
+    if (escape !== i) {
+      const end = escape < 0 ? raw.length : escape;
+      pushText(raw.slice(i, end));
+      i = end;
+      continue;
+    }
     const cp = raw.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     i += ch.length;

@@ -273,6 +273,11 @@ class Tokenizer {
     const parts: Part[] = [];
     let raw = '';
     for (;;) {
+      // Characters with no meaning here are taken in one slice: long strings cost linear time.
+      let plain = this.i;
+      while (plain < src.length && src[plain] !== '\\' && src[plain] !== close && src[plain] !== '#') plain++;
+      raw += src.slice(this.i, plain);
+      this.i = plain;
       if (this.i >= src.length) this.fail(start, `cannot read string: missing terminator ${close}`);
       const c = src[this.i]!;
       if (c === '\\' && this.i + 1 < src.length) {
