@@ -71,7 +71,10 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
   return program;
 }
 
-/** Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1, or 2 for usage errors. */
+/**
+ * Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1 (failed,
+ * or declined at a prompt), 2 for usage errors, 130 for Ctrl-C at a prompt.
+ */
 export async function main(argv: string[], io: RunIO): Promise<number> {
   const program = await buildProgram(io, argv);
   try {

@@ -28,6 +28,11 @@ test('usage errors exit 2 with a pointer to --help', async () => {
   }
 });
 
+test('--help describes the exit codes, declining a prompt and Ctrl-C included', async () => {
+  const { stdout } = await runCli(['--help']);
+  assert.ok(stdout.endsWith('\nExit codes: 0 done; 1 failed, or declined at a prompt ("Aborted."); 2 usage error (nothing\nwas sent); 130 interrupted (Ctrl-C).\n'), stdout);
+});
+
 test('the built binary runs and exits with the same codes', async () => {
   assert.equal((await spawnCli(['--help'])).code, 0);
   const bad = await spawnCli(['--bogus']);

@@ -129,11 +129,12 @@ async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>
       throw new CliError(`Documentation could not be found in ${where}`, 'Build it with `mix docs` (ex_doc), or point --docs-dir at it.');
     }
     ctx.out.warn(`No documentation found in ${where}. Build it with \`mix docs\` (ex_doc) before publishing, or publish the package alone with \`hexts publish package\`.`);
-    const alone = opts.yes === true || (await ctx.prompt.confirm('Publish the package without docs?', {
-      message: 'there is no documentation to publish',
-      hint: 'Run `mix docs` first, or `hexts publish package` to publish without docs (or pass --yes).',
-    }, false));
-    if (!alone) throw new CliError('nothing was published', 'Run `mix docs`, then `hexts publish` again; or `hexts publish package`.');
+    if (opts.yes !== true) {
+      await ctx.prompt.proceed('Publish the package without docs?', {
+        message: 'there is no documentation to publish',
+        hint: 'Run `mix docs` first, or `hexts publish package` to publish without docs (or pass --yes).',
+      }, false);
+    }
     return undefined;
   }
   const files = await collectDocsFiles(join(ctx.cwd, dir));
@@ -161,7 +162,7 @@ async function confirm(ctx: Context, client: ApiClient, target: Target, opts: Re
       return choice || undefined;
     }
   }
-  if (!(await ctx.prompt.confirm('Proceed?', refusal))) throw new CliError('nothing was published');
+  await ctx.prompt.proceed('Proceed?', refusal);
   return undefined;
 }
 
