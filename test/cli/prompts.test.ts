@@ -101,4 +101,25 @@ describe('prompts in a terminal (tmux)', { skip: !hasTmux() && 'tmux is not inst
     assert.equal(shellStatus, 130, screen);
     assert.doesNotMatch(screen, /error|at .*\.js/);
   });
+
+  test('user key revoke --all asks first, no by default; yes revokes them', async () => {
+    const environment = env();
+    registry.clearRequests();
+    let t = terminal(['user', 'key', 'revoke', '--all'], environment);
+    await t.waitFor(/Revoke every key of your account\? Whatever uses them loses access\. \(y\/N\)/);
+    t.press('Enter');
+    let ended = await t.ended();
+    assert.equal(ended.shellStatus, 1, ended.screen);
+    assert.match(ended.screen, /^✔ Revoke every key of your account\? Whatever uses them loses access\. No\nAborted\.$/m);
+    assert.deepEqual(registry.requests(), []);
+
+    t = terminal(['user', 'key', 'revoke', '--all'], environment);
+    await t.waitFor(/Revoke every key of your account\?/);
+    t.type('y');
+    t.press('Enter');
+    ended = await t.ended();
+    assert.equal(ended.shellStatus, 0, ended.screen);
+    assert.match(ended.screen, /^✔ Revoke every key of your account\? Whatever uses them loses access\. Yes\nRevoking all keys\.\.\.\nAll keys revoked\.$/m);
+    assert.deepEqual(registry.requests().map((r) => `${r.method} ${r.path}`), ['DELETE /api/keys']);
+  });
 });

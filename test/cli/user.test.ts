@@ -157,7 +157,13 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     result = await runCli(['user', 'key', 'revoke', 'laptop', '--otp', otp()], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Revoking key laptop\.\.\.\nKey laptop revoked\./);
+    result = await runCli(['user', 'key', 'revoke', 'laptop', '--otp', otp()], { env });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'Revoking key laptop...\nerror: key "laptop" was not found\nSee your keys with `hexts user key list`.\n');
     result = await runCli(['user', 'key', 'revoke', '--all', '--otp', otp()], { env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: revoking every key of your account needs confirmation, and there is no terminal to ask on\nPass --yes to revoke them all without asking\.\n$/);
+    result = await runCli(['user', 'key', 'revoke', '--all', '--yes', '--otp', otp()], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse((await runCli(['--json', 'user', 'key', 'list'], { env })).stdout), []);
   });
