@@ -84,10 +84,15 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     assert.match(result.stderr, /error: Registration of user failed\n {2}emails:\n {4}email: has invalid format\n {2}password: should be at least 8 character\(s\)\n/);
   });
 
-  test('register without a terminal and without --username is refused with a hint', async () => {
-    const result = await runCli(['user', 'register'], { env });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /error: a username is needed, but there is no terminal|Pass --username NAME/);
+  test('register without a terminal and without --username or --email is a usage error naming them', async () => {
+    registry.clearRequests();
+    let result = await runCli(['user', 'register'], { env });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^error: without a terminal to ask on, user register needs --username, --email, --password-stdin\nExample: /);
+    result = await runCli(['user', 'register', '--username', 'dana', '--password-stdin'], { env, stdin: 'a long password\n' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^error: without a terminal to ask on, user register needs --email\n/);
+    assert.deepEqual(registry.requests(), []);
   });
 
   test('an unverified user cannot log in to use the API yet', async () => {

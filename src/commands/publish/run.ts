@@ -15,10 +15,11 @@ import { HEX_PM_API_URL } from '../../config/config.js';
 import type { Context } from '../../context.js';
 import { Credentials } from '../../credentials/session.js';
 import { encodeMetadata } from '../../erlang/pretty.js';
-import { CliError } from '../../errors.js';
+import { CliError, UsageError } from '../../errors.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
 import { createPackageTarball } from '../../package/tarball.js';
+import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
 import { loadPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
@@ -273,6 +274,7 @@ function withAction(err: unknown, action: string, hint?: string): unknown {
 }
 
 async function revert(ctx: Context, mode: Mode, version: string, flagOrganization: string | undefined, opts: Record<string, unknown>): Promise<void> {
+  if (!isValidVersion(version)) throw new UsageError(`invalid version "${version}" for --revert`, 'Give the full version of the release, e.g. 1.4.0 or 2.0.0-rc.1.');
   const { preparePackage } = await import('../../package/project.js');
   const prepared = await preparePackage(ctx.cwd, { organization: flagOrganization, env: ctx.env });
   const organization = publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
