@@ -1,8 +1,9 @@
-import { Command, CommanderError, type Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
+import { endpointUrlProblem } from './util/net.js';
 import { VERSION } from './version.js';
 
 // Only commander and the command tree load at start-up; everything else (HTTP, prompts,
@@ -43,7 +44,7 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
   const program = new Command('hexts')
     .description('A command-line client for Hex package registries (hex.pm and self-hosted), mirroring `mix hex.*`.')
     .version(VERSION, '-V, --version', 'print the hexts version')
-    .option('--api-url <url>', 'Hex API URL (default https://hex.pm/api; env HEX_API_URL)')
+    .addOption(new Option('--api-url <url>', 'Hex API URL (default https://hex.pm/api; env HEX_API_URL)').argParser(checkedApiUrl))
     .option('--json', 'print data as JSON (commands whose output is data)')
     .option('--no-color', 'no colour in the output (also NO_COLOR=1)')
     .option('--verbose', 'log each HTTP request and response status on stderr (secrets redacted)')
@@ -122,7 +123,18 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
-/** Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1, or 2 for usage errors. */
+
+/** --api-url is checked as it is parsed, so that a bad one is a usage error before anything runs. */
+function checkedApiUrl(value: string): string {
+  const problem = endpointUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(`It ${problem}.`);
+  return value;
+}
+
+/**
+ * Runs hexts with `argv` (without node and script) and returns the exit code: 0, 1 (failed,
+ * or declined at a prompt), 2 for usage errors, 130 for Ctrl-C at a prompt.
+ */
 export async function main(argv: string[], io: RunIO): Promise<number> {
   const program = await buildProgram(io, argv);
   try {
@@ -130,8 +142,9 @@ export async function main(argv: string[], io: RunIO): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander has already printed its message and the pointer to --help.
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+      // commander has already printed its message and the pointer to --help. Help that was
+      // asked for (--help, `hexts help [COMMAND]`) and --version end with commander's 0.
+      return err.exitCode === 0 ? 0 : 2;
     }
     const { reportError } = await import('./report.js');
     return reportError(err, io, { verbose: argv.includes('--verbose'), color: !argv.includes('--no-color') });

@@ -1,6 +1,6 @@
 import { ApiError } from './api/errors.js';
 import type { RunIO } from './cli.js';
-import { CliError } from './errors.js';
+import { AbortedError, CliError, InterruptedError } from './errors.js';
 import { Output } from './io/output.js';
 
 /** Prints a command's failure on stderr and returns its exit code. */
@@ -19,6 +19,12 @@ export function reportError(err: unknown, io: RunIO, flags: { verbose: boolean; 
     if (err.advice) out.info(err.advice);
     return err.exitCode;
   }
+  // Declining and Ctrl-C are the user's choice, not failures: no `error:`.
+  if (err instanceof AbortedError) {
+    out.info(err.message);
+    return err.exitCode;
+  }
+  if (err instanceof InterruptedError) return err.exitCode;
   const e = err as Error;
   out.error(`unexpected failure: ${e?.message ?? String(err)}`, flags.verbose ? e?.stack : 'Run again with --verbose for details.');
   return 1;

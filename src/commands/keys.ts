@@ -1,11 +1,12 @@
 import type { ApiClient } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
 import * as keys from '../api/keys.js';
 import { formatPermission, parseExpiry, parsePermission, type PermissionDomain } from '../api/permissions.js';
 import type { Key, Permission } from '../api/types.js';
 import type { Invocation } from '../cli.js';
 import type { Context } from '../context.js';
 import type { Purpose } from '../credentials/choice.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { renderTable } from '../io/table.js';
 
 // Key commands shared by `hexts user key …` (/api/keys) and `hexts organization key ORG …`
@@ -73,6 +74,13 @@ export async function revoke(ctx: Context, { args, opts }: Invocation, scope: Ke
   const [name] = args;
   if (opts.all && name) throw new UsageError('give either a key NAME or --all, not both');
   if (!opts.all && !name) throw new UsageError('give the NAME of the key to revoke, or --all');
+  if (opts.all && opts.yes !== true) {
+    const owner = scope.organization ? `organization ${scope.organization}` : 'your account';
+    await ctx.prompt.proceed(`Revoke every key of ${owner}? Whatever uses them loses access.`, {
+      message: `revoking every key of ${owner} needs confirmation, and there is no terminal to ask on`,
+      hint: 'Pass --yes to revoke them all without asking.',
+    }, false);
+  }
   const client = await ctx.apiFor(purposeOf(scope, 'write', 'revoke keys'), { otp: opts.otp });
   if (opts.all) {
     ctx.out.info('Revoking all keys...');
@@ -80,8 +88,31 @@ export async function revoke(ctx: Context, { args, opts }: Invocation, scope: Ke
     ctx.out.info('All keys revoked.');
   } else {
     ctx.out.info(`Revoking key ${name}...`);
-    await attempt(scope, client, () => keys.revoke(client, name!, scope.organization));
+    await attempt(scope, client, () => revokeNamed(client, name!, scope));
     ctx.out.info(`Key ${name} revoked.`);
+  }
+}
+
+/**
+ * Revokes one key. The registry answers 404 both for a key that does not exist and (for an
+ * organization) for a caller without access; a 404 for a name missing from the owner's own
+ * list is the key's.
+ */
+async function revokeNamed(client: ApiClient, name: string, scope: KeyScope): Promise<void> {
+  try {
+    await keys.revoke(client, name, scope.organization);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      const names = await keys.list(client, scope.organization).then((found) => found.map((k) => k.name), () => undefined);
+      if (names && !names.includes(name)) {
+        const org = scope.organization;
+        throw new CliError(
+          org ? `key "${name}" was not found in organization ${org}` : `key "${name}" was not found`,
+          org ? `See its keys with \`hexts organization key ${org} list\`.` : 'See your keys with `hexts user key list`.',
+        );
+      }
+    }
+    throw err;
   }
 }
 

@@ -47,7 +47,10 @@ Examples:
   hexts publish --organization acme --yes           publish a private package from CI
 
 Environment: HEX_API_URL, HEX_API_KEY, HEX_OTP, HEX_REPO_URL, HEX_CACERTS_PATH, HEX_HTTP_TIMEOUT,
-HEX_HTTP_CONCURRENCY, http(s)_proxy/no_proxy, HEXTS_HOME, NO_COLOR (see README).`);
+HEX_HTTP_CONCURRENCY, http(s)_proxy/no_proxy, HEXTS_HOME, NO_COLOR (see README).
+
+Exit codes: 0 done; 1 failed, or declined at a prompt ("Aborted."); 2 usage error (nothing
+was sent); 130 interrupted (Ctrl-C).`);
 
   for (const top of COMMANDS) {
     const command = program.command(top.name).description(top.description);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CliError, UsageError } from '../errors.js';
 import type { Env } from '../io/output.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { endpointUrlProblem } from '../util/net.js';
 import { configFile, hextsHome } from './paths.js';
 
 // The Hex CLI's public OAuth client. hex.pm only accepts registered clients; until hexts has
@@ -31,10 +32,11 @@ const url = (v: string) => {
   }
 };
 
-// Precedence for every setting: flag > environment > config file > default.
+// Precedence for every setting: flag > environment > config file > default. The URLs requests
+// go to are checked on set as the HTTP clients check them on use (https, or http to loopback).
 export const SETTINGS: SettingDef[] = [
-  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: HEX_PM_API_URL, description: 'Hex API base URL', check: url },
-  { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: url },
+  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: HEX_PM_API_URL, description: 'Hex API base URL', check: endpointUrlProblem },
+  { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: endpointUrlProblem },
   { key: 'repo_public_key', env: ['HEXTS_REPO_PUBLIC_KEY_PATH'], description: 'PEM file with the repository\'s signing key (default: hex.pm\'s own for repo.hex.pm; elsewhere the registry\'s /public_key, pinned on first use)' },
   { key: 'repo_oauth_exchange', env: ['HEXTS_REPO_OAUTH_EXCHANGE'], description: 'Exchange keys for short-lived tokens before reading private repositories (default: true on hex.pm, false elsewhere)', check: boolean },
   { key: 'repo_trusted', env: ['HEXTS_REPO_TRUSTED'], description: 'Send the registry\'s credentials to repo_url even though its host is not the API\'s (default: only to repo.hex.pm for hex.pm, or to the API\'s own host)', check: boolean },
@@ -114,7 +116,7 @@ export class Config {
     let resolved: Resolved;
     if (flag !== undefined) resolved = { key, value: flag, source: { kind: 'flag', name: def.flag! } };
     else {
-      const envName = def.env.find((name) => this.env[name] !== undefined && this.env[name] !== '');
+      const envName = this.envOverride(key);
       if (envName) resolved = { key, value: this.env[envName], source: { kind: 'env', name: envName } };
       else if (this.file[key] !== undefined) resolved = { key, value: this.file[key], source: { kind: 'file', path: this.path } };
       else resolved = { key, value: def.default, source: { kind: 'default' } };
@@ -122,6 +124,11 @@ export class Config {
     const problem = resolved.value !== undefined ? def.check?.(resolved.value) : undefined;
     if (problem) throw new CliError(`${key} ${problem}: "${withoutUserinfo(resolved.value!)}" ${describeSource(resolved.source)}`);
     return resolved;
+  }
+
+  /** The environment variable that sets `key` for this run (and so beats the config file), if any. */
+  envOverride(key: string): string | undefined {
+    return definition(key).env.find((name) => this.env[name] !== undefined && this.env[name] !== '');
   }
 
   get(key: string): string | undefined {

@@ -157,7 +157,7 @@ describe('people', () => {
 
   test('a read-role member cannot generate or revoke keys: the message names both roles', async () => {
     const env = userEnv('reader', home());
-    for (const argv of [['generate'], ['revoke', '--all']]) {
+    for (const argv of [['generate'], ['revoke', '--all', '--yes']]) {
       const result = await runCli(['organization', 'key', 'acme', ...argv], { env });
       assert.equal(result.code, 1, argv.join(' '));
       assert.match(result.stderr, /error: this needs the write role in organization "acme"; you have the read role\nAsk an admin of acme to give you the write role\./);
@@ -229,8 +229,32 @@ describe('people', () => {
     assert.match(refused.stderr, /revoked/);
   });
 
+  test('key revoke NAME of a key that does not exist says so; a missing organization or role still reads as before', async () => {
+    registry.createKey({ organization: 'acme' }, { name: 'kept' });
+    let result = await runCli(['organization', 'key', 'acme', 'revoke', 'nosuchkey', '--otp', otp()], { env: adminEnv });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'Revoking key nosuchkey...\nerror: key "nosuchkey" was not found in organization acme\nSee its keys with `hexts organization key acme list`.\n');
+    result = await runCli(['organization', 'key', 'acme', 'revoke', 'kept'], { env: userEnv('reader', home()) });
+    assert.match(result.stderr, /error: this needs the write role in organization "acme"; you have the read role/);
+    result = await runCli(['organization', 'key', 'acme', 'revoke', 'nosuchkey'], { env: userEnv('outsider', home()) });
+    assert.match(result.stderr, /error: organization "acme" was not found, or you are not a member of it/);
+    result = await runCli(['organization', 'key', 'nosuchorg', 'revoke', 'nosuchkey'], { env: userEnv('outsider', home()) });
+    assert.match(result.stderr, /error: organization "nosuchorg" was not found, or you are not a member of it/);
+  });
+
+  test('key revoke --all asks on a terminal, no by default: "Aborted.", nothing revoked', async () => {
+    registry.clearRequests();
+    const result = await runCli(['organization', 'key', 'acme', 'revoke', '--all', '--otp', otp()], {
+      env: adminEnv, tty: true, answers: [[/Revoke every key of organization acme\? Whatever uses them loses access\. \(y\/N\)/, '\r']],
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /Aborted\.\n$/);
+    assert.doesNotMatch(result.stderr, /error/);
+    assert.deepEqual(registry.requests(), []);
+  });
+
   test('key revoke --all', async () => {
-    const result = await runCli(['organization', 'key', 'acme', 'revoke', '--all', '--otp', otp()], { env: adminEnv });
+    const result = await runCli(['organization', 'key', 'acme', 'revoke', '--all', '--yes', '--otp', otp()], { env: adminEnv });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Revoking all keys\.\.\.\nAll keys revoked\./);
     assert.deepEqual(JSON.parse((await runCli(['--json', 'organization', 'key', 'acme', 'list'], { env: adminEnv })).stdout), []);

@@ -239,11 +239,12 @@ describe('remove and transfer ask first', () => {
     assert.deepEqual(writes(), []);
   });
 
-  test('on a terminal, answering no to a removal keeps the owner', async () => {
+  test('on a terminal, answering no to a removal keeps the owner: "Aborted.", not an error', async () => {
     registry.clearRequests();
     const result = await hexts(['owner', 'remove', 'alpha', 'carol', '--otp', otp()], alice, { tty: true, answers: [[/Remove carol from the owners of alpha\?/, 'n\r']] });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /error: not removing carol from the owners of alpha/);
+    assert.match(result.stderr, /Aborted\.\n$/);
+    assert.doesNotMatch(result.stderr, /error/);
     assert.deepEqual(writes(), []);
   });
 
@@ -368,7 +369,8 @@ describe('confirmations on a real terminal (the built binary under `script`)', {
     assert.equal((await hexts(['owner', 'add', 'delta', 'erin', '--otp', otp()])).code, 0);
     let run = await onTerminal(['owner', 'remove', 'delta', 'erin', '--otp', otp()], alice, [[/Remove erin from the owners of delta\? \(y\/N\)/, '\r']]);
     assert.equal(run.code, 1, run.screen);
-    assert.match(run.screen, /not removing erin from the owners of delta/);
+    assert.match(run.screen, /Aborted\.\r\n$/);
+    assert.doesNotMatch(run.screen, /error/);
     assert.ok((await ownersOf('delta')).some((o) => o.username === 'erin'));
     run = await onTerminal(['owner', 'remove', 'delta', 'erin', '--otp', otp()], alice, [[/Remove erin from the owners of delta\?/, 'y\r']]);
     assert.equal(run.code, 0, run.screen);

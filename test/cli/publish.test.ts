@@ -124,13 +124,14 @@ describe('public packages', () => {
     assert.equal(statuses.at(-1)![0], 201);
   });
 
-  test('on a terminal, Proceed? [Y/n] is asked; "n" publishes nothing', async () => {
+  test('on a terminal, Proceed? [Y/n] is asked; "n" publishes nothing: "Aborted.", not an error', async () => {
     registry.createUser({ username: 'bob', password: 'correct horse battery' });
     const bobKey = registry.createKey({ user: 'bob' }, { name: 'bob-cli', permissions: [{ domain: 'api', resource: null }] });
     const dir = project({ app: 'asked_pkg', version: '1.0.0' });
     let result = await publish(dir, ['package'], { env: env({ HEX_API_KEY: bobKey }), tty: true, answers: [[/Proceed\?/, 'n\r']] });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /error: nothing was published/);
+    assert.match(result.stderr, /Aborted\.\n$/);
+    assert.doesNotMatch(result.stderr, /error/);
     assert.equal(uploads('asked_pkg').length, 0);
     result = await publish(dir, ['package'], { env: env({ HEX_API_KEY: bobKey }), tty: true, answers: [[/Proceed\?/, 'y\r']] });
     assert.equal(result.code, 0, result.stderr);

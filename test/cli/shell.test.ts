@@ -28,6 +28,21 @@ test('usage errors exit 2 with a pointer to --help', async () => {
   }
 });
 
+test('help asked for exits 0: `hexts help`, `hexts help COMMAND`; help for a command that does not exist exits 2', async () => {
+  let result = await runCli(['help']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Usage: hexts /);
+  result = await runCli(['help', 'owner']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^Usage: hexts owner /);
+  assert.equal((await runCli(['help', 'nope'])).code, 2);
+});
+
+test('--help describes the exit codes, declining a prompt and Ctrl-C included', async () => {
+  const { stdout } = await runCli(['--help']);
+  assert.ok(stdout.endsWith('\nExit codes: 0 done; 1 failed, or declined at a prompt ("Aborted."); 2 usage error (nothing\nwas sent); 130 interrupted (Ctrl-C).\n'), stdout);
+});
+
 test('the built binary runs and exits with the same codes', async () => {
   assert.equal((await spawnCli(['--help'])).code, 0);
   const bad = await spawnCli(['--bogus']);
@@ -56,6 +71,13 @@ test('config lists settings with their source: flag > env > file > default', asy
     result = await runCli(['config', '--api-url', 'https://flag.example/api'], { env: { ...env, HEX_API_URL: 'https://env.example/api' } });
     assert.match(result.stdout, /^api_url: https:\/\/flag\.example\/api \(using --api-url\)$/m);
 
+    // A value the environment overrides is written, with a warning that it does not count yet.
+    result = await runCli(['config', 'api_url', 'https://file2.example/api'], { env: { ...env, HEX_API: 'https://env.example/api' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, `Set api_url in ${file}\nHEX_API is set and takes precedence: the value set here takes effect only once HEX_API is unset.\n`);
+    result = await runCli(['config', 'http_timeout', '30'], { env });
+    assert.equal(result.stderr, `Set http_timeout in ${file}\n`);
+
     result = await runCli(['config', 'api_url', '--delete'], { env });
     assert.equal(result.code, 0);
     result = await runCli(['--json', 'config', 'api_url'], { env });
@@ -75,6 +97,15 @@ test('config refuses unknown keys and bad values with exit 2, and a broken confi
     result = await runCli(['config', 'http_timeout', 'soon'], { env });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /http_timeout must be a positive number/);
+
+    // Checked on set as on use: every command would refuse plain http to another host.
+    result = await runCli(['config', 'api_url', 'http://10.0.0.1/api'], { env });
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, 'error: api_url must be an https:// URL (plain http:// only to this machine: 127.0.0.1, ::1, localhost): "http://10.0.0.1/api"\n');
+    result = await runCli(['config', 'api_url'], { env });
+    assert.equal(result.stdout, 'https://hex.pm/api\n');
+    result = await runCli(['config', 'api_url', 'http://127.0.0.1:4000/api'], { env });
+    assert.equal(result.code, 0, result.stderr);
 
     result = await runCli(['config'], { env: { ...env, HEXTS_HOME: join(home, 'h') } });
     assert.equal(result.code, 0);

@@ -79,10 +79,15 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     assert.match(result.stderr, /error: Registration of user failed\n {2}emails:\n {4}email: has invalid format\n {2}password: should be at least 8 character\(s\)\n/);
   });
 
-  test('register without a terminal and without --username is refused with a hint', async () => {
-    const result = await runCli(['user', 'register'], { env });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /error: a username is needed, but there is no terminal|Pass --username NAME/);
+  test('register without a terminal and without --username or --email is a usage error naming them', async () => {
+    registry.clearRequests();
+    let result = await runCli(['user', 'register'], { env });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^error: without a terminal to ask on, user register needs --username, --email, --password-stdin\nExample: /);
+    result = await runCli(['user', 'register', '--username', 'dana', '--password-stdin'], { env, stdin: 'a long password\n' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^error: without a terminal to ask on, user register needs --email\n/);
+    assert.deepEqual(registry.requests(), []);
   });
 
   test('an unverified user cannot log in to use the API yet', async () => {
@@ -152,7 +157,13 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     result = await runCli(['user', 'key', 'revoke', 'laptop', '--otp', otp()], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Revoking key laptop\.\.\.\nKey laptop revoked\./);
+    result = await runCli(['user', 'key', 'revoke', 'laptop', '--otp', otp()], { env });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'Revoking key laptop...\nerror: key "laptop" was not found\nSee your keys with `hexts user key list`.\n');
     result = await runCli(['user', 'key', 'revoke', '--all', '--otp', otp()], { env });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: revoking every key of your account needs confirmation, and there is no terminal to ask on\nPass --yes to revoke them all without asking\.\n$/);
+    result = await runCli(['user', 'key', 'revoke', '--all', '--yes', '--otp', otp()], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse((await runCli(['--json', 'user', 'key', 'list'], { env })).stdout), []);
   });

@@ -149,8 +149,8 @@ const ROWS: Row[] = [
   { command: 'completion zsh', argv: () => ['completion', 'zsh'] },
   { command: 'completion fish', argv: () => ['completion', 'fish'] },
   // these end the pass's credentials, in this order
-  { command: 'organization key revoke', argv: () => ['organization', 'key', ORG, 'revoke', '--all'], last: true },
-  { command: 'user key revoke', argv: () => ['user', 'key', 'revoke', '--all'], last: true },
+  { command: 'organization key revoke', argv: () => ['organization', 'key', ORG, 'revoke', '--all', '--yes'], last: true },
+  { command: 'user key revoke', argv: () => ['user', 'key', 'revoke', '--all', '--yes'], last: true },
   { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], last: true, exit: 1, before: async (t) => { await t.pass.revokeSession(); t.world.registry.advanceClock(3600); } },
   { command: 'user deauth', argv: () => ['user', 'deauth'], last: true },
 ];

@@ -20,6 +20,8 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   if (key && value !== undefined) {
     await writeConfigValue(config, key, value);
     ctx.out.info(`Set ${key} in ${config.path}`);
+    const override = config.envOverride(key);
+    if (override) ctx.out.warn(`${override} is set and takes precedence: the value set here takes effect only once ${override} is unset.`);
     return;
   }
   if (key) {

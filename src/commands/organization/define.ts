@@ -36,6 +36,7 @@ Examples:
     .option('--permission <permission>', 'generate: api, api:read, api:write, repository:ORG, repositories, docs:ORG (repeatable; default repository:ORG)', collect)
     .option('--expires <duration>', 'generate: expire the key after a duration (30d, 12h, 2w) or at a date')
     .option('--all', 'revoke: revoke every key of the organization')
+    .option('--yes', 'revoke --all: do not ask for confirmation (needed without a terminal)')
     .addHelpText('after', `
 generate prints only the new secret on stdout, once; everything else goes to stderr.
 

@@ -51,9 +51,7 @@ export async function remove(ctx: Context, { args, opts }: Invocation): Promise<
   const organization = organizationOf(opts);
   if (!opts.yes) {
     const refusal = { message: `removing ${user} from the owners of ${name} needs confirmation, and there is no terminal to ask on`, hint: 'Pass --yes to remove the owner without asking.' };
-    if (!(await ctx.prompt.confirm(`Remove ${user} from the owners of ${name}?`, refusal, false))) {
-      throw new CliError(`not removing ${user} from the owners of ${name}`);
-    }
+    await ctx.prompt.proceed(`Remove ${user} from the owners of ${name}?`, refusal, false);
   }
   const client = await writeClient(ctx, opts, organization);
   ctx.out.info(`Removing owner ${user} from ${name}`);

@@ -19,6 +19,7 @@ import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
 import { createPackageTarball } from '../../package/tarball.js';
+import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
 import { loadPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
@@ -148,11 +149,10 @@ async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>
       return undefined;
     }
     ctx.out.warn(`No documentation found in ${where}. Build it with \`mix docs\` (ex_doc) before publishing, or publish the package alone with \`hexts publish package\`.`);
-    const alone = await ctx.prompt.confirm('Publish the package without docs?', {
+    await ctx.prompt.proceed('Publish the package without docs?', {
       message: 'there is no documentation to publish',
       hint: 'Run `mix docs` first, or `hexts publish package` to publish without docs (or pass --yes).',
     }, false);
-    if (!alone) throw new CliError('nothing was published', 'Run `mix docs`, then `hexts publish` again; or `hexts publish package`.');
     return undefined;
   }
   const files = await collectDocsFiles(join(ctx.cwd, dir));
@@ -180,7 +180,7 @@ async function confirm(ctx: Context, client: ApiClient, target: Target, opts: Re
       return choice || undefined;
     }
   }
-  if (!(await ctx.prompt.confirm('Proceed?', refusal))) throw new CliError('nothing was published');
+  await ctx.prompt.proceed('Proceed?', refusal);
   return undefined;
 }
 
@@ -299,6 +299,7 @@ function dryRunDone(opts: Record<string, unknown>): string {
 }
 
 async function revert(ctx: Context, mode: Mode, version: string, flagOrganization: string | undefined, opts: Record<string, unknown>): Promise<void> {
+  if (!isValidVersion(version)) throw new UsageError(`invalid version "${version}" for --revert`, 'Give the full version of the release, e.g. 1.4.0 or 2.0.0-rc.1.');
   for (const [name, flag] of [['replace', '--replace'], ['docsDir', '--docs-dir']] as const) {
     if (opts[name] !== undefined) throw new UsageError(`${flag} cannot be used with --revert, which deletes and uploads nothing`, `Drop ${flag}.`);
   }

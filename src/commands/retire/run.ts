@@ -4,6 +4,7 @@ import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../errors.js';
 import { countGraphemes } from '../../util/graphemes.js';
+import { isValidVersion } from '../../repository/requirement.js';
 import { attempt } from '../package-refusals.js';
 
 // `hexts retire PACKAGE VERSION REASON --message MSG` and `… --unretire`, as `mix hex.retire`
@@ -17,6 +18,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const [name, version, reason] = args as [string, string, releases.RetirementReason | undefined];
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
   const message = opts.message as string | undefined;
+  if (!isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give the full version of the release, e.g. 1.4.0 or 2.0.0-rc.1.');
 
   if (opts.unretire) {
     if (reason !== undefined) throw new UsageError('--unretire takes no REASON', 'Usage: hexts retire PACKAGE VERSION --unretire');

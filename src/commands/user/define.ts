@@ -44,5 +44,6 @@ Examples:
     .description('revoke a key by NAME, or every key with --all')
     .argument('[name]', 'the key to revoke')
     .option('--all', 'revoke all your keys')
+    .option('--yes', 'with --all: do not ask for confirmation (needed without a terminal)')
     .action(lazy(pick(userKeys, 'revoke')));
 }

@@ -8,6 +8,12 @@ import { readStdin } from '../../io/stdin.js';
 // `hexts user register`: creates an account (POST /api/users), then the user confirms the
 // email and logs in with `hexts user auth`.
 export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
+  if (!ctx.interactive) {
+    const missing = [['--username', opts.username], ['--email', opts.email], ['--password-stdin', opts.passwordStdin]].filter(([, given]) => given === undefined).map(([flag]) => flag);
+    if (missing.length > 0) {
+      throw new UsageError(`without a terminal to ask on, user register needs ${missing.join(', ')}`, 'Example: echo "$PASSWORD" | hexts user register --username NAME --email ADDRESS --password-stdin');
+    }
+  }
   const need = (what: string, flag: string) => ({ message: `${what} is needed`, hint: `Pass ${flag}.` });
   ctx.out.info('By registering an account on Hex.pm you accept all our policies and terms of service found at:');
   ctx.out.info('https://hex.pm/policies/codeofconduct');
