@@ -43,15 +43,9 @@ export type MixRegistry = Pick<RepositorySettings, 'repoUrl' | 'apiUrl' | 'hexpm
  * Refuses, changing nothing, when mix would send the key anywhere but `registry`'s repository.
  */
 export async function writeMixOrganizationKey(path: string, organization: string, key: string, owner: 'organization' | 'user', registry: MixRegistry): Promise<void> {
-  const terms = await readConfig(path);
-  const name = binary(`hexpm:${organization}`);
-  const at = terms.findIndex((t) => t instanceof Tuple && t.elements.length === 2 && t.elements[0] === REPOS);
-  const existing = at < 0 ? undefined : (terms[at] as Tuple).elements[1]!;
-  if (existing !== undefined && !(existing instanceof ErlMap)) {
-    throw new CliError(`the '$repos' entry in ${path} is not a map`, 'Fix the file, or let mix rewrite it, then try again.');
-  }
-  const repos = existing?.entries ?? [];
+  const { terms, at, repos } = await readRepos(path);
   checkMixSendsKeyTo(registry, repos, path, organization);
+  const name = binary(`hexpm:${organization}`);
   const previous = repos.find(([k]) => termEquals(k, name))?.[1];
   // Another registry's key must not be exchanged at mix's default API (hex.pm's, or whatever
   // HEX_API_URL says when mix runs): mix uses it as hexts does, directly or exchanged at this API.
@@ -67,6 +61,25 @@ export async function writeMixOrganizationKey(path: string, organization: string
   const updated = new ErlMap([...repos.filter(([k]) => !termEquals(k, name)), [name, entry]]);
   const next = [...terms.filter((_, i) => i !== at), tuple(REPOS, updated)];
   await writeFileAtomic(path, encodeConsultFile(next));
+}
+
+/**
+ * Refuses, before anything is asked of the registry or stored, when `writeMixOrganizationKey`
+ * would refuse: mix's hex.config at `path` cannot take the key for this registry.
+ */
+export async function checkMixOrganizationKey(path: string, organization: string, registry: MixRegistry): Promise<void> {
+  checkMixSendsKeyTo(registry, (await readRepos(path)).repos, path, organization);
+}
+
+/** hex.config's terms, and its `'$repos'` map (where it is and its entries). */
+async function readRepos(path: string): Promise<{ terms: Term[]; at: number; repos: Array<[Term, Term]> }> {
+  const terms = await readConfig(path);
+  const at = terms.findIndex((t) => t instanceof Tuple && t.elements.length === 2 && t.elements[0] === REPOS);
+  const existing = at < 0 ? undefined : (terms[at] as Tuple).elements[1]!;
+  if (existing !== undefined && !(existing instanceof ErlMap)) {
+    throw new CliError(`the '$repos' entry in ${path} is not a map`, 'Fix the file, or let mix rewrite it, then try again.');
+  }
+  return { terms, at, repos: existing?.entries ?? [] };
 }
 
 function checkMixSendsKeyTo(registry: MixRegistry, repos: Array<[Term, Term]>, path: string, organization: string): void {

@@ -98,13 +98,18 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(() => { const name = unique('doomed-'); registry.createKey({ user: 'alice' }, { name }); return ['user', 'key', 'revoke', name, '--otp', '123456', '--key', aliceKey]; }),
     ok(() => { const name = unique('doomed-'); registry.createKey({ user: 'alice' }, { name }); return ['user', 'key', 'revoke', name, '--key-file', keyFile]; }),
     // bob's keys, so that alice's stay.
-    ok(() => ['user', 'key', 'revoke', '--all', '--key', registry.createKey({ user: 'bob' }, { name: unique('bob-') })]),
+    ok(() => ['user', 'key', 'revoke', '--all', '--yes', '--key', registry.createKey({ user: 'bob' }, { name: unique('bob-') })]),
     refused(noJson('user key revoke'), () => ['--json', 'user', 'key', 'revoke', 'any']),
   ],
   'organization auth': [
     ok(() => ['organization', 'auth', 'acme', '--key', orgKey()]),
     ok(() => { const file = join(scratch, unique('org-key-')); writeFileSync(file, orgKey()); return ['organization', 'auth', 'acme', '--key-file', file, '--insecure-storage']; }),
-    ok(() => ['organization', 'auth', 'acme', '--key', orgKey(), '--mix']),
+    ok(() => {
+      // --mix writes only where mix's hexpm repository is this registry.
+      mkdirSync(join(scratch, 'hex'), { recursive: true });
+      writeFileSync(join(scratch, 'hex', 'hex.config'), `{'$repos',#{<<"hexpm">> => #{url => <<"${registry.repoUrl}">>}}}.\n`);
+      return ['organization', 'auth', 'acme', '--key', orgKey(), '--mix'];
+    }),
     refused(noJson('organization auth'), () => ['--json', 'organization', 'auth', 'acme', '--key', orgKey()]),
   ],
   'organization deauth': [
@@ -122,7 +127,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(() => ['organization', 'key', 'acme', 'generate', '--key-name', unique('ci-'), '--permission', 'repository:acme', '--expires', '30d', '--otp', '123456', '--key', aliceKey]),
     ok(() => ['--json', 'organization', 'key', 'acme', 'list', '--key-file', keyFile]),
     ok(() => { const name = unique('old-'); registry.createKey({ organization: 'acme' }, { name }); return ['organization', 'key', 'acme', 'revoke', name, '--otp', '123456']; }),
-    ok(() => ['organization', 'key', 'bravo', 'revoke', '--all']),
+    ok(() => ['organization', 'key', 'bravo', 'revoke', '--all', '--yes']),
     refused(/--key-name goes with generate, not with list/, () => ['organization', 'key', 'acme', 'list', '--key-name', 'x']),
     refused(/--permission goes with generate, not with revoke/, () => ['organization', 'key', 'acme', 'revoke', 'x', '--permission', 'api']),
     refused(/--expires goes with generate, not with list/, () => ['organization', 'key', 'acme', 'list', '--expires', '30d']),
@@ -151,7 +156,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     refused(/--replace cannot be used with `publish docs`/, async () => { project(await published(), true); return ['publish', 'docs', '--replace']; }),
   ],
   'package fetch': [
-    ok(async () => ['package', 'fetch', await published(), '--output', outDir()]),
+    ok(async () => ['package', 'fetch', await published(), '--output', outDir(), '--no-progress']),
     ok(async () => ['package', 'fetch', await published('acme'), '--organization', 'acme', '--unpack', '-o', join(outDir(), 'tree'), '--key', aliceKey]),
     ok(async () => ['--json', 'package', 'fetch', await published('acme'), '--organization', 'acme', '--output', outDir(), '--key-file', keyFile]),
     refused(/--key goes with --organization: public packages are fetched without a key/, () => ['package', 'fetch', 'opt_any', '--key', aliceKey]),

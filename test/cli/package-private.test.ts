@@ -291,9 +291,11 @@ describe('organization auth --mix writes mix\'s hex.config', () => {
     const before = fixture('hex-2.3.2_06-org-auth-acme-key.hex.config');
     writeFileSync(path, before);
     const env = cliEnv(registry, dir, { HEX_HOME: hexHome });
+    registry.clearRequests();
     const refused = await runCli(['organization', 'auth', 'acme', '--key', orgKey('tohexpm'), '--mix'], { env });
     assert.equal(refused.code, 1);
-    assert.ok(refused.stderr.includes('Stored the key for organization acme'), refused.stderr);
+    assert.deepEqual(registry.requests(), [], 'refused before the key is checked');
+    assert.ok(!refused.stderr.includes('Stored the key'), refused.stderr);
     assert.ok(refused.stderr.includes(`error: mix would send this key to https://repo.hex.pm, not to ${registry.repoUrl}: it fetches hexpm:acme from its hexpm repository\n`
       + `Point mix at this registry first: \`mix hex.repo set hexpm --url ${registry.repoUrl} --public-key ${registry.repoPublicKeyPath}\`, then try again. Nothing was written to ${path}.`), refused.stderr);
     assert.deepEqual(readFileSync(path), before);

@@ -244,8 +244,9 @@ export function pollDevice(core: Core, deviceCode: string | null, clientId: stri
     const user = last ? core.user(last.userId) : undefined;
     if (!last || !user) return { error: 'invalid_grant', description: 'No token found for authorized device' };
     for (const token of live) revokeToken(core, token);
+    // The scopes as granted: `repositories` is expanded anew against today's memberships.
     return {
-      issued: issueToken(core, user, last.scopes, {
+      issued: issueToken(core, user, last.grantedScopes, {
         clientId: last.clientId,
         grantType: DEVICE_GRANT,
         grantReference: record.deviceCode,

@@ -26,6 +26,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const credentials = await ctx.credentials();
   // HEX_API_KEY is not a key given to this command: it may be the user's own, for the API.
   const given = credentials.given?.source === 'env' ? undefined : credentials.given;
+  const mix = opts.mix ? await mixTarget(ctx, organization) : undefined;
 
   let stored: RepositoryCredential;
   let permissions: Permission[];
@@ -58,13 +59,20 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const where = await credentials.store.set(organizationSlot(organization), stored, { owner: stored.owner, key_name: stored.key_name, permissions });
   ctx.out.info(`Stored the key for organization ${organization} in ${STORE_NAMES[where]}.`);
 
-  if (opts.mix) {
-    const { mixConfigPath, writeMixOrganizationKey } = await import('../../credentials/mix-config.js');
-    const { repositorySettings } = await import('../../repository/settings.js');
-    const path = mixConfigPath(ctx.env);
-    await writeMixOrganizationKey(path, organization, stored.key, stored.owner, repositorySettings(await ctx.config()));
-    ctx.out.info(`Wrote the key for organization ${organization} into mix's ${path} (repository hexpm:${organization}), for \`mix deps.get\`.`);
+  if (mix) {
+    await mix.write(stored.key, stored.owner);
+    ctx.out.info(`Wrote the key for organization ${organization} into mix's ${mix.path} (repository hexpm:${organization}), for \`mix deps.get\`.`);
   }
+}
+
+/** --mix: mix's hex.config, checked before anything is asked or stored (it may point mix at another registry). */
+async function mixTarget(ctx: Context, organization: string) {
+  const { checkMixOrganizationKey, mixConfigPath, writeMixOrganizationKey } = await import('../../credentials/mix-config.js');
+  const { repositorySettings } = await import('../../repository/settings.js');
+  const path = mixConfigPath(ctx.env);
+  const registry = repositorySettings(await ctx.config());
+  await checkMixOrganizationKey(path, organization, registry);
+  return { path, write: (key: string, owner: 'organization' | 'user') => writeMixOrganizationKey(path, organization, key, owner, registry) };
 }
 
 /**

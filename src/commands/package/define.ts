@@ -16,8 +16,8 @@ picks the newest matching version that is not retired (pre-releases only when th
 names one). Each tarball's checksums are checked against the signed registry before anything is
 written. Several packages are fetched in parallel (HEX_HTTP_CONCURRENCY, default 8).
 
-For an organization the stored organization key is used (hexts organization auth), else
---key / HEX_API_KEY, else your login.
+For an organization, the key given with --key (or HEX_API_KEY) is used, else the organization's
+stored key (hexts organization auth), else your login; --verbose says which.
 
 Examples:
   hexts package fetch jason                             jason-1.4.4.tar, here
