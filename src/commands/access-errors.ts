@@ -55,7 +55,8 @@ function explainAccess(err: unknown, organization: string | undefined, roleNeede
   if (err.status === 401 && text === 'key not authorized for this action') {
     return new CliError(
       'the credential is not allowed to do this (key not authorized for this action)',
-      'Use a key with the needed permission (e.g. --permission api:write, or repository:ORG for fetching), or log in with `hexts user auth`.',
+      // With advice, this machine holds another credential (a login, say): logging in is not the way.
+      `Use a key with the needed permission (e.g. --permission api:write, or repository:ORG for fetching)${err.advice ? '' : ', or log in with `hexts user auth`'}.`,
     );
   }
   if (err.status === 401 && text === 'invalid API key') {

@@ -56,7 +56,7 @@ async function explainPackageFailure(err: unknown, client: ApiClient, action: Pa
       const packageKey = action.organization ? `package:${action.organization}/${action.package}` : `package:${action.package}`;
       explained = new CliError(
         `the key is not allowed to do this for ${action.package} (key not authorized for this action)`,
-        `Use a key with api:write, or one made for this package (--permission ${packageKey}), or log in with \`hexts user auth\`.`,
+        `Use a key with api:write, or one made for this package (--permission ${packageKey})${err.advice ? '' : ', or log in with `hexts user auth`'}.`,
       );
     } else if (err.status !== 422) {
       explained = explainAccessError(err, action.organization, ROLE_FOR[action.needs]);

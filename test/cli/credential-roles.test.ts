@@ -94,6 +94,7 @@ describe('an admin with a login stores the organization\'s key, then works with 
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: the credential is not allowed to do this \(key not authorized for this action\)$/m);
     assert.match(result.stderr, /^The API key from HEX_API_KEY cannot list keys\. Your login as admin \(OAuth token in the OS keychain\) may: unset HEX_API_KEY to use it\.$/m);
+    assert.doesNotMatch(result.stderr, /log in with/, 'the user is logged in: no telling them to log in');
   });
 
   test('organization deauth --revoke: revoked with the login, then forgotten', async () => {
