@@ -23,6 +23,8 @@ export interface RepositoryHttpOptions extends Pick<ClientOptions, 'caCertsPath'
 export interface GetOptions {
   /** The Authorization header value; never sent to another origin after a redirect. */
   authorization?: string;
+  /** The credential behind `authorization`, in words, for --verbose. */
+  credential?: string;
   /** Sent as If-None-Match. */
   etag?: string;
   /** Downloads larger than this are refused. */
@@ -97,9 +99,9 @@ export class RepositoryHttp {
     return withRetries(url, { timeoutMs, proxy, announce, attempts: ATTEMPTS }, () => this.once(url, headers, options));
   }
 
-  private async once(url: URL, headers: Record<string, string>, { maxBytes, onProgress }: GetOptions): Promise<RepositoryResponse> {
+  private async once(url: URL, headers: Record<string, string>, { maxBytes, onProgress, credential }: GetOptions): Promise<RepositoryResponse> {
     const started = Date.now();
-    this.options.log?.(`> GET ${url.href}${headers.authorization ? ' (authorization: [REDACTED])' : ''}`);
+    this.options.log?.(`> GET ${url.href}${headers.authorization ? ` (authorization: [REDACTED]${credential ? `, ${credential}` : ''})` : ''}`);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dispatcher.request({

@@ -142,12 +142,13 @@ export class Repository {
   private async get(url: URL, options: Omit<GetOptions, 'authorization'>): Promise<RepositoryResponse> {
     const auth = this.settings.sendCredentials ? this.auth : undefined;
     const authorization = await auth?.authorization();
-    const response = await this.http.get(url, { ...options, authorization });
+    const credential = authorization ? await auth!.description() : undefined;
+    const response = await this.http.get(url, { ...options, authorization, credential });
     if (response.status === 401 && authorization && auth && (await auth.renew(authorization))) {
-      return this.http.get(url, { ...options, authorization: await auth.authorization() });
+      return this.http.get(url, { ...options, authorization: await auth.authorization(), credential });
     }
     if (response.status === 403 && authorization && auth && (await auth.refreshAfterRefusal())) {
-      return this.http.get(url, { ...options, authorization: await auth.authorization() });
+      return this.http.get(url, { ...options, authorization: await auth.authorization(), credential });
     }
     return response;
   }

@@ -85,6 +85,7 @@ describe('an admin with a login stores the organization\'s key, then works with 
     const result = await runCli(['--verbose', 'package', 'fetch', 'secret', '--organization', 'acme', '-o', out], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /credential: the key for acme stored in the OS keychain \(repository:acme\)/);
+    assert.match(result.stderr, /> GET \S+\/repo\/repos\/acme\/tarballs\/secret-1\.0\.0\.tar \(authorization: \[REDACTED\], the key for acme stored in the OS keychain \(repository:acme\)\)/);
     assert.ok(existsSync(join(out, 'secret-1.0.0.tar')));
   });
 
