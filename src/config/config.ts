@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CliError, UsageError } from '../errors.js';
 import type { Env } from '../io/output.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { withFileLock } from '../util/lock.js';
 import { endpointUrlProblem } from '../util/net.js';
 import { configFile, hextsHome } from './paths.js';
 
@@ -183,8 +184,10 @@ export async function writeConfigValue(config: Config, key: string, value: strin
     const problem = def.check?.(value);
     if (problem) throw new UsageError(`${key} ${problem}: "${withoutUserinfo(value)}"`);
   }
-  const current = await readConfigFile(config.path);
-  if (value === undefined) delete current[key];
-  else current[key] = value;
-  await writeFileAtomic(config.path, JSON.stringify(current, null, 2) + '\n');
+  await withFileLock(config.path, async () => {
+    const current = await readConfigFile(config.path);
+    if (value === undefined) delete current[key];
+    else current[key] = value;
+    await writeFileAtomic(config.path, JSON.stringify(current, null, 2) + '\n');
+  });
 }

@@ -8,6 +8,7 @@ import { CliError } from '../errors.js';
 import type { Env } from '../io/output.js';
 import { HEXPM_REPO_URL, type RepositorySettings } from '../repository/settings.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { withFileLock } from '../util/lock.js';
 
 // mix's own config file, hex.config (client.md §4.2), for `organization auth --mix`: the
 // organization's key goes into the `'$repos'` map as `<<"hexpm:ORG">> => #{auth_key => …,
@@ -39,10 +40,15 @@ export type MixRegistry = Pick<RepositorySettings, 'repoUrl' | 'apiUrl' | 'hexpm
 /**
  * Sets `hexpm:ORG`'s key in the hex.config at `path`, keeping every other entry. The file is
  * read as Erlang terms and written back the way mix writes it (io_lib:print, one term per
- * line, `'$repos'` moved last as Keyword.merge does), atomically and readable by the owner only.
- * Refuses, changing nothing, when mix would send the key anywhere but `registry`'s repository.
+ * line, `'$repos'` moved last as Keyword.merge does), atomically and readable by the owner only,
+ * under hexts' lock of the file (mix does not take it). Refuses, changing nothing, when mix
+ * would send the key anywhere but `registry`'s repository.
  */
-export async function writeMixOrganizationKey(path: string, organization: string, key: string, owner: 'organization' | 'user', registry: MixRegistry): Promise<void> {
+export function writeMixOrganizationKey(path: string, organization: string, key: string, owner: 'organization' | 'user', registry: MixRegistry): Promise<void> {
+  return withFileLock(path, () => writeKey(path, organization, key, owner, registry));
+}
+
+async function writeKey(path: string, organization: string, key: string, owner: 'organization' | 'user', registry: MixRegistry): Promise<void> {
   const { terms, at, repos } = await readRepos(path);
   checkMixSendsKeyTo(registry, repos, path, organization);
   const name = binary(`hexpm:${organization}`);

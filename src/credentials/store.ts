@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Permission } from '../api/types.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { withFileLock } from '../util/lock.js';
 import { keychain, KeychainUnavailableError } from './keychain.js';
 
 // Where secrets live. Each registry (API URL) has its own slots, so a self-hosted
@@ -19,6 +20,9 @@ import { keychain, KeychainUnavailableError } from './keychain.js';
 // (kept in its index) and its keychain entries are named `SLOT@PROFILE`: two homes never
 // see or delete each other's secrets. Entries written before profiles existed (named `SLOT`)
 // move to the profile's name the first time they are read.
+//
+// Runs sharing a home change the index and the file at the same time: each change re-reads
+// the file under its lock (src/util/lock.ts) and writes it back before releasing it.
 
 export type StoreKind = 'keychain' | 'file';
 
@@ -159,9 +163,9 @@ export class CredentialStore {
   private async accountFor(slot: string): Promise<string> {
     let profile = (await this.index()).profile;
     if (!profile) {
-      const created = randomUUID();
+      // Under the index's lock: of two first runs, the second finds the first one's profile.
       await this.changeIndex((index) => {
-        index.profile ??= created;
+        index.profile ??= randomUUID();
         profile = index.profile;
       });
     }
@@ -237,19 +241,18 @@ export class CredentialStore {
         why = `no usable OS keychain: ${err.reason}`;
       }
     }
-    const file = await this.secretsFile();
-    const slots = (file.registries[this.apiUrl] ??= {});
-    if (store === 'file') {
-      slots[slot] = value;
-      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
-      this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
-    } else if (slot in slots) {
+    await this.changeSecrets((slots) => {
+      if (store === 'file') {
+        slots[slot] = value;
+        return true;
+      }
       // The keychain now holds it: drop the older plain-text copy.
-      delete slots[slot];
-      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
-    }
-    const previous = await this.info(slot);
+      return slot in slots && delete slots[slot];
+    });
+    if (store === 'file') this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    let previous: SlotInfo | undefined;
     await this.updateIndex((slotsIndex) => {
+      previous = slotsIndex[slot];
       slotsIndex[slot] = { ...info, store, ...(account ? { account } : {}) };
     });
     // A pre-profile entry replaced by this one must not linger in the shared name.
@@ -272,9 +275,10 @@ export class CredentialStore {
       await this.viaKeychain(() => keychain.set(this.service, info.account!, JSON.stringify(value)));
       return;
     }
-    const file = await this.secretsFile();
-    (file.registries[this.apiUrl] ??= {})[slot] = value;
-    await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
+    await this.changeSecrets((slots) => {
+      slots[slot] = value;
+      return true;
+    });
   }
 
   /** Removes `slot` from every store; returns the stores it was found in. */
@@ -292,12 +296,7 @@ export class CredentialStore {
         throw new CliError(`cannot remove the credential from the OS keychain: ${err.reason}`, 'Unlock the keyring and try again.');
       }
     }
-    const file = await this.secretsFile();
-    if (file.registries[this.apiUrl] && slot in file.registries[this.apiUrl]!) {
-      delete file.registries[this.apiUrl]![slot];
-      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
-      removed.push('file');
-    }
+    if (await this.changeSecrets((slots) => slot in slots && delete slots[slot])) removed.push('file');
     await this.updateIndex((slots) => {
       delete slots[slot];
     });
@@ -320,9 +319,23 @@ export class CredentialStore {
   }
 
   private async changeIndex(change: (index: IndexFile) => void): Promise<void> {
-    const index = await this.index();
-    change(index);
-    index.version = 2;
-    await writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2) + '\n');
+    await withFileLock(this.indexPath, async () => {
+      const index = await this.index();
+      change(index);
+      index.version = 2;
+      await writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2) + '\n');
+    });
+  }
+
+  /** Changes this registry's slots in the plain-text file; `change` says whether it changed anything. Returns that. */
+  private async changeSecrets(change: (slots: Record<string, unknown>) => boolean): Promise<boolean> {
+    return withFileLock(this.filePath, async () => {
+      const file = await this.secretsFile();
+      const slots = file.registries[this.apiUrl] ?? {};
+      if (!change(slots)) return false;
+      file.registries[this.apiUrl] = slots;
+      await writeFileAtomic(this.filePath, JSON.stringify(file, null, 2) + '\n');
+      return true;
+    });
   }
 }

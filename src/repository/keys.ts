@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { withFileLock } from '../util/lock.js';
 import { RegistryError } from './protobuf.js';
 import { HEXPM_REPO_URL } from './settings.js';
 import { HEXPM_PUBLIC_KEY, publicKeyFingerprint } from './signing.js';
@@ -74,11 +75,14 @@ export class RepositoryKeys {
 
     const pem = (await this.download()).toString('utf8');
     const fingerprint = checkedFingerprint(pem, `${this.repoUrl}/public_key`);
-    // Read again just before writing, so a pin made meanwhile by another run survives.
-    const latest = await this.readPins();
-    latest.keys[this.repoUrl] ??= { public_key: pem, fingerprint, pinned_at: new Date().toISOString() };
-    await writeFileAtomic(this.pinFile, JSON.stringify(latest, null, 2) + '\n');
-    const kept = latest.keys[this.repoUrl]!;
+    // Read again under the lock, so that pins made meanwhile by other runs survive, and of two
+    // runs pinning this repository the second keeps the first one's key.
+    const kept = await withFileLock(this.pinFile, async () => {
+      const latest = await this.readPins();
+      latest.keys[this.repoUrl] ??= { public_key: pem, fingerprint, pinned_at: new Date().toISOString() };
+      await writeFileAtomic(this.pinFile, JSON.stringify(latest, null, 2) + '\n');
+      return latest.keys[this.repoUrl]!;
+    });
     if (kept.public_key === pem) {
       this.warn(`Pinned the public key of ${this.repoUrl} on first use: ${fingerprint}${pem.trim() === HEXPM_PUBLIC_KEY.trim() ? ' (hex.pm\'s key)' : ''}. `
         + `Check this fingerprint with the registry's operators; files signed with any other key are refused from now on (${this.pinFile}).`);

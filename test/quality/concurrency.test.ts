@@ -1,0 +1,202 @@
+// Runs that share a home at the same time (CI matrix jobs, a shell loop, an editor and a
+// terminal): real processes of the built hexts, started together, each adding its own entry to
+// the same files. None may be lost, every run must succeed, and a lock left behind by a run that
+// died must not stop the next one. src/util/lock.ts is the lock they share.
+//
+// | Writers at once                                      | Shared state checked afterwards                                    |
+// |------------------------------------------------------|--------------------------------------------------------------------|
+// | 20 × organization auth ORGn --key - --mix (keychain) | index: 20 slots; keychain: 20 entries, one profile; hex.config: 20 |
+// | 20 × the same, no keychain                           | index: 20 slots; credentials.json: 20 keys; hex.config: 20         |
+// | one config KEY VALUE per setting (12)                | config.json: every setting                                         |
+// | 10 × package fetch, each from its own registry       | repository-keys.json: 10 pins                                      |
+//
+// And the locks themselves: one whose holder died, or that is older than any holder keeps one,
+// is taken over; one a live process holds makes the run give up with an error naming it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SETTINGS } from '../../src/config/config.js';
+import { parseTerms } from '../../src/erlang/text.js';
+import { ErlMap, Tuple, atom, isAtom, type Term } from '../../src/erlang/term.js';
+import { spawnCli, scratchHome, type CliResult } from '../helpers/cli.js';
+import { clearService, keychainAccounts } from '../helpers/keychain.js';
+import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { makeTarball } from '../registry/tarballs.js';
+
+const WRITERS = 20;
+const RUN_TIMEOUT_MS = 120_000;
+const ORGANIZATIONS = Array.from({ length: WRITERS }, (_, i) => `org${String(i).padStart(2, '0')}`);
+
+let registry: Registry;
+const orgKeys = new Map<string, string>();
+const cleanups: Array<() => void> = [];
+
+function home(): string {
+  const h = scratchHome();
+  cleanups.push(h.cleanup);
+  return h.home;
+}
+
+before(async () => {
+  registry = await testRegistry();
+  registry.configure({ rateLimit: 100_000, ipRateLimit: 100_000 });
+  registry.createUser({ username: 'alice', password: 'correct horse battery' });
+  for (const organization of ORGANIZATIONS) {
+    registry.createOrganization({ name: organization, admin: 'alice' });
+    orgKeys.set(organization, registry.createKey({ organization }, { name: 'ci', permissions: [{ domain: 'repository', resource: organization }] }));
+  }
+});
+
+after(async () => {
+  clearService(registry.apiUrl);
+  await registry.stop();
+  cleanups.forEach((c) => c());
+});
+
+/** Runs every argv at once, each a process of the built hexts; all must exit 0. */
+async function together(runs: Array<{ argv: string[]; env: Record<string, string | undefined>; stdin?: string }>): Promise<CliResult[]> {
+  const results = await Promise.all(runs.map(({ argv, env, stdin }) => spawnCli(argv, { env, stdin, timeoutMs: RUN_TIMEOUT_MS })));
+  results.forEach((result, i) => assert.equal(result.code, 0, `hexts ${runs[i]!.argv.join(' ')}:\n${result.stderr}`));
+  return results;
+}
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+const text = (term: Term | undefined) => (term instanceof Uint8Array ? Buffer.from(term).toString('utf8') : undefined);
+
+/** hex.config's `'$repos'` map, as `name → auth_key`. */
+function mixKeys(path: string): Record<string, string | undefined> {
+  const repos = parseTerms(readFileSync(path)).find((t) => t instanceof Tuple && isAtom(t.elements[0]) && t.elements[0].name === '$repos') as Tuple;
+  const map = repos.elements[1] as ErlMap;
+  return Object.fromEntries(map.entries.map(([name, entry]) => [text(name)!, text((entry as ErlMap).get(atom('auth_key')))]));
+}
+
+describe('20 organization auth --mix at once, into one HEXTS_HOME and one HEX_HOME', { concurrency: 1 }, () => {
+  for (const keychain of [true, false]) {
+    test(keychain ? 'with a keychain: every slot indexed, every key in the keychain under one profile, every key in hex.config' : 'without a keychain: every slot indexed, every key in the fallback file and in hex.config', async () => {
+      clearService(registry.apiUrl);
+      const dir = home();
+      const hexHome = join(dir, 'hexhome');
+      mkdirSync(hexHome);
+      writeFileSync(join(hexHome, 'hex.config'), `{'$repos',#{<<"hexpm">> => #{url => <<"${registry.repoUrl}">>}}}.\n`);
+      const env = cliEnv(registry, dir, { HEX_HOME: hexHome, ...(keychain ? {} : { DBUS_SESSION_BUS_ADDRESS: undefined }) });
+
+      await together(ORGANIZATIONS.map((organization) => ({ argv: ['organization', 'auth', organization, '--key', '-', '--mix'], env, stdin: orgKeys.get(organization) })));
+
+      const hextsHome = join(dir, '.config', 'hexts');
+      const slots = ORGANIZATIONS.map((organization) => `repository:hexpm:${organization}`);
+      const index = readJson(join(hextsHome, 'credentials-index.json'));
+      assert.deepEqual(Object.keys(index.registries[registry.apiUrl]).sort(), slots);
+      if (keychain) {
+        assert.equal(typeof index.profile, 'string');
+        const accounts = slots.map((slot) => `${slot}@${index.profile}`);
+        assert.deepEqual(slots.map((slot) => index.registries[registry.apiUrl][slot].account), accounts, 'one profile, made by one of the runs');
+        assert.deepEqual(keychainAccounts(registry.apiUrl), accounts);
+        assert.equal(existsSync(join(hextsHome, 'credentials.json')), false);
+      } else {
+        const file = readJson(join(hextsHome, 'credentials.json')).registries[registry.apiUrl];
+        assert.deepEqual(Object.fromEntries(Object.entries(file).map(([slot, value]) => [slot, (value as { key: string }).key])), Object.fromEntries(ORGANIZATIONS.map((o) => [`repository:hexpm:${o}`, orgKeys.get(o)])));
+        assert.deepEqual(keychainAccounts(registry.apiUrl), []);
+      }
+      assert.deepEqual(mixKeys(join(hexHome, 'hex.config')), { hexpm: undefined, ...Object.fromEntries(ORGANIZATIONS.map((o) => [`hexpm:${o}`, orgKeys.get(o)])) });
+      assert.deepEqual(leftovers(hextsHome), []);
+      assert.deepEqual(leftovers(hexHome), []);
+    });
+  }
+});
+
+/** Lock and temporary files a run left behind. */
+function leftovers(dir: string): string[] {
+  return spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.split('\n').filter((name) => /\.lock$|\.break$|\.tmp$/.test(name));
+}
+
+// A valid value for each setting, all different from the defaults.
+const VALUES: Record<string, string> = {
+  api_url: 'https://hex.example/api',
+  repo_url: 'https://repo.hex.example',
+  repo_public_key: '/etc/hex/repo.pem',
+  repo_oauth_exchange: 'true',
+  repo_trusted: 'false',
+  cacerts_path: '/etc/hex/ca.pem',
+  http_timeout: '30',
+  http_concurrency: '4',
+  http_proxy: 'http://proxy.example:3128',
+  https_proxy: 'http://proxy.example:3129',
+  no_proxy: 'localhost,.internal',
+  oauth_client_id: 'our-own-client',
+};
+
+test('a config KEY VALUE per setting, all at once: config.json keeps every one', async () => {
+  assert.deepEqual(Object.keys(VALUES).sort(), SETTINGS.map((s) => s.key).sort(), 'a value for every setting');
+  const dir = home();
+  const env = { PATH: process.env.PATH, HOME: dir };
+  await together(Object.entries(VALUES).map(([key, value]) => ({ argv: ['config', key, value], env })));
+  const hextsHome = join(dir, '.config', 'hexts');
+  assert.deepEqual(readJson(join(hextsHome, 'config.json')), VALUES);
+  assert.deepEqual(leftovers(hextsHome), []);
+});
+
+test('10 first fetches at once, each from a registry of its own: repository-keys.json pins all 10 keys', async () => {
+  const registries = await Promise.all(Array.from({ length: 10 }, () => testRegistry()));
+  try {
+    const tarball = await makeTarball({ name: 'tiny', version: '1.0.0' });
+    for (const each of registries) {
+      each.createUser({ username: 'pub', password: 'correct horse battery' });
+      await each.publish(tarball, { publisher: 'pub' });
+    }
+    const dir = home();
+    const hextsHome = join(dir, '.config', 'hexts');
+    await together(registries.map((each, i) => ({
+      argv: ['package', 'fetch', 'tiny@1.0.0', '-o', join(dir, `out${i}`)],
+      env: cliEnv(each, dir, { HEXTS_HOME: hextsHome, HEXTS_REPO_PUBLIC_KEY_PATH: undefined }),
+    })));
+    const pins = readJson(join(hextsHome, 'repository-keys.json')).keys;
+    assert.deepEqual(Object.keys(pins).sort(), registries.map((each) => each.repoUrl).sort());
+    for (const each of registries) assert.equal(pins[each.repoUrl].public_key, each.repoPublicKeyPem);
+    assert.deepEqual(leftovers(hextsHome), []);
+  } finally {
+    await Promise.all(registries.map((each) => each.stop()));
+  }
+});
+
+describe('locks left behind', () => {
+  const lockOf = (dir: string) => join(dir, '.config', 'hexts', 'config.json.lock');
+  const plant = (dir: string, pid: number) => {
+    mkdirSync(join(dir, '.config', 'hexts'), { recursive: true });
+    writeFileSync(lockOf(dir), JSON.stringify({ pid, host: hostname(), token: 'planted' }));
+  };
+
+  test('by a process that died: taken over', async () => {
+    const dir = home();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    plant(dir, dead);
+    const result = await spawnCli(['config', 'http_timeout', '30'], { env: { PATH: process.env.PATH, HOME: dir } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(readJson(join(dir, '.config', 'hexts', 'config.json')), { http_timeout: '30' });
+    assert.equal(existsSync(lockOf(dir)), false);
+  });
+
+  test('older than any run keeps one, though its pid runs (reused): taken over', async () => {
+    const dir = home();
+    plant(dir, process.pid);
+    const longAgo = new Date(Date.now() - 3600_000);
+    utimesSync(lockOf(dir), longAgo, longAgo);
+    const result = await spawnCli(['config', 'http_timeout', '30'], { env: { PATH: process.env.PATH, HOME: dir } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(readJson(join(dir, '.config', 'hexts', 'config.json')), { http_timeout: '30' });
+    assert.equal(existsSync(lockOf(dir)), false);
+  });
+
+  test('held by a live process past the wait: a clear error naming it, nothing changed', async () => {
+    const dir = home();
+    plant(dir, process.pid); // this test process: alive, and never letting go
+    const result = await spawnCli(['config', 'http_timeout', '30'], { env: { PATH: process.env.PATH, HOME: dir } });
+    assert.equal(result.code, 1);
+    const config = join(dir, '.config', 'hexts', 'config.json');
+    assert.match(result.stderr, new RegExp(`^error: cannot change ${config}: another process \\(pid ${process.pid}\\) has held its lock ${config}\\.lock for \\d+ s\\nTry again once it has finished\\. If no hexts is running, delete ${config}\\.lock\\.$`, 'm'));
+    assert.equal(existsSync(config), false);
+    assert.equal(existsSync(lockOf(dir)), true, 'not its lock to remove');
+  });
+});
