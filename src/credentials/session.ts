@@ -3,6 +3,7 @@ import { ApiError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
+import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
 import { chooseCredential, describeHeld, refusalAdvice, type Choice, type HeldCredential, type Holdings, type Purpose } from './choice.js';
 import { checkKey, readGivenKey, type GivenKey } from './key-input.js';
 import {
@@ -19,6 +20,8 @@ import {
 export const REFRESH_MARGIN_SECONDS = 300;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+const expiring = (token: OAuthCredential): boolean => token.expires_at - nowSeconds() < REFRESH_MARGIN_SECONDS;
 
 export const notAuthenticated = (): CliError =>
   new CliError('no authenticated user found', 'Run `hexts user auth` to log in, or pass --key / set HEX_API_KEY.');
@@ -110,15 +113,44 @@ export class Credentials {
   }
 
   private async doRefresh(): Promise<OAuthCredential | undefined> {
-    const stored = await this.storedUser();
-    if (stored?.value.type !== 'oauth' || !stored.value.refresh_token) return undefined;
+    const had = await this.storedUser();
+    if (had?.value.type !== 'oauth' || !had.value.refresh_token) return undefined;
+    const spent = had.value.access_token;
+    const timeoutMs = Number((await this.ctx.config()).get('http_timeout')) * 1000;
+    // Runs sharing this login refresh one at a time; the others find and use the tokens it
+    // saved, since the refresh token they read is spent. They wait as long as a refresh may
+    // take: its request, and its writes.
+    return this.store.whileRefreshing(async () => {
+      const current = await this.rereadLogin();
+      if (current && current.access_token !== spent && !expiring(current)) {
+        this.ctx.log('OAuth access token already refreshed by another run');
+        return current;
+      }
+      if (!current?.refresh_token) return undefined;
+      const next = await this.refreshWith(current);
+      if (next) return next;
+      // Refused: the session is over, unless the login changed meanwhile (a new `user auth`).
+      const latest = await this.rereadLogin();
+      return latest && latest.access_token !== current.access_token && !expiring(latest) ? latest : undefined;
+    }, 2 * timeoutMs + FILE_LOCK_WAIT_MS);
+  }
+
+  /** The stored login as it is now, which becomes this run's: another run may have changed it. */
+  private async rereadLogin(): Promise<OAuthCredential | undefined> {
+    const stored = await this.store.get<UserCredential>('user');
+    this.userCredential = Promise.resolve(stored);
+    return stored?.value.type === 'oauth' ? stored.value : undefined;
+  }
+
+  /** Spends `login`'s refresh token; the new tokens are saved. Undefined when the registry refuses it. */
+  private async refreshWith(login: OAuthCredential): Promise<OAuthCredential | undefined> {
     const client = await this.ctx.api();
     let token;
     try {
-      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: stored.value.refresh_token, client_id: this.clientId });
+      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, client_id: this.clientId });
     } catch (err) {
-      // The refresh token was refused (expired, revoked): the session is over. Network
-      // failures are not a verdict on the session and propagate as they are.
+      // The refresh token was refused (expired, revoked). Network failures are not a verdict
+      // on the session and propagate as they are.
       if (err instanceof ApiError && err.status < 500) {
         this.ctx.log(`token refresh refused: ${err.message}`);
         return undefined;
@@ -128,7 +160,7 @@ export class Credentials {
     const next: OAuthCredential = {
       type: 'oauth',
       access_token: token.access_token,
-      refresh_token: token.refresh_token ?? stored.value.refresh_token,
+      refresh_token: token.refresh_token ?? login.refresh_token,
       expires_at: nowSeconds() + token.expires_in,
     };
     const info = await this.store.info('user');
@@ -147,7 +179,7 @@ export class Credentials {
     }
     if (stored.value.type === 'key') return stored.value.key;
     let token: OAuthCredential | undefined = stored.value;
-    if (token.expires_at - nowSeconds() < REFRESH_MARGIN_SECONDS) token = await this.refresh();
+    if (expiring(token)) token = await this.refresh();
     if (!token) {
       if (required) throw sessionExpired();
       if (!this.warnedAnonymous) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Permission } from '../api/types.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { withFileLock } from '../util/lock.js';
+import { withFileLock, withLock } from '../util/lock.js';
 import { keychain, KeychainUnavailableError } from './keychain.js';
 
 // Where secrets live. Each registry (API URL) has its own slots, so a self-hosted
@@ -128,11 +128,21 @@ export interface StoreOptions {
 export class CredentialStore {
   readonly indexPath: string;
   readonly filePath: string;
+  private readonly refreshLockPath: string;
   private keychainProblem: string | undefined;
 
   constructor(home: string, readonly apiUrl: string, private readonly options: StoreOptions) {
     this.indexPath = join(home, 'credentials-index.json');
     this.filePath = join(home, 'credentials.json');
+    this.refreshLockPath = join(home, 'oauth-refresh.lock');
+  }
+
+  /**
+   * Runs `work` while no other run of this home refreshes a login: refresh tokens rotate, so
+   * each can be spent once, by one run. `waitMs`: as long as a refresh may take.
+   */
+  whileRefreshing<T>(work: () => Promise<T>, waitMs: number): Promise<T> {
+    return withLock(this.refreshLockPath, work, { what: 'refresh the login', waitMs });
   }
 
   private get service(): string {

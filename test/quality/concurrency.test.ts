@@ -9,6 +9,7 @@
 // | 20 × the same, no keychain                           | index: 20 slots; credentials.json: 20 keys; hex.config: 20         |
 // | one config KEY VALUE per setting (12)                | config.json: every setting                                         |
 // | 10 × package fetch, each from its own registry       | repository-keys.json: 10 pins                                      |
+// | 6 × user whoami, one expired OAuth login (2 stores)  | all exit 0; one refresh request reached the registry               |
 //
 // And the locks themselves: one whose holder died, or that is older than any holder keeps one,
 // is taken over; one a live process holds makes the run give up with an error naming it.
@@ -21,9 +22,9 @@ import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/config/config.js';
 import { parseTerms } from '../../src/erlang/text.js';
 import { ErlMap, Tuple, atom, isAtom, type Term } from '../../src/erlang/term.js';
-import { spawnCli, scratchHome, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { clearService, keychainAccounts } from '../helpers/keychain.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
 
 const WRITERS = 20;
@@ -158,6 +159,31 @@ test('10 first fetches at once, each from a registry of its own: repository-keys
     assert.deepEqual(leftovers(hextsHome), []);
   } finally {
     await Promise.all(registries.map((each) => each.stop()));
+  }
+});
+
+describe('6 commands at once on one expired OAuth login', { concurrency: 1 }, () => {
+  for (const keychain of [true, false]) {
+    test(`${keychain ? 'in the keychain' : 'in the fallback file'}: all succeed, and the login is refreshed once`, async () => {
+      const dir = home();
+      const env = cliEnv(registry, dir, keychain ? {} : { DBUS_SESSION_BUS_ADDRESS: undefined });
+      const login = await runCli(['user', 'auth', '--no-browser', ...(keychain ? [] : ['--insecure-storage'])], { env, onStderr: approvingAs(registry, 'alice') });
+      assert.equal(login.code, 0, login.stderr);
+      registry.advanceClock(3600); // the access token expires; the refresh token does not
+      registry.clearRequests();
+
+      const results = await together(Array.from({ length: 6 }, () => ({ argv: ['user', 'whoami'], env })));
+      for (const result of results) assert.match(result.stdout, /^alice$/m);
+      const refreshes = registry.requests().filter((r) => r.method === 'POST' && r.path === '/api/oauth/token');
+      assert.equal(refreshes.length, 1, 'one run refreshed; the others used the tokens it saved');
+
+      // The login stays valid: a later run needs no refresh.
+      registry.clearRequests();
+      const later = await spawnCli(['user', 'whoami'], { env, timeoutMs: RUN_TIMEOUT_MS });
+      assert.equal(later.code, 0, later.stderr);
+      assert.deepEqual(registry.requests().map((r) => `${r.method} ${r.path} ${r.status}`), ['GET /api/users/me 200']);
+      assert.deepEqual(leftovers(join(dir, '.config', 'hexts')), []);
+    });
   }
 });
 
