@@ -3,13 +3,13 @@
 // the same files. None may be lost, every run must succeed, and a lock left behind by a run that
 // died must not stop the next one. src/util/lock.ts is the lock they share.
 //
-// | Writers at once                                      | Shared state checked afterwards                                    |
-// |------------------------------------------------------|--------------------------------------------------------------------|
-// | 20 × organization auth ORGn --key - --mix (keychain) | index: 20 slots; keychain: 20 entries, one profile; hex.config: 20 |
-// | 20 × the same, no keychain                           | index: 20 slots; credentials.json: 20 keys; hex.config: 20         |
-// | one config KEY VALUE per setting (12)                | config.json: every setting                                         |
-// | 10 × package fetch, each from its own registry       | repository-keys.json: 10 pins                                      |
-// | 6 × user whoami, one expired OAuth login (2 stores)  | all exit 0; one refresh request reached the registry               |
+// | Writers at once                                      | Shared state checked afterwards                                         |
+// |------------------------------------------------------|-------------------------------------------------------------------------|
+// | 20 × organization auth ORGn --key - --mix (keychain) | index: 20 slots, each secret where it says, one profile; hex.config: 20 |
+// | 20 × the same, no keychain                           | index: 20 slots; credentials.json: 20 keys; hex.config: 20              |
+// | one config KEY VALUE per setting (12)                | config.json: every setting                                              |
+// | 10 × package fetch, each from its own registry       | repository-keys.json: 10 pins                                           |
+// | 6 × user whoami, one expired OAuth login (2 stores)  | all exit 0; one refresh request reached the registry                    |
 //
 // And the locks themselves: one whose holder died, or that is older than any holder keeps one,
 // is taken over; one a live process holds makes the run give up with an error naming it.
@@ -23,7 +23,7 @@ import { SETTINGS } from '../../src/config/config.js';
 import { parseTerms } from '../../src/erlang/text.js';
 import { ErlMap, Tuple, atom, isAtom, type Term } from '../../src/erlang/term.js';
 import { runCli, spawnCli, scratchHome, type CliResult } from '../helpers/cli.js';
-import { clearService, keychainAccounts } from '../helpers/keychain.js';
+import { clearService, keychainAccounts, secretToolLookup } from '../helpers/keychain.js';
 import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
 
@@ -76,7 +76,7 @@ function mixKeys(path: string): Record<string, string | undefined> {
 
 describe('20 organization auth --mix at once, into one HEXTS_HOME and one HEX_HOME', { concurrency: 1 }, () => {
   for (const keychain of [true, false]) {
-    test(keychain ? 'with a keychain: every slot indexed, every key in the keychain under one profile, every key in hex.config' : 'without a keychain: every slot indexed, every key in the fallback file and in hex.config', async () => {
+    test(keychain ? 'with a keychain: every slot indexed, each secret where the index says, one profile, every key in hex.config' : 'without a keychain: every slot indexed, every key in the fallback file and in hex.config', async () => {
       clearService(registry.apiUrl);
       const dir = home();
       const hexHome = join(dir, 'hexhome');
@@ -90,15 +90,27 @@ describe('20 organization auth --mix at once, into one HEXTS_HOME and one HEX_HO
       const slots = ORGANIZATIONS.map((organization) => `repository:hexpm:${organization}`);
       const index = readJson(join(hextsHome, 'credentials-index.json'));
       assert.deepEqual(Object.keys(index.registries[registry.apiUrl]).sort(), slots);
+      // Each secret is where the index says. A busy machine can make the keychain miss its 3 s
+      // budget: that run falls back to the file (and says so), as any run would.
+      const file = existsSync(join(hextsHome, 'credentials.json')) ? readJson(join(hextsHome, 'credentials.json')).registries[registry.apiUrl] ?? {} : {};
+      const inKeychain: string[] = [];
+      for (const organization of ORGANIZATIONS) {
+        const slot = `repository:hexpm:${organization}`;
+        const info = index.registries[registry.apiUrl][slot];
+        if (info.store === 'keychain') {
+          assert.equal(info.account, `${slot}@${index.profile}`, 'one profile, made by one of the runs');
+          assert.equal(JSON.parse(secretToolLookup(registry.apiUrl, info.account) ?? '{}').key, orgKeys.get(organization), slot);
+          inKeychain.push(info.account);
+        } else {
+          assert.equal(info.store, 'file');
+          assert.equal(file[slot]?.key, orgKeys.get(organization), slot);
+        }
+      }
       if (keychain) {
-        assert.equal(typeof index.profile, 'string');
-        const accounts = slots.map((slot) => `${slot}@${index.profile}`);
-        assert.deepEqual(slots.map((slot) => index.registries[registry.apiUrl][slot].account), accounts, 'one profile, made by one of the runs');
-        assert.deepEqual(keychainAccounts(registry.apiUrl), accounts);
-        assert.equal(existsSync(join(hextsHome, 'credentials.json')), false);
+        assert.ok(inKeychain.length > 0, 'the keychain was used');
+        assert.equal(new Set(keychainAccounts(registry.apiUrl).map((account) => account.split('@')[1])).size, 1, 'one profile, made by one of the runs');
       } else {
-        const file = readJson(join(hextsHome, 'credentials.json')).registries[registry.apiUrl];
-        assert.deepEqual(Object.fromEntries(Object.entries(file).map(([slot, value]) => [slot, (value as { key: string }).key])), Object.fromEntries(ORGANIZATIONS.map((o) => [`repository:hexpm:${o}`, orgKeys.get(o)])));
+        assert.deepEqual(inKeychain, []);
         assert.deepEqual(keychainAccounts(registry.apiUrl), []);
       }
       assert.deepEqual(mixKeys(join(hexHome, 'hex.config')), { hexpm: undefined, ...Object.fromEntries(ORGANIZATIONS.map((o) => [`hexpm:${o}`, orgKeys.get(o)])) });
