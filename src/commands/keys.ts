@@ -45,7 +45,7 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
   const expiry = key.revoke_at ? `, expires ${key.revoke_at}` : '';
   ctx.out.info(`Generated key ${key.name} with ${key.permissions.map(formatPermission).join(', ')}${expiry}${scope.organization ? ` for organization ${scope.organization}` : ''}.`);
   ctx.out.info('This is the only time the key is shown: store it somewhere safe.');
-  ctx.out.print(key.secret!); // the one place a secret is printed, by design
+  ctx.out.print(key.secret); // the one place a secret is printed, by design
 }
 
 export async function list(ctx: Context, _invocation: Invocation, scope: KeyScope): Promise<void> {
@@ -123,7 +123,7 @@ function publicKeyFields(key: Key) {
     permissions: key.permissions,
     inserted_at: key.inserted_at,
     updated_at: key.updated_at,
-    revoke_at: key.revoke_at,
+    revoke_at: key.revoke_at ?? null,
     last_use: key.last_use ?? null,
   };
 }

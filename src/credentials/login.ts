@@ -64,7 +64,7 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
       return {
         type: 'oauth',
         access_token: token.access_token,
-        refresh_token: token.refresh_token,
+        refresh_token: token.refresh_token ?? undefined,
         expires_at: nowSeconds() + token.expires_in,
       };
     } catch (err) {

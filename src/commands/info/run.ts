@@ -99,7 +99,7 @@ function printPackage(out: Output, pkg: ApiPackage): void {
   out.print();
   if (pkg.configs?.['mix.exs']) out.print(`Config: ${pkg.configs['mix.exs']}`);
   const retired = new Set(Object.keys(pkg.retirements ?? {}));
-  printReleases(out, pkg.releases.map((r) => ({ version: r.version, date: day(r.inserted_at), retired: retired.has(r.version) })));
+  printReleases(out, (pkg.releases ?? []).map((r) => ({ version: r.version, date: day(r.inserted_at), retired: retired.has(r.version) })));
 
   const downloads = pkg.downloads ?? {};
   const counts = ([['Yesterday', downloads.day], ['Last 7 days', downloads.week], ['All time', downloads.all]] as const)

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidAnswerError, type ApiClient } from '../../api/client.js';
 import * as docsApi from '../../api/docs.js';
-import { ApiError } from '../../api/errors.js';
+import { ApiError, UnexpectedAnswerError } from '../../api/errors.js';
 import * as owners from '../../api/owners.js';
 import * as packages from '../../api/packages.js';
 import { checkOrganizationName } from '../../api/permissions.js';
@@ -214,8 +214,8 @@ async function publishRelease(ctx: Context, client: ApiClient, target: Target, r
     });
     return published;
   } catch (err) {
-    // Cut off mid-upload, or taken with an answer that cannot be read: ask the registry.
-    if (err instanceof UploadInterruptedError || (err instanceof InvalidAnswerError && err.carriedOut)) {
+    // Cut off mid-upload, or taken with an answer that cannot be read (or not understood): ask the registry.
+    if (err instanceof UploadInterruptedError || (err instanceof InvalidAnswerError && err.carriedOut) || err instanceof UnexpectedAnswerError) {
       return afterInterruptedUpload(ctx, client, target, release, err);
     }
     if (err instanceof ApiError && err.status === 422 && JSON.stringify(err.errors ?? '').includes('--replace flag')) {
