@@ -66,8 +66,7 @@ export async function list(ctx: Context, _invocation: Invocation, scope: KeyScop
     k.last_use?.used_at ?? 'never',
     k.revoke_at ?? '',
   ]);
-  const underline = ctx.out.color.enabled ? ctx.out.color.underline : undefined;
-  for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, underline)) ctx.out.print(line);
+  for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, ctx.out.style.underline)) ctx.out.print(line);
 }
 
 export async function revoke(ctx: Context, { args, opts }: Invocation, scope: KeyScope): Promise<void> {

@@ -1,23 +1,34 @@
-// A hostile registry (issue 14), over real HTTPS: the local registry with its answers replaced
-// (POST /_test/faults, type `answer`).
+// A hostile registry (issue 14), over real HTTPS: the local registry with hostile data published
+// through its API, or with its answers replaced (POST /_test/faults, type `answer`).
 //
 // | Attack                                   | Through                                   | Expected                                                     |
 // |------------------------------------------|-------------------------------------------|--------------------------------------------------------------|
+// | ANSI/OSC/C1/DEL in descriptions,         | info, info VERSION, package search,       | every control character shown as \xNN, none reaches the      |
+// | retirement messages, usernames, emails,  | package fetch, owner list, user whoami,   | terminal; hexts's own colours still there (FORCE_COLOR);     |
+// | key names, API error messages            | user key list, API errors (message, tree) | --json exact                                                 |
 // | answers of the wrong shape (list, null,  | every command that reads an API answer    | exit 1 (organization list: a warning) with "the registry     |
 // | string, number, fields missing or wrong) | (15 readers × 6 shapes)                   | answered something hexts does not understand: METHOD PATH:   |
 // |                                          |                                           | what", never a TypeError                                     |
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, afterEach, before, describe, test } from 'node:test';
+import * as releases from '../../src/api/releases.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
 
 let registry: Registry;
 let aliceKey: string;
 let orgKey: string;
 const cleanups: Array<() => void> = [];
+
+/** Colour, a cursor jump and a screen clear, a window title, an 8-bit CSI, DEL, CR, backspace and an OSC 8 hyperlink. */
+const HOSTILE = 'safe\u001b[1;31mRED\u001b[2J\u001b[H\u001b]0;owned\u0007\u009b31m\u007f\rback\u0008\u001b]8;;https://evil.example/\u001b\\click\u001b]8;;\u001b\\end';
+/** Some of what HOSTILE shows as, escaped. */
+const SHOWN = ['safe\\x1b[1;31mRED\\x1b[2J', '\\x1b]0;owned\\x07\\x9b31m\\x7f\\x0dback\\x08'];
+/** A control character that would reach the terminal (tab and newline are layout). */
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 before(async () => {
   registry = await testRegistry();
@@ -27,6 +38,14 @@ before(async () => {
   orgKey = registry.createKey({ organization: 'acme' }, { name: 'ci', permissions: [{ domain: 'repository', resource: 'acme' }] });
   await registry.publish(await makeTarball({ name: 'tiny', version: '1.0.0' }), { publisher: 'alice' });
   await registry.publish(await makeTarball({ name: 'secret', version: '1.0.0' }), { publisher: 'alice', repository: 'acme' });
+  // Hostile data as a hostile publisher would put it there: a description and a retirement message.
+  await registry.publish(await makeTarball({ name: 'shady', version: '1.0.0', description: HOSTILE }), { publisher: 'alice' });
+  const client = clientFor(registry, { auth: { authorization: async () => ({ value: aliceKey, credential: 'alice' }) } });
+  try {
+    await releases.retire(client, 'shady', '1.0.0', 'security', HOSTILE);
+  } finally {
+    await client.close();
+  }
 });
 after(async () => {
   await registry.stop();
@@ -47,6 +66,94 @@ const hexts = (argv: string[], options: { env?: Record<string, string | undefine
 
 /** Replaces the registry's next answer to METHOD PATH with `body`. */
 const answer = (method: string, path: string, body: unknown, status = 200) => registry.addFault({ type: 'answer', method, path, body, status });
+
+describe('what the registry sends is data, not terminal control', () => {
+  const env = () => ({ HEX_API_KEY: aliceKey });
+
+  /** No control character reaches the terminal, and the hostile text is shown, escaped. */
+  function assertShownInert(text: string, what: string, shown = SHOWN): void {
+    const raw = RAW_CONTROL.exec(text);
+    assert.equal(raw, null, `${what}: U+${raw?.[0].charCodeAt(0).toString(16).padStart(4, '0')} reached the terminal in ${JSON.stringify(text)}`);
+    for (const s of shown) assert.ok(text.includes(s), `${what}: ${JSON.stringify(s)} not shown in ${JSON.stringify(text)}`);
+  }
+
+  test('info: the description', async () => {
+    const result = await hexts(['info', 'shady'], { env: env() });
+    assert.equal(result.code, 0, result.stderr);
+    assertShownInert(result.stdout, 'info stdout');
+  });
+
+  test('info VERSION: the retirement message; with FORCE_COLOR, hexts\'s own styles around it still work', async () => {
+    const plain = await hexts(['info', 'shady', '1.0.0'], { env: env() });
+    assert.equal(plain.code, 0, plain.stderr);
+    assertShownInert(plain.stdout, 'info VERSION stdout');
+    const colored = await hexts(['info', 'shady', '1.0.0'], { env: { ...env(), FORCE_COLOR: '1' } });
+    assert.ok(colored.stdout.startsWith('\u001b[33m\u001b[1mThis version has been retired\u001b[22m: (security) safe\\x1b[1;31mRED'), JSON.stringify(colored.stdout));
+    assertShownInert(colored.stdout.replace(/\u001b\[(1|22|33|39)m/g, ''), 'info VERSION, coloured');
+  });
+
+  test('info --json: the exact strings, every control character escaped by JSON', async () => {
+    const result = await hexts(['info', 'shady', '--json'], { env: env() });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).meta.description, HOSTILE);
+    assert.equal(RAW_CONTROL.exec(result.stdout), null, 'a raw control character in the JSON');
+  });
+
+  test('package search: the description in the table', async () => {
+    const result = await hexts(['package', 'search', 'shady'], { env: env() });
+    assert.equal(result.code, 0, result.stderr);
+    // The table shows 50 characters of the description, escaped after the cut.
+    assertShownInert(result.stdout, 'search', [SHOWN[0]!]);
+  });
+
+  test('package fetch: the retirement warning', async () => {
+    const out = home();
+    const result = await hexts(['package', 'fetch', 'shady@1.0.0', '-o', out]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^shady 1\.0\.0 is retired: \(security\) safe\\x1b/m);
+    assertShownInert(result.stderr, 'fetch stderr');
+  });
+
+  test('owner list: usernames, emails and levels; the header keeps its underline', async () => {
+    answer('GET', '/api/packages/tiny/owners', [{ username: HOSTILE, email: HOSTILE, level: 'full' }, { username: 'bob', level: HOSTILE }]);
+    const result = await hexts(['owner', 'list', 'tiny'], { env: { ...env(), FORCE_COLOR: '1' } });
+    assert.equal(result.code, 0, result.stderr);
+    const [header, first, second] = result.stdout.split('\n') as [string, string, string];
+    assert.ok(header.startsWith('\u001b[4mUsername\u001b[24m'), JSON.stringify(header));
+    assertShownInert([first, second].join('\n'), 'owner list rows');
+    // The columns are laid out on the escaped text: each starts where its header does.
+    const plainHeader = header.replace(/\u001b\[(4|24)m/g, '');
+    assert.ok(first.slice(plainHeader.indexOf('Email')).startsWith('safe\\x1b'), first);
+    assert.ok(first.slice(plainHeader.indexOf('Level')).startsWith('full'), first);
+    assert.ok(second.slice(plainHeader.indexOf('Level')).startsWith('safe\\x1b'), second);
+  });
+
+  test('user whoami: username, email and organizations', async () => {
+    answer('GET', '/api/users/me', { username: HOSTILE, email: HOSTILE, organizations: [{ name: HOSTILE, role: HOSTILE }] });
+    const result = await hexts(['user', 'whoami'], { env: env() });
+    assert.equal(result.code, 0, result.stderr);
+    assertShownInert(result.stdout, 'whoami');
+  });
+
+  test('user key list: key names, permissions and dates', async () => {
+    answer('GET', '/api/keys', [{ name: HOSTILE, permissions: [{ domain: 'api', resource: HOSTILE }], inserted_at: HOSTILE, updated_at: 'x', revoke_at: null }]);
+    const result = await hexts(['user', 'key', 'list'], { env: env() });
+    assert.equal(result.code, 0, result.stderr);
+    assertShownInert(result.stdout, 'key list');
+  });
+
+  test('API errors: the message and the errors tree', async () => {
+    registry.addFault({ type: 'status', status: 500, path: '/api/users/me', message: HOSTILE, count: 3 });
+    const failed = await hexts(['user', 'whoami'], { env: env() });
+    assert.equal(failed.code, 1);
+    assertShownInert(failed.stderr, 'error message');
+    answer('POST', '/api/keys', { status: 422, message: HOSTILE, errors: { name: HOSTILE, permissions: { domain: HOSTILE } } }, 422);
+    const refused = await hexts(['user', 'key', 'generate', '--key-name', 'x'], { env: env() });
+    assert.equal(refused.code, 1);
+    assertShownInert(refused.stderr, 'errors tree');
+    assert.equal(refused.stderr.split(SHOWN[1]!).length, 4, 'message and both errors shown');
+  });
+});
 
 describe('wrong answers are errors, not crashes', () => {
   interface Reader {

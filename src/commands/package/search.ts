@@ -42,7 +42,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     r.version ?? '',
     r.url ?? '',
   ]);
-  for (const line of renderTable(headers, table, ctx.out.color.underline)) ctx.out.print(line);
+  for (const line of renderTable(headers, table, ctx.out.style.underline)) ctx.out.print(line);
 }
 
 /** The API's search, sorted by downloads; a key that turns out not to read the API searches the registry. */
