@@ -3,6 +3,9 @@
 //
 // | Attack                                   | Through                                   | Expected                                                     |
 // |------------------------------------------|-------------------------------------------|--------------------------------------------------------------|
+// | verification URL: file:, a .desktop      | `user auth` with a display and a fake     | xdg-open never called with it; the address printed with why  |
+// | file, smb:, javascript:, --help, another | xdg-open that records its argv            | it was not opened; the login still completes                 |
+// | host                                     |                                           |                                                              |
 // | ANSI/OSC/C1/DEL in descriptions,         | info, info VERSION, package search,       | every control character shown as \xNN, none reaches the      |
 // | retirement messages, usernames, emails,  | package fetch, owner list, user whoami,   | terminal; hexts's own colours still there (FORCE_COLOR);     |
 // | key names, API error messages            | user key list, API errors (message, tree) | --json exact                                                 |
@@ -10,13 +13,17 @@
 // | string, number, fields missing or wrong) | (15 readers × 6 shapes)                   | answered something hexts does not understand: METHOD PATH:   |
 // |                                          |                                           | what", never a TypeError                                     |
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import * as releases from '../../src/api/releases.js';
+import { HEX_CLI_OAUTH_CLIENT_ID } from '../../src/config/config.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
-import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../registry/tarballs.js';
+import { call } from '../registry/test-client.js';
 
 let registry: Registry;
 let aliceKey: string;
@@ -32,7 +39,10 @@ const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 before(async () => {
   registry = await testRegistry();
+  // A dozen device flows, polling without a pause, run within the minute the per-IP limit counts.
+  registry.configure({ ipRateLimit: 100_000 });
   registry.createUser({ username: 'alice', password: 'correct horse battery' });
+  registry.createUser({ username: 'gus', password: 'correct horse battery' });
   registry.createOrganization({ name: 'acme', admin: 'alice' });
   aliceKey = registry.createKey({ user: 'alice' }, { name: 'alice-cli', permissions: [{ domain: 'api', resource: null }] });
   orgKey = registry.createKey({ organization: 'acme' }, { name: 'ci', permissions: [{ domain: 'repository', resource: 'acme' }] });
@@ -59,13 +69,67 @@ function home(): string {
   return h.home;
 }
 
-const hexts = (argv: string[], options: { env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<CliResult> => {
+const hexts = (argv: string[], options: { env?: Record<string, string | undefined>; stdin?: string; onStderr?: (text: string) => void } = {}): Promise<CliResult> => {
   const dir = home();
-  return runCli(argv, { env: cliEnv(registry, dir, options.env), stdin: options.stdin, cwd: dir });
+  return runCli(argv, { env: cliEnv(registry, dir, options.env), stdin: options.stdin, cwd: dir, onStderr: options.onStderr });
 };
 
 /** Replaces the registry's next answer to METHOD PATH with `body`. */
 const answer = (method: string, path: string, body: unknown, status = 200) => registry.addFault({ type: 'answer', method, path, body, status });
+
+describe('the browser gets only a web page', () => {
+  let bin: string;
+  let opened: string;
+
+  before(() => {
+    bin = mkdtempSync(join(tmpdir(), 'hexts-fake-xdg-'));
+    cleanups.push(() => rmSync(bin, { recursive: true, force: true }));
+    opened = join(bin, 'opened.txt');
+    // One line per argument, then an end marker: the exact argv xdg-open was given.
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${opened}'\necho '--end--' >> '${opened}'\n`, { mode: 0o755 });
+  });
+
+  /** `user auth` with a display, the registry naming `url` as the verification address of a real device code. */
+  async function authWith(url: string): Promise<CliResult> {
+    const grant = await call(registry, 'POST', '/api/oauth/device_authorization', { body: { client_id: HEX_CLI_OAUTH_CLIENT_ID, scope: 'api repositories' } });
+    assert.equal(grant.status, 200);
+    answer('POST', '/api/oauth/device_authorization', { ...grant.data, verification_uri: url, verification_uri_complete: url, interval: 0 });
+    const result = await hexts(['user', 'auth'], { env: { DISPLAY: ':99', PATH: `${bin}:${process.env.PATH}` }, onStderr: approvingAs(registry, 'gus') });
+    assert.equal(result.code, 0, result.stderr);
+    return result;
+  }
+
+  const hostile = [
+    'file:///etc/passwd',
+    'file:///tmp/launcher.desktop',
+    'smb://evil.example/share',
+    'javascript:alert(1)',
+    '--help',
+    '--version',
+    'https://evil.example/oauth/device',
+    'https://hex.pm.evil.example/oauth/device',
+    'https://hex.pm@evil.example/oauth/device',
+    'http://hex.pm/oauth/device',
+  ];
+  for (const url of hostile) {
+    test(`${url}: not opened, printed with the reason`, async () => {
+      const result = await authWith(url);
+      assert.match(result.stderr, /^Not opening the browser: the address the registry gave, .+, (is not a URL|is a [a-z]+: address, not an https:\/\/ one|is at \S+, not at 127\.0\.0\.1:\d+ or hex\.pm)\. Open it yourself only if you trust it\.$/m);
+      assert.ok(result.stderr.includes(url), 'the address is shown');
+    });
+  }
+
+  test('the registry\'s own page and hex.pm\'s are opened, each as the one argument; nothing else ever was', async () => {
+    const own = `${registry.url}/oauth/device?user_code=ABC`;
+    await authWith(own);
+    await authWith('https://hex.pm/oauth/device');
+    // xdg-open runs detached: wait for its record of both runs.
+    const runs = () => (existsSync(opened) ? readFileSync(opened, 'utf8').split('--end--\n').filter(Boolean) : []);
+    for (let i = 0; i < 250 && runs().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    // The hostile runs came first; had any reached xdg-open, its argv would be here too.
+    assert.deepEqual(runs().sort(), [`${own}\n`, 'https://hex.pm/oauth/device\n'].sort());
+  });
+});
 
 describe('what the registry sends is data, not terminal control', () => {
   const env = () => ({ HEX_API_KEY: aliceKey });
