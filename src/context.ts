@@ -56,7 +56,7 @@ export class Context {
 
   /** --verbose logging on stderr; callers never pass secrets. */
   log(line: string): void {
-    if (this.globals.verbose) this.out.info(this.out.errColor.dim(line));
+    if (this.globals.verbose) this.out.info(this.out.style.dim(line));
   }
 
   config(): Promise<Config> {
@@ -96,7 +96,7 @@ export class Context {
       auth: options.auth,
       otp: this.otpProvider(options.otp),
       log: (line) => this.log(line),
-      notice: (line) => (line.startsWith('API error') ? this.out.info(this.out.errColor.red(line)) : this.out.warn(line)),
+      notice: (line) => (line.startsWith('API error') ? this.out.info(this.out.style.red(line)) : this.out.warn(line)),
       announce: (line) => this.out.info(line),
     });
     this.clients.push(client);

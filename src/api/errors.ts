@@ -39,6 +39,17 @@ export class ApiError extends CliError {
   }
 }
 
+/**
+ * An answer of a shape hexts does not read (an array where an object belongs, a field
+ * missing…), or otherwise absurd: `what` names the endpoint and what was wrong.
+ */
+export class UnexpectedAnswerError extends CliError {
+  constructor(what: string, hint = 'The registry may not be a Hex registry, or it is misbehaving; check the API URL (HEX_API_URL, --api-url or `hexts config api_url`).') {
+    super(`the registry answered something hexts does not understand: ${what}`, hint);
+    this.name = 'UnexpectedAnswerError';
+  }
+}
+
 export function renderErrorTree(tree: ErrorTree, depth: number): string[] {
   const indent = '  '.repeat(depth);
   if (typeof tree === 'string') return [indent + tree];

@@ -1,4 +1,5 @@
 import type { ApiClient } from './client.js';
+import { nullable, number, object, optional, request, string } from './shape.js';
 import type { DeviceAuthorization, TokenResponse } from './types.js';
 
 // The OAuth endpoints take no Authorization header: the client id (and for
@@ -6,8 +7,20 @@ import type { DeviceAuthorization, TokenResponse } from './types.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-export async function deviceAuthorization(client: ApiClient, params: { client_id: string; scope: string; name?: string }): Promise<DeviceAuthorization> {
-  return (await client.request<DeviceAuthorization>({ method: 'POST', path: '/oauth/device_authorization', body: params, auth: 'none' })).body;
+export const deviceAuthorizationShape = object({
+  device_code: string,
+  user_code: string,
+  verification_uri: string,
+  verification_uri_complete: optional(string),
+  expires_in: optional(number),
+  interval: optional(number),
+});
+
+/** A client_credentials grant has no refresh token. */
+export const tokenResponse = object({ access_token: string, expires_in: number, refresh_token: optional(nullable(string)), scope: optional(string) });
+
+export function deviceAuthorization(client: ApiClient, params: { client_id: string; scope: string; name?: string }): Promise<DeviceAuthorization> {
+  return request(client, deviceAuthorizationShape, { method: 'POST', path: '/oauth/device_authorization', body: params, auth: 'none' });
 }
 
 export type TokenGrant =
@@ -15,8 +28,8 @@ export type TokenGrant =
   | { grant_type: 'refresh_token'; refresh_token: string; client_id: string }
   | { grant_type: 'client_credentials'; client_id: string; client_secret: string; scope: string; name?: string };
 
-export async function token(client: ApiClient, grant: TokenGrant): Promise<TokenResponse> {
-  return (await client.request<TokenResponse>({ method: 'POST', path: '/oauth/token', body: grant, auth: 'none' })).body;
+export function token(client: ApiClient, grant: TokenGrant): Promise<TokenResponse> {
+  return request(client, tokenResponse, { method: 'POST', path: '/oauth/token', body: grant, auth: 'none' });
 }
 
 export async function revoke(client: ApiClient, params: { token: string; client_id: string }): Promise<void> {

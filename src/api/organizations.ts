@@ -1,20 +1,23 @@
 import type { ApiClient } from './client.js';
 import { segment } from './paths.js';
+import { array, nullable, object, optional, request, string } from './shape.js';
 import type { Member, Organization } from './types.js';
 
-export async function list(client: ApiClient): Promise<Organization[]> {
-  return (await client.request<Organization[]>({ method: 'GET', path: '/orgs', auth: 'required' })).body;
+export const organization = object({ name: string });
+export const orgMember = object({ username: string, email: optional(nullable(string)), url: optional(string), role: string });
+
+export function list(client: ApiClient): Promise<Organization[]> {
+  return request(client, array(organization), { method: 'GET', path: '/orgs', auth: 'required' });
 }
 
-export async function get(client: ApiClient, organization: string): Promise<Organization> {
-  return (await client.request<Organization>({ method: 'GET', path: `/orgs/${segment(organization)}`, auth: 'required' })).body;
+export function get(client: ApiClient, name: string): Promise<Organization> {
+  return request(client, organization, { method: 'GET', path: `/orgs/${segment(name)}`, auth: 'required' });
 }
 
-export async function members(client: ApiClient, organization: string): Promise<Member[]> {
-  return (await client.request<Member[]>({ method: 'GET', path: `/orgs/${segment(organization)}/members`, auth: 'required' })).body;
+export function members(client: ApiClient, name: string): Promise<Member[]> {
+  return request(client, array(orgMember), { method: 'GET', path: `/orgs/${segment(name)}/members`, auth: 'required' });
 }
 
-export async function member(client: ApiClient, organization: string, username: string): Promise<Member> {
-  const path = `/orgs/${segment(organization)}/members/${segment(username)}`;
-  return (await client.request<Member>({ method: 'GET', path, auth: 'required' })).body;
+export function member(client: ApiClient, name: string, username: string): Promise<Member> {
+  return request(client, orgMember, { method: 'GET', path: `/orgs/${segment(name)}/members/${segment(username)}`, auth: 'required' });
 }

@@ -1,11 +1,16 @@
 import type { ApiClient } from './client.js';
 import { repoPrefix, segment } from './paths.js';
-import type { User } from './types.js';
+import { array, object, optional, request, string } from './shape.js';
+import type { Owner } from './types.js';
+import { userFields } from './users.js';
 
 const ownersPath = (name: string, organization?: string) => `${repoPrefix(organization)}/packages/${segment(name)}/owners`;
 
-export async function list(client: ApiClient, name: string, organization?: string): Promise<User[]> {
-  return (await client.get<User[]>(ownersPath(name, organization))).body;
+/** An owner: a user and the ownership level. */
+export const packageOwner = object({ ...userFields, level: optional(string) });
+
+export function list(client: ApiClient, name: string, organization?: string): Promise<Owner[]> {
+  return request(client, array(packageOwner), { method: 'GET', path: ownersPath(name, organization) });
 }
 
 export type OwnerLevel = 'full' | 'maintainer';

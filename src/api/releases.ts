@@ -1,12 +1,32 @@
 import type { ApiClient } from './client.js';
 import { repoPrefix, segment } from './paths.js';
+import { boolean, nullable, object, optional, record, request, checked, string, unchecked } from './shape.js';
 import type { Release } from './types.js';
 
 export const releasePath = (name: string, version: string, organization?: string) =>
   `${repoPrefix(organization)}/packages/${segment(name)}/releases/${segment(version)}`;
 
-export async function get(client: ApiClient, name: string, version: string, organization?: string): Promise<Release> {
-  return (await client.get<Release>(releasePath(name, version, organization))).body;
+export const retirement = object({ reason: string, message: optional(nullable(string)) });
+
+/** A release as `info` and `publish` read it (api.md §5). */
+export const release = object({
+  version: string,
+  checksum: string,
+  has_docs: optional(boolean),
+  inserted_at: optional(string),
+  retirement: optional(nullable(retirement)),
+  url: optional(string),
+  html_url: optional(nullable(string)),
+  docs_html_url: optional(nullable(string)),
+  configs: optional(record(string)),
+  requirements: optional(record(object({ requirement: string, app: optional(nullable(string)), optional: optional(boolean) }))),
+  /** A count, or per-day counts when asked for (hexts never asks): shown only when a number. */
+  downloads: unchecked,
+  publisher: optional(nullable(object({ username: string, email: optional(nullable(string)) }))),
+});
+
+export function get(client: ApiClient, name: string, version: string, organization?: string): Promise<Release> {
+  return request(client, release, { method: 'GET', path: releasePath(name, version, organization) });
 }
 
 /** Reverts (deletes) a release; the package goes with its last release. */
@@ -38,11 +58,7 @@ export async function publish(
   tarball: Buffer,
   options: { organization?: string; replace: boolean; onProgress?: (sent: number, total: number) => void },
 ): Promise<{ status: number; release: Release }> {
-  const response = await client.upload<Release>({
-    path: `${repoPrefix(options.organization)}/packages/${segment(name)}/releases`,
-    query: { replace: options.replace },
-    body: tarball,
-    onProgress: options.onProgress,
-  });
-  return { status: response.status, release: response.body };
+  const path = `${repoPrefix(options.organization)}/packages/${segment(name)}/releases`;
+  const response = await client.upload<unknown>({ path, query: { replace: options.replace }, body: tarball, onProgress: options.onProgress });
+  return { status: response.status, release: checked(release, client, 'POST', path, response) };
 }

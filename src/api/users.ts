@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import type { User } from './types.js';
+import { array, nullable, object, optional, request, string } from './shape.js';
 
 export interface Registration {
   username: string;
@@ -8,14 +9,26 @@ export interface Registration {
   full_name?: string;
 }
 
-export async function register(client: ApiClient, registration: Registration): Promise<User> {
-  return (await client.request<User>({ method: 'POST', path: '/users', body: registration, auth: 'none' })).body;
+/** A user as hexts reads one (api.md §5): /users/me adds organizations and packages. */
+export const userFields = {
+  username: string,
+  email: optional(nullable(string)),
+  full_name: optional(nullable(string)),
+  url: optional(string),
+  organizations: optional(array(object({ name: string, role: string }))),
+  packages: optional(array(object({ name: string, repository: string, url: string, html_url: string }))),
+};
+export const user = object(userFields);
+
+/** Creates the account; its answer (the new user) is not read. */
+export async function register(client: ApiClient, registration: Registration): Promise<void> {
+  await client.request({ method: 'POST', path: '/users', body: registration, auth: 'none' });
 }
 
-export async function me(client: ApiClient): Promise<User> {
-  return (await client.request<User>({ method: 'GET', path: '/users/me', auth: 'required' })).body;
+export function me(client: ApiClient): Promise<User> {
+  return request(client, user, { method: 'GET', path: '/users/me', auth: 'required' });
 }
 
-export async function get(client: ApiClient, usernameOrEmail: string): Promise<User> {
-  return (await client.get<User>(`/users/${encodeURIComponent(usernameOrEmail)}`)).body;
+export function get(client: ApiClient, usernameOrEmail: string): Promise<User> {
+  return request(client, user, { method: 'GET', path: `/users/${encodeURIComponent(usernameOrEmail)}` });
 }

@@ -45,7 +45,7 @@ export async function generate(ctx: Context, { opts }: Invocation, scope: KeySco
   const expiry = key.revoke_at ? `, expires ${key.revoke_at}` : '';
   ctx.out.info(`Generated key ${key.name} with ${key.permissions.map(formatPermission).join(', ')}${expiry}${scope.organization ? ` for organization ${scope.organization}` : ''}.`);
   ctx.out.info('This is the only time the key is shown: store it somewhere safe.');
-  ctx.out.print(key.secret!); // the one place a secret is printed, by design
+  ctx.out.print(key.secret); // the one place a secret is printed, by design
 }
 
 export async function list(ctx: Context, _invocation: Invocation, scope: KeyScope): Promise<void> {
@@ -66,8 +66,7 @@ export async function list(ctx: Context, _invocation: Invocation, scope: KeyScop
     k.last_use?.used_at ?? 'never',
     k.revoke_at ?? '',
   ]);
-  const underline = ctx.out.color.enabled ? ctx.out.color.underline : undefined;
-  for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, underline)) ctx.out.print(line);
+  for (const line of renderTable(['Name', 'Permissions', 'Created at', 'Last used', 'Expires at'], rows, ctx.out.style.underline)) ctx.out.print(line);
 }
 
 export async function revoke(ctx: Context, { args, opts }: Invocation, scope: KeyScope): Promise<void> {
@@ -123,7 +122,7 @@ function publicKeyFields(key: Key) {
     permissions: key.permissions,
     inserted_at: key.inserted_at,
     updated_at: key.updated_at,
-    revoke_at: key.revoke_at,
+    revoke_at: key.revoke_at ?? null,
     last_use: key.last_use ?? null,
   };
 }

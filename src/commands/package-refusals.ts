@@ -102,7 +102,7 @@ async function explainNotFound(err: ApiError, client: ApiClient, action: Package
       );
   }
   if (found && action.version) {
-    const versions = found.releases.map((r) => r.version);
+    const versions = (found.releases ?? []).map((r) => r.version);
     return new CliError(`${name} has no release ${action.version}`, versions.length ? `Its releases: ${versions.join(', ')}.` : undefined);
   }
   if (found && action.subject) {

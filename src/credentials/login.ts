@@ -6,6 +6,7 @@ import * as oauth from '../api/oauth.js';
 import * as users from '../api/users.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
+import { isLoopbackHost } from '../util/net.js';
 import { nowSeconds, type Credentials } from './session.js';
 import type { OAuthCredential, UserCredential } from './store.js';
 
@@ -14,13 +15,39 @@ const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credent
 /** hex_core's device flow asks for these: the API, and every repository the user can read. */
 export const DEVICE_SCOPE = 'api repositories';
 
-/** Opens `url` in the desktop's browser when there is a desktop; silent when that fails. */
-export function openBrowser(ctx: Context, url: string): boolean {
+/**
+ * Why the browser may not be sent to `url`, or undefined when it may: the registry names the
+ * address, and only a web page of the registry itself or of hex.pm goes to the browser —
+ * never a file, a share, a script or a desktop launcher, and never an address at another host.
+ */
+export function browserRefusal(url: string, apiUrl: URL): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL';
+  }
+  const web = parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
+  if (!web) return `is a ${parsed.protocol} address, not an https:// one`;
+  const hosts = [apiUrl.host, HEX_PM_HOST];
+  if (!hosts.includes(parsed.host)) return `is at ${parsed.host}, not at ${hosts.join(' or ')}`;
+  return undefined;
+}
+
+const HEX_PM_HOST = 'hex.pm';
+
+/**
+ * Opens a web page in the desktop's browser when there is a desktop; silent when that fails.
+ * `url` must have passed browserRefusal: it starts with https:// (or http://), so no opener
+ * takes it for an option (xdg-open refuses `--`, so none is given), and no shell reads it.
+ */
+export function openBrowser(ctx: Context, url: URL): boolean {
   const platform = process.platform;
   const hasDesktop = platform === 'darwin' || platform === 'win32' || Boolean(ctx.env.DISPLAY || ctx.env.WAYLAND_DISPLAY);
   if (!hasDesktop) return false;
+  // On Windows, url.dll's handler takes the address as data (`cmd /c start` would run `&…`).
   const [command, args] =
-    platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    platform === 'darwin' ? ['open', [url.href]] : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url.href]] : ['xdg-open', [url.href]];
   try {
     const child = spawn(command as string, args as string[], { detached: true, stdio: 'ignore', env: ctx.env as NodeJS.ProcessEnv });
     child.on('error', () => {});
@@ -52,7 +79,11 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
     ctx.out.info('Verify this code matches what is shown in your browser.');
     ctx.out.info();
   }
-  if (options.browser) openBrowser(ctx, url);
+  if (options.browser) {
+    const refusal = browserRefusal(url, client.apiUrl);
+    if (refusal) ctx.out.warn(`Not opening the browser: the address the registry gave, ${url}, ${refusal}. Open it yourself only if you trust it.`);
+    else openBrowser(ctx, new URL(url));
+  }
   ctx.out.info('Waiting for authentication...');
 
   let interval = Math.max(0, grant.interval ?? 5);
@@ -64,7 +95,7 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
       return {
         type: 'oauth',
         access_token: token.access_token,
-        refresh_token: token.refresh_token,
+        refresh_token: token.refresh_token ?? undefined,
         expires_at: nowSeconds() + token.expires_in,
       };
     } catch (err) {

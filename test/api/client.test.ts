@@ -37,11 +37,11 @@ describe('JSON round trips', () => {
   test('register then read back a user', async () => {
     const client = clientFor(registry);
     try {
-      const created = await users.register(client, { username: 'bob', email: 'bob@example.com', password: 'a long password' });
-      assert.equal(created.username, 'bob');
+      await users.register(client, { username: 'bob', email: 'bob@example.com', password: 'a long password' });
       const read = await users.get(client, 'bob');
       assert.equal(read.username, 'bob');
-      assert.match(read.inserted_at!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      // Fields hexts does not read come through as they were sent.
+      assert.match((read as { inserted_at?: string }).inserted_at!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     } finally {
       await client.close();
     }

@@ -17,6 +17,11 @@
 //   Hex requirements   10,000 long (up to 400 comparisons) and mutated requirements, also as registry
 //                      versions. test/repository/requirement.test.ts has 10,000 strings of at most 30
 //                      characters (seed 20260822) with no time bound.
+//   registry strings   10,000 strings with control characters (ANSI/OSC sequences, C1, DEL, lone ESC) through
+//                      Output and tables (nothing raw reaches the terminal, --json exact), 10,000 JSON values of
+//                      any shape through every answer shape (the value itself or an UnexpectedAnswerError), and
+//                      300 mutated answers from the local registry through the commands that print them.
+//                      test/quality/hostile-registry.test.ts has the hand-made cases.
 // The ETF decoder (src/erlang/etf.ts) reads nothing from outside in hexts itself (only the test registry
 // uses it); test/erlang/etf.test.ts gives it 6,000 + 4,000 cases (seeds 9 and 10) within 5 s.
 import assert from 'node:assert/strict';
@@ -24,16 +29,34 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { ApiClient } from '../../src/api/client.js';
+import { UnexpectedAnswerError } from '../../src/api/errors.js';
+import { authCheck } from '../../src/api/auth.js';
+import { key, newKey } from '../../src/api/keys.js';
+import { deviceAuthorizationShape, tokenResponse } from '../../src/api/oauth.js';
+import { orgMember, organization } from '../../src/api/organizations.js';
+import { packageOwner } from '../../src/api/owners.js';
+import { pkg } from '../../src/api/packages.js';
+import { release } from '../../src/api/releases.js';
+import { array, checked, type Shape } from '../../src/api/shape.js';
+import { user } from '../../src/api/users.js';
 import { TermSyntaxError, parseTerms } from '../../src/erlang/text.js';
+import { Output, style, type Text } from '../../src/io/output.js';
+import { renderTable } from '../../src/io/table.js';
 import { TarballError } from '../../src/package/tar/error.js';
 import { unpackPackageTarball, type UnpackedPackage } from '../../src/package/unpack.js';
 import { RegistryError, decodeNames, decodePackage, decodeSigned, decodeVersions, encodeSigned } from '../../src/repository/protobuf.js';
 import { InvalidRequirementError, matches, newestMatching, parseRequirement, toSemverRange } from '../../src/repository/requirement.js';
 import { openRegistryResource, signPayload } from '../../src/repository/signing.js';
+import { runCli, scratchHome } from '../helpers/cli.js';
 import { builtCaseNames, loadBuiltCase } from '../helpers/corpus.js';
+import { cliEnv, testRegistry } from '../helpers/registry.js';
+import { makeTarball } from '../registry/tarballs.js';
+import { call } from '../registry/test-client.js';
 import {
   assemble,
   escapeEntries,
@@ -397,3 +420,163 @@ describe('fuzz: Hex requirement parsing', () => {
     );
   });
 });
+
+// --- registry strings with control characters (issue 14), and answers of any shape ---
+
+describe('fuzz: registry strings with control characters', () => {
+  // What a hostile registry puts in a description, a username, a retirement message…
+  const sequences = ['\u001b', '\u001b[', '\u001b[2J', '\u001b[1;31m', '\u001b[H', '\u001b]0;title\u0007', '\u001b]8;;https://evil.example/\u001b\\', '\u001bP',
+    '\u001b\\', '\u009b', '\u009d', '\u0090', '\u0085', '\u007f', '\u0000', '\u0007', '\b', '\r', '\r\n', '\n', '\t', '\v', '\f', '\\x1b', '\u202e'];
+  const registryString = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom(...sequences)), { maxLength: 12 }).map((parts) => parts.join(''));
+  /** A control character as the terminal would act on it (tab and newline are layout). */
+  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+  /** The codes of hexts's own styles, the only escape sequences it may write. */
+  const OWN_STYLES = /\u001b\[(1|2|4|22|24|31|32|33|39)m/g;
+
+  function capture(color: boolean) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const chunks: string[] = [];
+    stdout.on('data', (c) => chunks.push(String(c)));
+    stderr.on('data', (c) => chunks.push(String(c)));
+    const out = new Output({ stdin: new PassThrough(), stdout, stderr }, color ? { FORCE_COLOR: '1' } : {}, true);
+    return { out, text: () => chunks.join('') };
+  }
+
+  const styled = fc.tuple(registryString, registryString, fc.constantFrom('red', 'yellow', 'green', 'bold', 'dim', 'underline') as fc.Arbitrary<keyof typeof style>)
+    .map(([a, b, name]): Text => [a, style[name]([b, style.bold(a)]), `${style.dim(b)}`]);
+
+  test('10,000 strings printed, styled, as errors, in tables and as JSON: nothing raw reaches the terminal; JSON exact', () => {
+    fc.assert(
+      fc.property(styled, registryString, fc.array(fc.array(registryString, { minLength: 3, maxLength: 3 }), { maxLength: 4 }), (text, plainText, rows) => {
+        const plain = capture(false);
+        const colored = capture(true);
+        for (const { out } of [plain, colored]) {
+          out.print(text);
+          out.info(plainText);
+          out.warn(text);
+          out.error(plainText, text);
+          for (const line of renderTable(['A', 'B', 'C'], rows, style.underline)) out.print(line);
+        }
+        assert.equal(RAW_CONTROL.exec(plain.text()), null);
+        assert.equal(RAW_CONTROL.exec(colored.text().replace(OWN_STYLES, '')), null);
+        // Styles add their codes and nothing else.
+        assert.equal(colored.text().replace(OWN_STYLES, ''), plain.text());
+        // A table row stays one line whatever its cells hold.
+        const table = capture(false);
+        for (const line of renderTable(['A', 'B', 'C'], rows)) table.out.print(line);
+        assert.equal(table.text().split('\n').length, rows.length + 2);
+        // Text without control characters is printed as it is.
+        const clean = plainText.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+        const cleanOut = capture(false);
+        cleanOut.out.print(clean);
+        assert.equal(cleanOut.text(), `${clean}\n`);
+        // --json: the same strings back, and no raw control character on the way.
+        const json = capture(false);
+        json.out.json({ text: plainText, rows });
+        assert.deepEqual(JSON.parse(json.text()), { text: plainText, rows });
+        assert.equal(RAW_CONTROL.exec(json.text()), null);
+      }),
+      { seed: 0x1e5c, numRuns: 10_000, endOnFailure: true, includeErrorInReport: true },
+    );
+  });
+
+  test('10,000 JSON values of any shape through every answer shape: the value itself, or an UnexpectedAnswerError', async () => {
+    const client = new ApiClient({ apiUrl: 'https://127.0.0.1:9/api', userAgent: 'fuzz', timeoutMs: 1000 });
+    const shapes: Array<Shape<unknown>> = [user, array(user), packageOwner, array(packageOwner), key, array(key), newKey, pkg, array(pkg), release,
+      organization, orgMember, authCheck, deviceAuthorizationShape, tokenResponse];
+    // Plausible answers to mutate, and plain noise.
+    const valid = fc.constantFrom<unknown>(
+      { username: 'a', organizations: [{ name: 'o', role: 'admin' }], packages: [{ name: 'p', repository: 'hexpm', url: 'u', html_url: 'h' }] },
+      { name: 'k', permissions: [{ domain: 'api', resource: null }], inserted_at: 'x', updated_at: 'y', revoke_at: null, last_use: { used_at: null }, secret: 's' },
+      { repository: 'hexpm', name: 'p', meta: { description: 'd', licenses: ['MIT'], links: { a: 'b' } }, releases: [{ version: '1.0.0' }], retirements: { '1.0.0': { reason: 'other' } } },
+      { version: '1.0.0', checksum: 'c', retirement: null, requirements: { d: { requirement: '~> 1.0', app: 'd', optional: false } }, publisher: { username: 'u' } },
+      { key: { name: 'k', owner: { type: 'user', name: 'u' } } },
+      { device_code: 'd', user_code: 'u', verification_uri: 'v', access_token: 'a', expires_in: 1 },
+    );
+    const answer = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.tuple(valid, fc.nat(), fc.oneof(fc.jsonValue({ maxDepth: 2 }), registryString, fc.constant(undefined))).map(([v, at, replacement]) => replaceAt(v, at, replacement)),
+    );
+    try {
+      fc.assert(
+        fc.property(answer, fc.constantFrom(...shapes), (body, shape) => {
+          try {
+            assert.equal(checked(shape, client, 'GET', '/x', { status: 200, headers: {}, body }), body);
+          } catch (err) {
+            if (!(err instanceof UnexpectedAnswerError)) throw err;
+            assert.match(err.message, /^the registry answered something hexts does not understand: GET \/api\/x: \S/);
+          }
+        }),
+        { seed: 0x1e5d, numRuns: 10_000, endOnFailure: true, includeErrorInReport: true },
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  describe('300 mutated answers from the local registry, through the commands that print them', () => {
+    let registry: Awaited<ReturnType<typeof testRegistry>>;
+    let apiKey: string;
+    const templates: Array<{ argv: string[]; path: string; body: unknown }> = [];
+    const scratch = scratchHome();
+
+    before(async () => {
+      registry = await testRegistry();
+      registry.configure({ rateLimit: 1_000_000 });
+      registry.createUser({ username: 'alice', email: 'alice@example.com' });
+      registry.createOrganization({ name: 'acme', admin: 'alice' });
+      apiKey = registry.createKey({ user: 'alice' }, { name: 'fuzz', permissions: [{ domain: 'api', resource: null }] });
+      await registry.publish(await makeTarball({ name: 'tiny', version: '1.0.0', requirements: [] }), { publisher: 'alice' });
+      for (const [argv, path] of [
+        [['info', 'tiny'], '/api/packages/tiny'],
+        [['info', 'tiny', '1.0.0'], '/api/packages/tiny/releases/1.0.0'],
+        [['package', 'search', 'tiny'], '/api/packages?search=tiny'],
+        [['owner', 'list', 'tiny'], '/api/packages/tiny/owners'],
+        [['user', 'whoami'], '/api/users/me'],
+        [['user', 'key', 'list'], '/api/keys'],
+      ] as Array<[string[], string]>) {
+        const answer = await call(registry, 'GET', path, { auth: apiKey });
+        assert.equal(answer.status, 200);
+        templates.push({ argv, path: path.split('?')[0]!, body: answer.data });
+      }
+    });
+    after(async () => {
+      await registry.stop();
+      scratch.cleanup();
+    });
+
+    test('each ends in its output or one error line; nothing raw reaches the terminal; never an unexpected failure', async () => {
+      const mutated = fc.tuple(fc.constantFrom(...templates.keys()), fc.array(fc.tuple(fc.nat(), fc.oneof(registryString, registryString, fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined))), { minLength: 1, maxLength: 4 }));
+      await fc.assert(
+        fc.asyncProperty(mutated, async ([index, changes]) => {
+          const template = templates[index]!;
+          const body = changes.reduce((v, [at, replacement]) => replaceAt(v, at, replacement), template.body);
+          registry.clearFaults();
+          registry.addFault({ type: 'answer', method: 'GET', path: template.path, body: body ?? null });
+          const result = await runCli(template.argv, { env: cliEnv(registry, scratch.home, { HEX_API_KEY: apiKey }) });
+          const what = `${template.argv.join(' ')} with ${JSON.stringify(body)}:\n${result.stderr}`;
+          assert.ok(result.code === 0 || result.code === 1, what);
+          assert.doesNotMatch(result.stderr, /unexpected failure/, what);
+          if (result.code === 1) assert.match(result.stderr, /^error: /m, what);
+          assert.equal(RAW_CONTROL.exec(result.stdout + result.stderr), null, what);
+        }),
+        { seed: 0x1e5e, numRuns: 300, timeout: CASE_MS * 5, endOnFailure: true, includeErrorInReport: true },
+      );
+    });
+  });
+});
+
+/** `value` with its `at`-th node (in document order, the whole value first) replaced, or removed when `replacement` is undefined. */
+function replaceAt(value: unknown, at: number, replacement: unknown): unknown {
+  const children = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : []);
+  const count = (v: unknown): number => children(v).reduce((n: number, x) => n + count(x), 1);
+  let index = at % count(value);
+  const visit = (v: unknown): unknown => {
+    if (index-- === 0) return replacement;
+    if (Array.isArray(v)) return v.map(visit).filter((x) => x !== undefined);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]).filter(([, x]) => x !== undefined));
+    return v;
+  };
+  return visit(value);
+}

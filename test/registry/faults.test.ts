@@ -131,6 +131,17 @@ describe('faults and the request log', () => {
     assert.deepEqual((await call(registry, 'GET', '/repo/tarballs/tiny-1.0.0.tar')).body, TINY);
   });
 
+  test('answer: any JSON the test chooses (null too) in place of the registry answer, once', async () => {
+    await addFault({ type: 'answer', path: '/api/packages/tiny', body: null });
+    const nothing = await call(registry, 'GET', '/api/packages/tiny');
+    assert.deepEqual([nothing.status, nothing.headers['content-type'], nothing.body.toString()], [200, 'application/json', 'null']);
+    await addFault({ type: 'answer', path: '/api/packages/tiny', status: 201, body: [{ name: 'x' }] });
+    const list = await call(registry, 'GET', '/api/packages/tiny');
+    assert.deepEqual([list.status, list.data], [201, [{ name: 'x' }]]);
+    assert.equal((await call(registry, 'GET', '/api/packages/tiny')).data.name, 'tiny', 'the fault applied once');
+    assert.equal((await call(registry, 'POST', '/_test/faults', { body: { type: 'answer', path: '/api/' } })).status, 400, 'an answer needs a body');
+  });
+
   test('DELETE /_test/faults clears them; bad faults are refused', async () => {
     await addFault({ type: 'status', status: 502, path: '/api/', count: 5 });
     assert.equal((await call(registry, 'DELETE', '/_test/faults')).status, 204);

@@ -17,9 +17,11 @@ export type FaultType =
   /** Handle the request, then send only the first half of the body, with a matching Content-Length. */
   | 'truncate_body'
   /** Handle the request, announce the full Content-Length, send half the body and close the connection. */
-  | 'truncate_download';
+  | 'truncate_download'
+  /** Answer `status` (200 unless given) with `body` as JSON instead of the registry's answer: a hostile or broken registry. */
+  | 'answer';
 
-const TYPES: FaultType[] = ['reset_before_body', 'reset_after_body', 'status', 'rate_limited', 'delay', 'truncate_body', 'truncate_download'];
+const TYPES: FaultType[] = ['reset_before_body', 'reset_after_body', 'status', 'rate_limited', 'delay', 'truncate_body', 'truncate_download', 'answer'];
 
 export interface Fault {
   type: FaultType;
@@ -35,6 +37,8 @@ export interface Fault {
   wwwAuthenticate?: string;
   delayMs?: number;
   resetAfterSeconds?: number;
+  /** For `answer`: any JSON value, null included. */
+  body?: unknown;
 }
 
 /** Reads a fault from the JSON a test posts to /_test/faults. */
@@ -61,6 +65,13 @@ export function parseFault(body: unknown): Fault {
       if (typeof body.www_authenticate !== 'string') throw new Error('www_authenticate must be a string');
       fault.wwwAuthenticate = body.www_authenticate;
     }
+  }
+  if (type === 'answer') {
+    if (!('body' in body)) throw new Error('body is required (any JSON value)');
+    const status = body.status ?? 200;
+    if (typeof status !== 'number' || status < 200 || status > 599) throw new Error('status must be 2xx to 5xx');
+    fault.status = status;
+    fault.body = body.body;
   }
   if (type === 'delay') {
     if (typeof body.delay_ms !== 'number' || body.delay_ms < 0) throw new Error('delay_ms must be a number');

@@ -12,6 +12,7 @@ import { generateEcKeyPair } from './crypto.js';
 import { parseFault, Faults, type Fault } from './faults.js';
 import {
   BadRequest,
+  bytes,
   errorReply,
   Halt,
   negotiate,
@@ -378,6 +379,7 @@ function faultReply(fault: Fault, core: Core): Reply | null {
     const headers: Record<string, string> = fault.wwwAuthenticate ? { 'www-authenticate': fault.wwwAuthenticate } : {};
     return errorReply(fault.status!, { message: fault.message, headers });
   }
+  if (fault.type === 'answer') return bytes(fault.status!, Buffer.from(JSON.stringify(fault.body)), 'application/json');
   if (fault.type === 'rate_limited') {
     const reset = Math.floor(core.now() / 1000) + fault.resetAfterSeconds!;
     return errorReply(429, {

@@ -99,7 +99,7 @@ function printPackage(out: Output, pkg: ApiPackage): void {
   out.print();
   if (pkg.configs?.['mix.exs']) out.print(`Config: ${pkg.configs['mix.exs']}`);
   const retired = new Set(Object.keys(pkg.retirements ?? {}));
-  printReleases(out, pkg.releases.map((r) => ({ version: r.version, date: day(r.inserted_at), retired: retired.has(r.version) })));
+  printReleases(out, (pkg.releases ?? []).map((r) => ({ version: r.version, date: day(r.inserted_at), retired: retired.has(r.version) })));
 
   const downloads = pkg.downloads ?? {};
   const counts = ([['Yesterday', downloads.day], ['Last 7 days', downloads.week], ['All time', downloads.all]] as const)
@@ -124,7 +124,7 @@ function printReleases(out: Output, list: Array<{ version: string; date?: string
   out.print('Recent releases:');
   for (const r of list.slice(0, RECENT_RELEASES)) {
     const text = r.version + (r.date ? ` (${r.date})` : '');
-    out.print('  ' + (r.retired ? out.color.yellow(`${text} (retired)`) : text));
+    out.print(['  ', r.retired ? out.style.yellow(`${text} (retired)`) : text]);
   }
   if (list.length > RECENT_RELEASES) out.print('  ...');
   out.print();
@@ -133,7 +133,7 @@ function printReleases(out: Output, list: Array<{ version: string; date?: string
 function printRelease(out: Output, release: ApiRelease): void {
   if (release.retirement) {
     const { reason, message } = release.retirement;
-    out.print(out.color.yellow(`${out.color.bold('This version has been retired')}: ${message ? `(${reason}) ${message}` : `(${reason})`}`));
+    out.print(out.style.yellow([out.style.bold('This version has been retired'), `: ${message ? `(${reason}) ${message}` : `(${reason})`}`]));
   }
   if (release.configs?.['mix.exs']) out.print(`Config: ${release.configs['mix.exs']}`);
   const released = day(release.inserted_at);
@@ -172,7 +172,7 @@ function showRegistryRecord(ctx: Context, record: RegistryPackage, version: stri
       return;
     }
     const out = ctx.out;
-    if (release.retired) out.print(out.color.yellow(`${out.color.bold('This version has been retired')}: ${retirementText(release.retired)}`));
+    if (release.retired) out.print(out.style.yellow([out.style.bold('This version has been retired'), `: ${retirementText(release.retired)}`]));
     out.print(`Config: ${mixSnippet(record.name, release.version, record.repository)}`);
     if (release.publishedAt) out.print(`Released: ${publishedAt(release)!.slice(0, 10)}`);
     printDependencies(out, Object.entries(requirements(release)).map(([dep, r]) => ({ name: dep, ...r })));

@@ -114,7 +114,7 @@ async function createMachineKey(ctx: Context, credentials: Credentials, organiza
     const permissions = [{ domain: 'repository', resource: organization }];
     const key = await keys.create(client, { name, permissions }, organization);
     ctx.out.info(`Created organization key "${key.name}" with repository:${organization}.`);
-    return { stored: { key: key.secret!, owner: 'organization', key_name: key.name }, permissions };
+    return { stored: { key: key.secret, owner: 'organization', key_name: key.name }, permissions };
   } catch (err) {
     if (err instanceof ApiError && err.status === 403 && err.serverMessage === 'account not authorized for this action') {
       throw new CliError(`creating an organization key needs the write role in ${organization}`, `Ask an admin of ${organization} for the write role.`);

@@ -71,8 +71,7 @@ export async function list(ctx: Context, { args, opts }: Invocation): Promise<vo
   }
   // mix shows Email and Level; most owners keep their email private, so the username leads.
   const rows = found.map((o) => [o.username, o.email ?? '', o.level ?? '']);
-  const underline = ctx.out.color.enabled ? ctx.out.color.underline : undefined;
-  for (const line of renderTable(['Username', 'Email', 'Level'], rows, underline)) ctx.out.print(line);
+  for (const line of renderTable(['Username', 'Email', 'Level'], rows, ctx.out.style.underline)) ctx.out.print(line);
 }
 
 export async function packages(ctx: Context, _invocation: Invocation): Promise<void> {

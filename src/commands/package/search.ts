@@ -42,7 +42,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     r.version ?? '',
     r.url ?? '',
   ]);
-  for (const line of renderTable(headers, table, ctx.out.color.underline)) ctx.out.print(line);
+  for (const line of renderTable(headers, table, ctx.out.style.underline)) ctx.out.print(line);
 }
 
 /** The API's search, sorted by downloads; a key that turns out not to read the API searches the registry. */
@@ -54,8 +54,8 @@ async function searchApi(ctx: Context, query: string, organization: string | und
       repository: p.repository,
       name: p.name,
       description: oneLine(p.meta.description ?? ''),
-      version: newestStable(p.releases.map((r) => r.version)),
-      url: p.html_url || p.url,
+      version: newestStable((p.releases ?? []).map((r) => r.version)),
+      url: p.html_url || p.url || null,
     }));
   } catch (err) {
     if (organization && err instanceof ApiError && err.status === 401 && err.serverMessage === 'key not authorized for this action') return fromRegistry(organization);

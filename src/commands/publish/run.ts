@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidAnswerError, type ApiClient } from '../../api/client.js';
 import * as docsApi from '../../api/docs.js';
-import { ApiError } from '../../api/errors.js';
+import { ApiError, UnexpectedAnswerError } from '../../api/errors.js';
 import * as owners from '../../api/owners.js';
 import * as packages from '../../api/packages.js';
 import { checkOrganizationName } from '../../api/permissions.js';
@@ -16,6 +16,7 @@ import type { Context } from '../../context.js';
 import type { Purpose } from '../../credentials/choice.js';
 import { encodeMetadata } from '../../erlang/pretty.js';
 import { CliError, keepAdvice, UsageError } from '../../errors.js';
+import type { Text } from '../../io/output.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
 import { createPackageTarball } from '../../package/tarball.js';
@@ -62,7 +63,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const docs = mode === 'package' ? undefined : await buildDocs(ctx, mode, opts);
 
   const config = await ctx.config();
-  const screen = (line = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
+  const screen = (line: Text = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
   if (mode !== 'docs') {
     screen(CODE_OF_CONDUCT);
     screen();
@@ -115,13 +116,13 @@ function summary(target: Target, checksum: string | undefined) {
 }
 
 /** mix's line naming where the package goes (and through which API, when not hex.pm's). */
-function targetLine(ctx: Context, organization: string | undefined, apiUrl: string): string {
+function targetLine(ctx: Context, organization: string | undefined, apiUrl: string): Text {
   const usingApi = apiUrl === HEX_PM_API_URL ? '' : ` using ${apiUrl}`;
-  const bold = ctx.globals.json ? ctx.out.errColor.bold : ctx.out.color.bold;
-  let to = '';
-  if (organization) to = ` to ${bold('private')} repository ${organization}`;
-  else if (!usingApi) to = ` to ${bold('public')} repository hexpm`;
-  return `Publishing package${to}${usingApi}.`;
+  const { bold } = ctx.out.style;
+  let to: Text = '';
+  if (organization) to = [' to ', bold('private'), ` repository ${organization}`];
+  else if (!usingApi) to = [' to ', bold('public'), ' repository hexpm'];
+  return ['Publishing package', to, `${usingApi}.`];
 }
 
 interface BuiltRelease {
@@ -144,7 +145,7 @@ async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>
     }
     if (opts.yes === true) {
       // mix hex.publish would build the docs itself (mix docs), and nothing asks here: say it where it cannot be missed.
-      ctx.out.warn(ctx.out.errColor.bold(`WARNING: the docs will NOT be published: there is no documentation in ${where}.`));
+      ctx.out.warn(ctx.out.style.bold(`WARNING: the docs will NOT be published: there is no documentation in ${where}.`));
       ctx.out.warn('mix hex.publish would build them with `mix docs`; hexts does not run mix. Publish them afterwards: `mix docs && hexts publish docs`.');
       return undefined;
     }
@@ -214,8 +215,8 @@ async function publishRelease(ctx: Context, client: ApiClient, target: Target, r
     });
     return published;
   } catch (err) {
-    // Cut off mid-upload, or taken with an answer that cannot be read: ask the registry.
-    if (err instanceof UploadInterruptedError || (err instanceof InvalidAnswerError && err.carriedOut)) {
+    // Cut off mid-upload, or taken with an answer that cannot be read (or not understood): ask the registry.
+    if (err instanceof UploadInterruptedError || (err instanceof InvalidAnswerError && err.carriedOut) || err instanceof UnexpectedAnswerError) {
       return afterInterruptedUpload(ctx, client, target, release, err);
     }
     if (err instanceof ApiError && err.status === 422 && JSON.stringify(err.errors ?? '').includes('--replace flag')) {

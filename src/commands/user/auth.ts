@@ -50,7 +50,7 @@ async function passwordLogin(ctx: Context, opts: Record<string, unknown>): Promi
       name: `hexts-${ctx.hostname()}`,
       permissions: [{ domain: 'api', resource: null }, { domain: 'repositories', resource: null }],
     });
-    return { key: key.secret! };
+    return { key: key.secret };
   } catch (err) {
     if (err instanceof ApiError && err.status === 401 && /Basic authentication is disabled/i.test(err.message)) {
       throw new CliError(err.message, 'This registry logs in with OAuth: run `hexts user auth` (without --password), or store an API key with `hexts user auth --key -`.');
