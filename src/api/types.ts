@@ -3,7 +3,7 @@
 import type { authCheck } from './auth.js';
 import type { key, newKey, permission } from './keys.js';
 import type { deviceAuthorizationShape, tokenResponse } from './oauth.js';
-import type { organization, orgMember } from './organizations.js';
+import type { organization } from './organizations.js';
 import type { packageOwner } from './owners.js';
 import type { pkg } from './packages.js';
 import type { release, retirement } from './releases.js';
@@ -16,7 +16,6 @@ export type Owner = Infer<typeof packageOwner>;
 export type Key = Infer<typeof key>;
 export type NewKeyAnswer = Infer<typeof newKey>;
 export type Organization = Infer<typeof organization>;
-export type Member = Infer<typeof orgMember>;
 export type Retirement = Infer<typeof retirement>;
 export type Package = Infer<typeof pkg>;
 export type Release = Infer<typeof release>;

@@ -38,7 +38,7 @@ import { UnexpectedAnswerError } from '../../src/api/errors.js';
 import { authCheck } from '../../src/api/auth.js';
 import { key, newKey } from '../../src/api/keys.js';
 import { deviceAuthorizationShape, tokenResponse } from '../../src/api/oauth.js';
-import { orgMember, organization } from '../../src/api/organizations.js';
+import { organization } from '../../src/api/organizations.js';
 import { packageOwner } from '../../src/api/owners.js';
 import { pkg } from '../../src/api/packages.js';
 import { release } from '../../src/api/releases.js';
@@ -484,7 +484,7 @@ describe('fuzz: registry strings with control characters', () => {
   test('10,000 JSON values of any shape through every answer shape: the value itself, or an UnexpectedAnswerError', async () => {
     const client = new ApiClient({ apiUrl: 'https://127.0.0.1:9/api', userAgent: 'fuzz', timeoutMs: 1000 });
     const shapes: Array<Shape<unknown>> = [user, array(user), packageOwner, array(packageOwner), key, array(key), newKey, pkg, array(pkg), release,
-      organization, orgMember, authCheck, deviceAuthorizationShape, tokenResponse];
+      organization, authCheck, deviceAuthorizationShape, tokenResponse];
     // Plausible answers to mutate, and plain noise.
     const valid = fc.constantFrom<unknown>(
       { username: 'a', organizations: [{ name: 'o', role: 'admin' }], packages: [{ name: 'p', repository: 'hexpm', url: 'u', html_url: 'h' }] },
