@@ -9,6 +9,18 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Validation failed (422)',
 };
 
+/**
+ * An answer hexts cannot use: a header it cannot read (an unparsable Location, an impossible
+ * rate-limit reset), a body of the wrong shape. One message for all of them, never a crash.
+ */
+export class UnexpectedAnswerError extends CliError {
+  constructor(what: string) {
+    super(`the registry answered something hexts does not understand: ${what}`,
+      'The registry (or something between it and you) is misbehaving; try again later, or tell its operators.');
+    this.name = 'UnexpectedAnswerError';
+  }
+}
+
 /** An error answer from the Hex API: status, the server's message verbatim and the 422 errors tree. */
 export class ApiError extends CliError {
   constructor(
@@ -90,12 +102,18 @@ export function rateLimitHint(headers: Record<string, string | string[] | undefi
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const reset = Number(first('x-ratelimit-reset'));
-  if (!Number.isFinite(reset) || reset <= 0) return 'Wait a minute before trying again.';
+  const given = first('x-ratelimit-reset');
+  if (given === undefined) return 'Wait a minute before trying again.';
+  const reset = Number(given);
+  const at = new Date(reset * 1000);
+  // A reset no clock can show (1e20, -5, "soon") is the registry's mistake, not a time to wait for.
+  if (given.trim() === '' || !Number.isFinite(reset) || reset <= 0 || Number.isNaN(at.getTime())) {
+    throw new UnexpectedAnswerError(`x-ratelimit-reset ${JSON.stringify(given.slice(0, 40))} is not a time`);
+  }
   const serverNow = Date.parse(first('date') ?? '');
   const now = Number.isNaN(serverNow) ? Date.now() : serverNow;
   const wait = Math.max(0, Math.ceil(reset - now / 1000));
-  return `Rate limited: try again in ${wait} s (at ${new Date(reset * 1000).toISOString()}).`;
+  return `Rate limited: try again in ${wait} s (at ${at.toISOString()}).`;
 }
 
 function toErrorTree(value: unknown): ErrorTree {
