@@ -1,9 +1,9 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
-import { endpointUrlProblem } from './util/net.js';
+import { endpointUrlProblem, redactUrl } from './util/net.js';
 import { VERSION } from './version.js';
 
 // Only commander and the command tree load at start-up; everything else (HTTP, prompts,
@@ -124,10 +124,13 @@ function commandPath(command: Command): string {
 }
 
 
-/** --api-url is checked as it is parsed, so that a bad one is a usage error before anything runs. */
+/**
+ * --api-url is checked as it is parsed, so that a bad one is a usage error before anything
+ * runs. In commander's words, but not by commander, which would echo a password in the URL.
+ */
 function checkedApiUrl(value: string): string {
   const problem = endpointUrlProblem(value);
-  if (problem) throw new InvalidArgumentError(`It ${problem}.`);
+  if (problem) throw new UsageError(`option '--api-url <url>' argument '${redactUrl(value)}' is invalid. It ${problem}.`);
   return value;
 }
 

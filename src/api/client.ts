@@ -1,7 +1,8 @@
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
+import { redactUrl } from '../util/net.js';
 import { ApiError, apiErrorFrom } from './errors.js';
-import { checkScheme, describeNetworkError, NetworkError, readCaCerts, retryable, withRetries, type ProxySettings } from './network.js';
+import { checkScheme, describeNetworkError, NetworkError, type ProxySettings } from './network.js';
+import { header, Transport, type Method, type ResponseHeaders } from './transport.js';
 
 /** An Authorization header value and, in words for --verbose, the credential it comes from. */
 export interface Authorization {
@@ -47,7 +48,7 @@ export interface ClientOptions {
   announce?: (line: string) => void;
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type { Method };
 
 export interface RequestSpec {
   method: Method;
@@ -68,35 +69,14 @@ export interface ApiResponse<T = unknown> {
 
 interface RawResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   body: Buffer;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 3;
-const GET_ATTEMPTS = 3; // the first try and two retries
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export function userAgent(version: string, env: Record<string, string | undefined>): string {
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
   return `hexts/${version} (node/${process.versions.node})${ci ? ' (CI)' : ''}`;
-}
-
-/** Creates the undici dispatcher: TLS always verified, extra CAs, proxies from the resolved settings. */
-export function createDispatcher(options: Pick<ClientOptions, 'caCertsPath' | 'proxy'>): Dispatcher {
-  const ca = options.caCertsPath ? readCaCerts(options.caCertsPath) : undefined;
-  const tls = { ca, rejectUnauthorized: true };
-  const proxy = options.proxy ?? {};
-  if (proxy.http || proxy.https) {
-    // Empty strings, not undefined: undici would otherwise read process.env behind our back.
-    return new EnvHttpProxyAgent({
-      httpProxy: proxy.http ?? '',
-      httpsProxy: proxy.https ?? proxy.http ?? '',
-      noProxy: proxy.noProxy ?? '',
-      connect: tls,
-      requestTls: tls,
-    });
-  }
-  return new Agent({ connect: tls });
 }
 
 /** `"text"; level=warn|fatal` → the text and its level. */
@@ -110,17 +90,17 @@ export function parseHexMessage(header: string): { text: string; level: string }
 
 export class ApiClient {
   readonly apiUrl: URL;
-  private readonly dispatcher: Dispatcher;
+  private readonly transport: Transport;
   private cachedOtp: string | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.apiUrl = new URL(options.apiUrl.replace(/\/+$/, '') + '/');
     checkScheme(this.apiUrl);
-    this.dispatcher = createDispatcher(options);
+    this.transport = new Transport(options);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.transport.close();
   }
 
   url(spec: Pick<RequestSpec, 'path' | 'query'>): URL {
@@ -136,9 +116,9 @@ export class ApiClient {
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const url = this.url(spec);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', (headers, credential) => {
+    return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', async (headers, credential) => {
       if (body !== undefined) headers['content-type'] = 'application/json';
-      return this.send(spec.method, url, headers, body, credential);
+      return this.answer(await this.transport.request({ method: spec.method, url, headers, body, credential, maxBytes: MAX_BODY_BYTES }));
     });
   }
 
@@ -149,23 +129,8 @@ export class ApiClient {
   async upload<T>(spec: { path: string; query?: RequestSpec['query']; body: Buffer; onProgress?: (sent: number, total: number) => void }): Promise<ApiResponse<T>> {
     const url = this.url(spec);
     checkScheme(url);
-    const { upload } = await import('./upload.js');
-    return this.authorized<T>(true, 'required', async (headers, credential) => {
-      this.options.log?.(`> POST ${url.href} (${spec.body.length} bytes, expect: 100-continue)${credentialNote(credential)}`);
-      const started = Date.now();
-      const response = await upload({
-        url,
-        headers,
-        body: spec.body,
-        timeoutMs: this.options.timeoutMs,
-        ca: this.options.caCertsPath ? readCaCerts(this.options.caCertsPath) : undefined,
-        proxy: this.options.proxy,
-        onProgress: spec.onProgress,
-      });
-      this.options.log?.(`< ${response.status} POST ${url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
-      this.notice(response.headers);
-      return this.apiAnswer(response, url);
-    });
+    return this.authorized<T>(true, 'required', async (headers, credential) =>
+      this.answer(await this.transport.upload({ url, headers, body: spec.body, credential, onProgress: spec.onProgress })));
   }
 
   /**
@@ -221,74 +186,10 @@ export class ApiClient {
     }
   }
 
-  /** Sends one logical request: follows redirects, retries idempotent GETs. Never retries a write. */
-  private async send(method: Method, url: URL, headers: Record<string, string>, body: string | undefined, credential: string | undefined): Promise<RawResponse> {
-    for (let redirects = 0; ; redirects++) {
-      checkScheme(url);
-      const response = method === 'GET' ? await this.sendWithRetries(url, headers, credential) : await this.sendOnce(method, url, headers, body, credential);
-      const location = header(response.headers, 'location');
-      if (!REDIRECTS.has(response.status) || !location) return response;
-      if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
-      const next = new URL(location, url);
-      if (next.origin !== url.origin) {
-        // Credentials for one registry never go to another host.
-        delete headers.authorization;
-        delete headers['x-hex-otp'];
-        credential = undefined;
-      }
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
-        delete headers['content-type'];
-      }
-      url = next;
-    }
-  }
-
-  private sendWithRetries(url: URL, headers: Record<string, string>, credential: string | undefined): Promise<RawResponse> {
-    const { timeoutMs, proxy, announce } = this.options;
-    return withRetries(url, { timeoutMs, proxy, announce, attempts: GET_ATTEMPTS }, () => this.sendOnce('GET', url, headers, undefined, credential));
-  }
-
-  private async sendOnce(method: Method, url: URL, headers: Record<string, string>, body: string | undefined, credential: string | undefined): Promise<RawResponse> {
-    const started = Date.now();
-    this.options.log?.(`> ${method} ${url.href}${headers.authorization ? credentialNote(credential) : ''}${headers['x-hex-otp'] ? ' (x-hex-otp: [REDACTED])' : ''}`);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method,
-        headers,
-        body,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
-    } catch (err) {
-      this.options.log?.(`< ${method} ${url.href} failed after ${Date.now() - started} ms: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      if (method !== 'GET' && retryable(err)) throw writeOutcomeUnknown(method, url, err, this.options);
-      throw err;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          response.body.destroy();
-          throw new CliError(`the answer from ${url.host} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-    } catch (err) {
-      if (err instanceof CliError) throw err;
-      if (method !== 'GET') throw writeOutcomeUnknown(method, url, err, this.options);
-      throw err;
-    }
-    const headersOut = response.headers as Record<string, string | string[] | undefined>;
-    this.options.log?.(`< ${response.statusCode} ${method} ${url.pathname} (${Date.now() - started} ms)${rateLimitNote(headersOut)}`);
-    this.notice(headersOut);
-    return this.apiAnswer({ status: response.statusCode, headers: headersOut, body: Buffer.concat(chunks) }, url);
+  /** The registry's notice shown, and an answer that cannot be the API's refused. */
+  private answer(response: RawResponse & { url: URL }): RawResponse {
+    this.notice(response.headers);
+    return this.apiAnswer(response, response.url);
   }
 
   /**
@@ -310,30 +211,6 @@ export class ApiClient {
     const { text, level } = parseHexMessage(message);
     this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
   }
-}
-
-/** The --verbose note for a request that carries a credential: which one, never its value. */
-function credentialNote(credential: string | undefined): string {
-  return credential ? ` (authorization: [REDACTED], ${credential})` : '';
-}
-
-function writeOutcomeUnknown(method: Method, url: URL, err: unknown, settings: ClientOptions): NetworkError {
-  const cause = describeNetworkError(err, url, settings);
-  return new NetworkError(
-    `${cause.message}; the ${method} request may or may not have been carried out`,
-    cause.code,
-    'Check the current state before trying again (writes are never retried automatically).',
-  );
-}
-
-function rateLimitNote(headers: Record<string, string | string[] | undefined>): string {
-  const remaining = header(headers, 'x-ratelimit-remaining');
-  return remaining !== undefined ? ` [rate limit remaining ${remaining}]` : '';
-}
-
-export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** An answer that could not be read. `carriedOut`: a write the registry accepted (2xx/3xx) before its answer was garbled. */
@@ -358,7 +235,7 @@ export class InvalidAnswerError extends CliError {
  */
 export function missingApiHint(apiUrl: URL): string | undefined {
   if (/\/api\/?$/.test(apiUrl.pathname)) return undefined;
-  const base = apiUrl.href.replace(/\/+$/, '');
+  const base = redactUrl(apiUrl.href).replace(/\/+$/, '');
   return `The API URL ${base} does not end in /api: try ${base}/api (HEX_API_URL, --api-url or \`hexts config api_url\`).`;
 }
 
@@ -390,4 +267,4 @@ function decodeBody(raw: RawResponse, write: boolean): unknown {
   return raw.body.toString('utf8');
 }
 
-export { ApiError, NetworkError, checkScheme, describeNetworkError };
+export { ApiError, NetworkError, checkScheme, describeNetworkError, header };

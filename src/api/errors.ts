@@ -44,7 +44,7 @@ export class ApiError extends CliError {
  * missing…), or otherwise absurd: `what` names the endpoint and what was wrong.
  */
 export class UnexpectedAnswerError extends CliError {
-  constructor(what: string, hint = 'The registry may not be a Hex registry, or it is misbehaving; check the API URL (HEX_API_URL, --api-url or `hexts config api_url`).') {
+  constructor(what: string, hint = 'The registry (or something between it and you) is misbehaving, or the API URL is not a Hex registry\'s: check HEX_API_URL, --api-url or `hexts config api_url`.') {
     super(`the registry answered something hexts does not understand: ${what}`, hint);
     this.name = 'UnexpectedAnswerError';
   }
@@ -101,12 +101,18 @@ export function rateLimitHint(headers: Record<string, string | string[] | undefi
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const reset = Number(first('x-ratelimit-reset'));
-  if (!Number.isFinite(reset) || reset <= 0) return 'Wait a minute before trying again.';
+  const given = first('x-ratelimit-reset');
+  if (given === undefined) return 'Wait a minute before trying again.';
+  const reset = Number(given);
+  const at = new Date(reset * 1000);
+  // A reset no clock can show (1e20, -5, "soon") is the registry's mistake, not a time to wait for.
+  if (given.trim() === '' || !Number.isFinite(reset) || reset <= 0 || Number.isNaN(at.getTime())) {
+    throw new UnexpectedAnswerError(`x-ratelimit-reset ${JSON.stringify(given.slice(0, 40))} is not a time`);
+  }
   const serverNow = Date.parse(first('date') ?? '');
   const now = Number.isNaN(serverNow) ? Date.now() : serverNow;
   const wait = Math.max(0, Math.ceil(reset - now / 1000));
-  return `Rate limited: try again in ${wait} s (at ${new Date(reset * 1000).toISOString()}).`;
+  return `Rate limited: try again in ${wait} s (at ${at.toISOString()}).`;
 }
 
 function toErrorTree(value: unknown): ErrorTree {

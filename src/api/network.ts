@@ -1,13 +1,15 @@
 import { X509Certificate } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
-import { isLoopbackHost } from '../util/net.js';
+import { isLoopbackHost, redactUrl } from '../util/net.js';
 
-// Connection-level rules shared by the API client (undici), the uploader (node:https) and the
-// repository reader: which URLs may be used, which CAs are trusted, which proxy a request
-// goes through, how failed GETs are retried, and how network failures read.
+// Connection-level rules of the transport (transport.ts: the API client, the uploader and the
+// repository reader): which URLs may be used, how `localhost` is reached, which CAs are
+// trusted, which proxy a request goes through, how long a request may take, how failed GETs
+// are retried, and how network failures read.
 
 /** The resolved http_proxy, https_proxy and no_proxy settings. */
 export interface ProxySettings {
@@ -30,8 +32,11 @@ export class NetworkError extends CliError {
   }
 }
 
+/** The code of a DeadlineExceeded, for describeNetworkError and retryable. */
+const DEADLINE = 'HEXTS_DEADLINE';
+
 const RETRYABLE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  DEADLINE, 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
 ]);
 const TLS_TRUST_CODES = new Set([
@@ -72,7 +77,26 @@ export function checkScheme(url: URL): void {
       'Use an https:// URL; plain http is allowed only for loopback addresses (127.0.0.1, ::1, localhost).',
     );
   }
-  throw new CliError(`unsupported URL scheme ${url.protocol} in ${url.href}`);
+  throw new CliError(`unsupported URL scheme ${url.protocol} in ${redactUrl(url.href)}`);
+}
+
+/**
+ * The resolver for every connection: `localhost` is this machine's loopback address, never a
+ * question to DNS (whose answer could send a plain-http request elsewhere); other names as usual.
+ */
+export function loopbackLookup(
+  hostname: string,
+  options: LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+): void {
+  if (hostname.toLowerCase() !== 'localhost') {
+    dnsLookup(hostname, options, callback as (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void);
+    return;
+  }
+  const addresses = [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]
+    .filter((a) => !options.family || options.family === a.family || options.family === `IPv${a.family}`);
+  if (options.all) callback(null, addresses);
+  else callback(null, addresses[0]!.address, addresses[0]!.family);
 }
 
 /** Whether `no_proxy` (comma-separated hosts, `.suffix`/`*.suffix`, optional :port, or `*`) covers this host. */
@@ -128,7 +152,86 @@ function describeProxyError(err: NodeJS.ErrnoException, code: string | undefined
   return undefined;
 }
 
+const MIB = 1024 * 1024;
+
+/** A request that ran past its deadline (see Deadline). */
+export class DeadlineExceeded extends Error {
+  readonly code = DEADLINE;
+  constructor(message: string, readonly hint: string) {
+    super(message);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/**
+ * How long one request may take, from its start to the last byte of the answer: the timeout
+ * (HEX_HTTP_TIMEOUT), plus as much again for each MiB it moves — the body sent, and the size
+ * the answer announces (Content-Length) or, while that is unknown, the bytes that arrived so
+ * far. A server that trickles its answer a byte at a time never outlasts that, however short
+ * its pauses; a slow but steady download of a large tarball gets its time. Expiry calls
+ * `expire` with a DeadlineExceeded that states the figures.
+ */
+export class Deadline {
+  private readonly started = Date.now();
+  private answered = false;
+  private announced: number | undefined;
+  private received = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `sent`: the size of the request body. */
+  constructor(private readonly timeoutMs: number, private readonly host: string, private readonly sent: number, private readonly expire: (err: DeadlineExceeded) => void) {
+    this.schedule();
+  }
+
+  /** The answer began; its size, if announced. */
+  answer(announced: number | undefined): void {
+    this.answered = true;
+    this.announced = announced;
+    this.schedule();
+  }
+
+  /** Bytes of the answer that arrived. */
+  add(bytes: number): void {
+    this.received += bytes;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private allowedMs(): number {
+    return this.timeoutMs * (1 + (this.sent + Math.max(this.announced ?? 0, this.received)) / MIB);
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const left = this.started + this.allowedMs() - Date.now();
+    this.timer = setTimeout(() => {
+      // Bytes that arrived since the timer was set may have earned more time.
+      if (this.started + this.allowedMs() > Date.now() + 1) this.schedule();
+      else this.expire(this.exceeded());
+    }, Math.max(0, left));
+    this.timer.unref();
+  }
+
+  private exceeded(): DeadlineExceeded {
+    const within = seconds(this.allowedMs());
+    if (!this.answered) return new DeadlineExceeded(`${this.host} did not answer within ${within}`, 'Try again later, or raise HEX_HTTP_TIMEOUT (seconds).');
+    const per = seconds(this.timeoutMs);
+    const moved = [
+      this.sent > 0 ? `${formatBytes(this.sent)} sent` : '',
+      `${formatBytes(this.received)}${this.announced !== undefined ? ` of ${formatBytes(this.announced)}` : ''} received`,
+    ].filter(Boolean).join(', ');
+    return new DeadlineExceeded(
+      `${this.host} did not finish its answer within ${within} (${moved}; the limit is ${per} (HEX_HTTP_TIMEOUT) plus ${per} per MiB)`,
+      'The server is sending too slowly: try again later, or raise HEX_HTTP_TIMEOUT (seconds).',
+    );
+  }
+}
+
 export function describeNetworkError(err: unknown, url: URL, settings: NetworkSettings): NetworkError {
+  if (err instanceof DeadlineExceeded) return new NetworkError(err.message, err.code, err.hint);
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e.code ?? e.cause?.code;
   const host = url.host;
@@ -214,5 +317,11 @@ export async function withRetries<R extends { status: number }>(url: URL, settin
 /** 200 → "0.2 s", 9612 → "9.6 s". */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** 16777216 → "16 MiB", 1500 → "1500 bytes". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= MIB) return `${Number((bytes / MIB).toFixed(1))} MiB`;
+  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
 }
 

@@ -3,12 +3,14 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { describeNetworkError, NetworkError, proxyFor, ProxyTunnelError, type ProxySettings } from './network.js';
+import { Deadline, describeNetworkError, loopbackLookup, NetworkError, proxyFor, ProxyTunnelError, type ProxySettings } from './network.js';
 
-// Uploads (release and docs tarballs) with `Expect: 100-continue`: the server checks the
-// credential, the OTP and the announced size before a byte of the body is sent, so a
-// refusal costs no upload. undici does not support Expect on HTTP/1.1, hence node:https
-// here, with the same TLS rules (verification always on, extra CAs) and proxies.
+// One upload exchange (release and docs tarballs) with `Expect: 100-continue`: the server
+// checks the credential, the OTP and the announced size before a byte of the body is sent,
+// so a refusal costs no upload. undici does not support Expect on HTTP/1.1, hence node:https
+// here, with the same rules as the rest of the transport (transport.ts sends through this and
+// follows redirects): TLS verification always on, extra CAs, proxies, `localhost` without
+// DNS, and a deadline scaled to the size of the tarball.
 
 export interface UploadRequest {
   url: URL;
@@ -46,6 +48,7 @@ function tunnel(proxy: URL, target: URL, ca: string[] | undefined) {
     const connect = (proxy.protocol === 'https:' ? httpsRequest : httpRequest)({
       host: proxy.hostname,
       port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
+      lookup: loopbackLookup,
       method: 'CONNECT',
       path: authority,
       headers,
@@ -83,6 +86,7 @@ export function upload(request: UploadRequest): Promise<UploadResponse> {
     },
     agent: false,
     timeout: request.timeoutMs,
+    lookup: loopbackLookup,
   };
   if (url.protocol === 'https:') {
     options.ca = request.ca;
@@ -119,6 +123,11 @@ export function upload(request: UploadRequest): Promise<UploadResponse> {
     };
 
     const req: ClientRequest = (url.protocol === 'https:' ? httpsRequest : httpRequest)(options);
+    const deadline = new Deadline(request.timeoutMs, url.host, body.length, (err) => {
+      finish(failure(err));
+      req.destroy(err);
+    });
+    req.on('close', () => deadline.stop());
     req.on('continue', () => {
       bodySent = true;
       void writeBody(req, body, request.onProgress).catch((err) => req.destroy(err));
@@ -126,12 +135,18 @@ export function upload(request: UploadRequest): Promise<UploadResponse> {
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      const announced = Number(res.headers['content-length'] ?? NaN);
+      // An announced size beyond the limit would also stretch the deadline: refused at once.
+      if (announced > MAX_ANSWER_BYTES) res.destroy(new Error('the answer is too large'));
+      deadline.answer(Number.isFinite(announced) ? announced : undefined);
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
+        deadline.add(chunk.length);
         if (size > MAX_ANSWER_BYTES) res.destroy(new Error('the answer is too large'));
         else chunks.push(chunk);
       });
       res.on('end', () => {
+        deadline.stop();
         finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodySent });
         // Refused before the body went out: this connection cannot be reused, drop it.
         if (!bodySent) req.destroy();

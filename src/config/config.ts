@@ -3,7 +3,7 @@ import { CliError, UsageError } from '../errors.js';
 import type { Env } from '../io/output.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { withFileLock } from '../util/lock.js';
-import { endpointUrlProblem } from '../util/net.js';
+import { endpointUrlProblem, redactUrl, withoutUserinfo } from '../util/net.js';
 import { configFile, hextsHome } from './paths.js';
 
 // The Hex CLI's public OAuth client. hex.pm only accepts registered clients; until hexts has
@@ -19,6 +19,8 @@ export interface SettingDef {
   default?: string;
   description: string;
   check?: (value: string) => string | undefined;
+  /** A URL, which may carry a password: shown with its user information as `***`. */
+  url?: boolean;
 }
 
 const positiveNumber = (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : 'must be a positive number');
@@ -29,23 +31,24 @@ const url = (v: string) => {
     const u = new URL(v);
     return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'must be an http(s) URL';
   } catch {
-    return 'must be a URL';
+    // Most often a password with a character that ends the user information early.
+    return v.includes('@') ? 'must be a URL (in a password, write / # ? as %2F %23 %3F)' : 'must be a URL';
   }
 };
 
 // Precedence for every setting: flag > environment > config file > default. The URLs requests
 // go to are checked on set as the HTTP clients check them on use (https, or http to loopback).
 export const SETTINGS: SettingDef[] = [
-  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: HEX_PM_API_URL, description: 'Hex API base URL', check: endpointUrlProblem },
-  { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: endpointUrlProblem },
+  { key: 'api_url', env: ['HEX_API_URL', 'HEX_API'], flag: '--api-url', default: HEX_PM_API_URL, description: 'Hex API base URL', check: endpointUrlProblem, url: true },
+  { key: 'repo_url', env: ['HEX_REPO_URL'], default: 'https://repo.hex.pm', description: 'Repository base URL (names, versions, packages, tarballs)', check: endpointUrlProblem, url: true },
   { key: 'repo_public_key', env: ['HEXTS_REPO_PUBLIC_KEY_PATH'], description: 'PEM file with the repository\'s signing key (default: hex.pm\'s own for repo.hex.pm; elsewhere the registry\'s /public_key, pinned on first use)' },
   { key: 'repo_oauth_exchange', env: ['HEXTS_REPO_OAUTH_EXCHANGE'], description: 'Exchange keys for short-lived tokens before reading private repositories (default: true on hex.pm, false elsewhere)', check: boolean },
   { key: 'repo_trusted', env: ['HEXTS_REPO_TRUSTED'], description: 'Send the registry\'s credentials to repo_url even though its host is not the API\'s (default: only to repo.hex.pm for hex.pm, or to the API\'s own host)', check: boolean },
   { key: 'cacerts_path', env: ['HEX_CACERTS_PATH'], description: 'PEM file of extra CA certificates to trust' },
-  { key: 'http_timeout', env: ['HEX_HTTP_TIMEOUT'], default: '15', description: 'Seconds to wait for the server before giving up', check: positiveNumber },
+  { key: 'http_timeout', env: ['HEX_HTTP_TIMEOUT'], default: '15', description: 'Seconds to wait for the server; a whole request may take this plus as much again per MiB it moves', check: positiveNumber },
   { key: 'http_concurrency', env: ['HEX_HTTP_CONCURRENCY'], default: '8', description: 'Parallel downloads', check: positiveInteger },
-  { key: 'http_proxy', env: ['http_proxy', 'HTTP_PROXY'], description: 'Proxy for http:// URLs', check: url },
-  { key: 'https_proxy', env: ['https_proxy', 'HTTPS_PROXY'], description: 'Proxy for https:// URLs', check: url },
+  { key: 'http_proxy', env: ['http_proxy', 'HTTP_PROXY'], description: 'Proxy for http:// URLs', check: url, url: true },
+  { key: 'https_proxy', env: ['https_proxy', 'HTTPS_PROXY'], description: 'Proxy for https:// URLs', check: url, url: true },
   { key: 'no_proxy', env: ['no_proxy', 'NO_PROXY'], description: 'Hosts reached without the proxy (comma-separated)' },
   { key: 'oauth_client_id', env: ['HEXTS_OAUTH_CLIENT_ID'], default: HEX_CLI_OAUTH_CLIENT_ID, description: 'OAuth client id for `hexts user auth`' },
 ];
@@ -71,26 +74,16 @@ export function describeSource(source: Source): string {
   }
 }
 
-// A value that failed its check is echoed without what looks like a URL's user information:
-// a proxy URL may carry a password.
-const withoutUserinfo = (value: string) => value.replace(/\/\/[^/@\s]*@/, '//***@');
-
 /**
- * A value as it may be shown: a URL's user information (a proxy password, a token given as
- * the user name) is replaced by `***`, as every other secret is kept off the screen.
+ * A value as it may be shown, in listings and in errors alike: a URL's user information (a
+ * proxy password, a token given as the user name) is replaced by `***`, in whatever form the
+ * URL was written, as every other secret is kept off the screen.
  */
-export function displayValue(value: string | undefined): string | null {
+export function displayValue(key: string, value: string): string;
+export function displayValue(key: string, value: string | undefined): string | null;
+export function displayValue(key: string, value: string | undefined): string | null {
   if (value === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return value;
-  }
-  if (url.username === '' && url.password === '') return value;
-  url.username = '***';
-  url.password = '';
-  return url.href;
+  return definition(key).url ? redactUrl(value) : value;
 }
 
 function definition(key: string): SettingDef {
@@ -123,7 +116,7 @@ export class Config {
       else resolved = { key, value: def.default, source: { kind: 'default' } };
     }
     const problem = resolved.value !== undefined ? def.check?.(resolved.value) : undefined;
-    if (problem) throw new CliError(`${key} ${problem}: "${withoutUserinfo(resolved.value!)}" ${describeSource(resolved.source)}`);
+    if (problem) throw new CliError(`${key} ${problem}: "${displayValue(key, resolved.value!)}" ${describeSource(resolved.source)}`);
     return resolved;
   }
 
@@ -140,13 +133,17 @@ export class Config {
     return SETTINGS.map((s) => this.resolve(s.key));
   }
 
-  /** The API URL without a trailing slash. */
+  /**
+   * The API URL without a trailing slash, and without user information: requests never send
+   * it (credentials come from hexts's own store), so the URL that names the registry in
+   * credential entries, pinned keys, caches and logs holds no password.
+   */
   get apiUrl(): string {
-    return this.get('api_url')!.replace(/\/+$/, '');
+    return withoutUserinfo(this.get('api_url')!).replace(/\/+$/, '');
   }
 
   get repoUrl(): string {
-    return this.get('repo_url')!.replace(/\/+$/, '');
+    return withoutUserinfo(this.get('repo_url')!).replace(/\/+$/, '');
   }
 }
 
@@ -182,7 +179,7 @@ export async function writeConfigValue(config: Config, key: string, value: strin
   const def = definition(key);
   if (value !== undefined) {
     const problem = def.check?.(value);
-    if (problem) throw new UsageError(`${key} ${problem}: "${withoutUserinfo(value)}"`);
+    if (problem) throw new UsageError(`${key} ${problem}: "${displayValue(key, value)}"`);
   }
   await withFileLock(config.path, async () => {
     const current = await readConfigFile(config.path);

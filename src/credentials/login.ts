@@ -58,6 +58,8 @@ export function openBrowser(ctx: Context, url: URL): boolean {
   }
 }
 
+const MAX_DEVICE_WAIT_SECONDS = 1800;
+
 /**
  * The OAuth 2.0 device flow (client.md §2.1): show the code, open the browser, poll at the
  * server's interval (slower after `slow_down`) until the user approves, denies or the code expires.
@@ -87,9 +89,12 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
   ctx.out.info('Waiting for authentication...');
 
   let interval = Math.max(0, grant.interval ?? 5);
-  const deadline = nowSeconds() + (grant.expires_in ?? 600);
+  // Whatever the registry says, a code is not waited for longer than half an hour (hex.pm's last ten minutes).
+  const deadline = nowSeconds() + Math.min(grant.expires_in ?? 600, MAX_DEVICE_WAIT_SECONDS);
+  const expired = () => new CliError('Device code expired. Please try again.', 'Run `hexts user auth` again.');
   for (;;) {
-    await sleep(interval * 1000);
+    await sleep(Math.max(0, Math.min(interval, deadline - nowSeconds() + 1)) * 1000);
+    if (nowSeconds() > deadline) throw expired();
     try {
       const token = await oauth.token(client, { grant_type: oauth.DEVICE_CODE_GRANT, device_code: grant.device_code, client_id: options.clientId });
       return {
@@ -100,15 +105,12 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
       };
     } catch (err) {
       const reason = err instanceof ApiError ? (err.body as { error?: string } | undefined)?.error : undefined;
-      if (reason === 'authorization_pending') {
-        if (nowSeconds() > deadline) throw new CliError('Device code expired. Please try again.', 'Run `hexts user auth` again.');
-        continue;
-      }
+      if (reason === 'authorization_pending') continue;
       if (reason === 'slow_down') {
         interval += 5;
         continue;
       }
-      if (reason === 'expired_token') throw new CliError('Device code expired. Please try again.', 'Run `hexts user auth` again.');
+      if (reason === 'expired_token') throw expired();
       if (reason === 'access_denied') throw new CliError('Authentication was denied.');
       throw err;
     }

@@ -1,27 +1,18 @@
-import type { Dispatcher } from 'undici';
-import { createDispatcher, type ClientOptions } from '../api/client.js';
-import { checkScheme, withRetries } from '../api/network.js';
-import { CliError } from '../errors.js';
+import { Transport, type TransportOptions, type TransportResponse } from '../api/transport.js';
 
-// GETs from the repository (repo.hex.pm or a self-hosted one) with the API client's
-// connection rules: the same dispatcher (TLS always verified, extra CAs, proxies), http://
-// only to loopback, redirects (credentials dropped across origins) and retries for failed
-// GETs. On top: at most `concurrency` requests in flight over kept-alive connections,
-// conditional GETs, and a size limit per download.
+// GETs from the repository (repo.hex.pm or a self-hosted one) through the transport the API
+// client uses (transport.ts: TLS always verified, extra CAs, proxies, http:// only to
+// loopback, redirects that never carry a credential to another origin, retries, deadlines).
+// On top: at most `concurrency` requests in flight over kept-alive connections, conditional
+// GETs, and a size limit per download.
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 3;
-const ATTEMPTS = 3; // the first try and two retries
-
-export interface RepositoryHttpOptions extends Pick<ClientOptions, 'caCertsPath' | 'proxy' | 'announce'> {
+export interface RepositoryHttpOptions extends Pick<TransportOptions, 'caCertsPath' | 'proxy' | 'announce' | 'log' | 'timeoutMs'> {
   userAgent: string;
-  timeoutMs: number;
   concurrency: number;
-  log?: (line: string) => void;
 }
 
 export interface GetOptions {
-  /** The Authorization header value; never sent to another origin after a redirect. */
+  /** The Authorization header value; never sent to another origin (a redirect there is refused). */
   authorization?: string;
   /** The credential behind `authorization`, in words, for --verbose. */
   credential?: string;
@@ -33,32 +24,29 @@ export interface GetOptions {
   onProgress?: (received: number, total: number | undefined) => void;
 }
 
-export interface RepositoryResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  /** Where the answer came from, after redirects. */
-  url: URL;
-}
+export type RepositoryResponse = TransportResponse;
 
 export class RepositoryHttp {
-  private readonly dispatcher: Dispatcher;
+  private readonly transport: Transport;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly options: RepositoryHttpOptions) {
-    this.dispatcher = createDispatcher(options);
+    this.transport = new Transport(options);
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.transport.close();
   }
 
   /** One logical GET (redirects and retries included) holding one of the `concurrency` slots. */
   async get(url: URL, options: GetOptions): Promise<RepositoryResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent };
+    if (options.authorization) headers.authorization = options.authorization;
+    if (options.etag) headers['if-none-match'] = options.etag;
     await this.acquire();
     try {
-      return await this.follow(url, options);
+      return await this.transport.request({ method: 'GET', url, headers, credential: options.credential, maxBytes: options.maxBytes, onProgress: options.onProgress });
     } finally {
       this.release();
     }
@@ -77,76 +65,6 @@ export class RepositoryHttp {
     if (next) next(); // the slot passes straight on
     else this.active--;
   }
-
-  private async follow(url: URL, options: GetOptions): Promise<RepositoryResponse> {
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent };
-    if (options.authorization) headers.authorization = options.authorization;
-    if (options.etag) headers['if-none-match'] = options.etag;
-    for (let redirects = 0; ; redirects++) {
-      checkScheme(url);
-      const response = await this.withRetries(url, headers, options);
-      const location = header(response.headers, 'location');
-      if (!REDIRECTS.has(response.status) || !location) return response;
-      if (redirects === MAX_REDIRECTS) throw new CliError(`Too many redirects (more than ${MAX_REDIRECTS}) starting from ${url.href}`);
-      const next = new URL(location, url);
-      if (next.origin !== url.origin) delete headers.authorization;
-      url = next;
-    }
-  }
-
-  private withRetries(url: URL, headers: Record<string, string>, options: GetOptions): Promise<RepositoryResponse> {
-    const { timeoutMs, proxy, announce } = this.options;
-    return withRetries(url, { timeoutMs, proxy, announce, attempts: ATTEMPTS }, () => this.once(url, headers, options));
-  }
-
-  private async once(url: URL, headers: Record<string, string>, { maxBytes, onProgress, credential }: GetOptions): Promise<RepositoryResponse> {
-    const started = Date.now();
-    this.options.log?.(`> GET ${url.href}${headers.authorization ? ` (authorization: [REDACTED]${credential ? `, ${credential}` : ''})` : ''}`);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dispatcher.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: 'GET',
-        headers,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      });
-    } catch (err) {
-      this.options.log?.(`< GET ${url.href} failed after ${Date.now() - started} ms: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      throw err;
-    }
-    const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
-    const tooLarge = () => new CliError(`${url.href} is larger than ${formatBytes(maxBytes)}; refusing to download it`);
-    const announced = header(responseHeaders, 'content-length');
-    const total = announced === undefined ? undefined : Number(announced);
-    if ((total ?? 0) > maxBytes) {
-      response.body.destroy();
-      throw tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const progress = response.statusCode === 200 ? onProgress : undefined;
-    progress?.(0, total);
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        response.body.destroy();
-        throw tooLarge();
-      }
-      chunks.push(chunk as Buffer);
-      progress?.(size, total);
-    }
-    this.options.log?.(`< ${response.statusCode} GET ${url.pathname} (${size} bytes, ${Date.now() - started} ms)`);
-    return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };
-  }
 }
 
-export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
-}
+export { header } from '../api/transport.js';

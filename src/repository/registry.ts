@@ -5,6 +5,7 @@ import { RepositoryAuth } from '../credentials/repository-auth.js';
 import type { Credentials } from '../credentials/session.js';
 import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../package/tar/limits.js';
+import { redactUrl } from '../util/net.js';
 import { VERSION } from '../version.js';
 import { RegistryCache } from './cache.js';
 import { RepositoryHttp, header, type GetOptions, type RepositoryResponse } from './http.js';
@@ -158,7 +159,7 @@ export class Repository {
     const org = this.organization;
     if (status === 404) {
       if (what.startsWith('package ')) return new CliError(`no ${what} in ${this.description}`, 'Check the name (and --organization for a private package).');
-      return new CliError(`${what} was not found in ${this.description} (${response.url.href})`);
+      return new CliError(`${what} was not found in ${this.description} (${redactUrl(response.url.href)})`);
     }
     if (org && (status === 401 || status === 403)) {
       const host = new URL(this.settings.repoUrl).host;
@@ -198,7 +199,7 @@ export class Repository {
       );
     }
     const hint = status === 429 ? rateLimitHint(response.headers) : status >= 500 ? 'The repository is having trouble; try again later.' : undefined;
-    return new CliError(`${response.url.href} answered with status ${status} for ${what}`, hint);
+    return new CliError(`${redactUrl(response.url.href)} answered with status ${status} for ${what}`, hint);
   }
 }
 
@@ -207,7 +208,7 @@ async function downloadPublicKey(http: RepositoryHttp, repoUrl: string): Promise
   const response = await http.get(url, { maxBytes: MAX_PUBLIC_KEY_BYTES });
   if (response.status !== 200) {
     throw new CliError(
-      `cannot get the public key of ${repoUrl}: ${url.href} answered with status ${response.status}`,
+      `cannot get the public key of ${repoUrl}: ${redactUrl(response.url.href)} answered with status ${response.status}`,
       'Point HEXTS_REPO_PUBLIC_KEY_PATH (or `hexts config repo_public_key`) at a PEM file with the registry\'s key.',
     );
   }

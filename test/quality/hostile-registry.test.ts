@@ -131,6 +131,17 @@ describe('the browser gets only a web page', () => {
   });
 });
 
+describe('a device login ends', () => {
+  test('a registry that answers slow_down forever cannot keep `user auth` waiting past the code\'s expiry', async () => {
+    const grant = await call(registry, 'POST', '/api/oauth/device_authorization', { body: { client_id: HEX_CLI_OAUTH_CLIENT_ID, scope: 'api repositories' } });
+    answer('POST', '/api/oauth/device_authorization', { ...grant.data, expires_in: 2, interval: 1 });
+    registry.addFault({ type: 'answer', method: 'POST', path: '/api/oauth/token', body: { error: 'slow_down', error_description: 'Slow down' }, status: 400, count: 50 });
+    const result = await hexts(['user', 'auth', '--no-browser']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Device code expired\. Please try again\.$/m);
+  });
+});
+
 describe('what the registry sends is data, not terminal control', () => {
   const env = () => ({ HEX_API_KEY: aliceKey });
 

@@ -18,6 +18,7 @@ import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { approvingAs, cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
 import { base32Decode, totpCode } from '../registry/crypto.js';
 import { makeTarball } from '../registry/tarballs.js';
+import { rawRequest, startHostileFront, type HostileFront } from './hostile-front.js';
 
 export const USER = 'leaky';
 export const OTHER_USER = 'mallory';
@@ -30,6 +31,18 @@ export const PASSWORD = 'pw-sentinel-6c1f0e-correct-horse';
 /** Every run has a proxy set, with a password, that the registry bypasses (no_proxy). */
 const PROXY_PASSWORD = 'proxy-sentinel-93d2a7';
 const PROXY = `http://proxyuser:${PROXY_PASSWORD}@proxy.invalid:3128/`;
+
+/**
+ * A proxy URL with a password in every form a user may write it, the password a sentinel each.
+ * `valid`: a URL the proxy settings take (the others are refused, and the refusal shows them).
+ */
+export const PROXY_FORMS = [
+  { form: 'without a scheme', url: 'proxyuser:proxy-noscheme-4b1e@proxy.invalid:3128', password: 'proxy-noscheme-4b1e', valid: false },
+  { form: 'a / in the password', url: 'http://proxyuser:proxy-sl/ash-77c2@proxy.invalid:3128', password: 'proxy-sl/ash-77c2', valid: false },
+  { form: 'a # and a ? in the password', url: 'http://proxyuser:proxy-ha#sh?-e80d@proxy.invalid:3128', password: 'proxy-ha#sh?-e80d', valid: false },
+  { form: 'an @ in the password, and no / at the end', url: 'http://proxyuser:proxy-at@-0f3a@proxy.invalid:3128', password: 'proxy-at@-0f3a', valid: true },
+  { form: 'percent-encoded, upper-case scheme', url: 'HTTPS://proxyuser:proxy%2Dpct%40-6d19@proxy.invalid:3128', password: 'proxy%2Dpct%40-6d19', valid: true },
+] as const;
 
 /** How the credential reaches hexts in a pass. */
 export type Source = 'flag' | 'stdin' | 'key-file' | 'env' | 'keychain' | 'oauth';
@@ -81,6 +94,8 @@ export class World {
 
   private constructor(
     readonly registry: Registry,
+    /** A hostile server in front of the registry that redirects where a row says, to a thief on another origin. */
+    readonly front: HostileFront,
     private readonly admin: ApiClient,
     private readonly newSetupKey: () => void,
   ) {}
@@ -99,11 +114,14 @@ export class World {
     registry.createOrganization({ name: ORG, admin: USER });
     // Setup requests use a fresh key each, as the passes end by revoking all of the user's keys.
     let setupKey = '';
-    const world = new World(registry, clientFor(registry, { auth: { authorization: async () => ({ value: setupKey, credential: 'a setup key' }) } }), () => {
+    const world = new World(registry, await startHostileFront(registry), clientFor(registry, { auth: { authorization: async () => ({ value: setupKey, credential: 'a setup key' }) } }), () => {
       setupKey = world.userKey(world.unique('setup-'));
     });
     world.secrets.add(PASSWORD, `${USER}'s password`);
     world.secrets.add(PROXY_PASSWORD, 'the proxy password');
+    for (const { form, password } of PROXY_FORMS) {
+      for (const written of new Set([password, decodeURIComponent(password), encodeURIComponent(password)])) world.secrets.add(written, `the proxy password (${form})`);
+    }
     world.secrets.add(Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), `Basic auth of ${USER}`);
     await world.publish(PUBLIC_PACKAGE);
     await world.publish(PRIVATE_PACKAGE, ORG);
@@ -112,7 +130,18 @@ export class World {
 
   async stop(): Promise<void> {
     await this.admin.close();
+    await this.front.stop();
     await this.registry.stop();
+  }
+
+  /** What reached the thief, checked for every secret known: nothing may have. */
+  checkThief(what: string): void {
+    for (const captured of this.front.thief.captured) {
+      for (const { label, form } of this.secrets.find(rawRequest(captured))) {
+        assert.fail(`${what}: ${label} (as ${JSON.stringify(form)}) reached the other origin in ${captured.method} ${captured.path}`);
+      }
+    }
+    assert.deepEqual(this.front.thief.captured.map((c) => `${c.method} ${c.path}`), [], `${what}: requests reached the other origin`);
   }
 
   unique(prefix: string): string {
@@ -239,6 +268,17 @@ export class Pass {
     return join(this.home, '.hex', 'hex.config');
   }
 
+  get configFile(): string {
+    return join(this.hextsHome, 'config.json');
+  }
+
+  /** The proxy URLs the user put in the config file (`config https_proxy URL`): it holds them by design. */
+  private configuredProxies(): string[] {
+    if (!existsSync(this.configFile)) return [];
+    const config = JSON.parse(readFileSync(this.configFile, 'utf8')) as Record<string, unknown>;
+    return [config.http_proxy, config.https_proxy].filter((v): v is string => typeof v === 'string');
+  }
+
   private get service(): string {
     return `hexts:${this.world.registry.apiUrl}`;
   }
@@ -349,6 +389,7 @@ export class Pass {
         for (const { secret, label, form } of found) {
           if (path === this.credentialsFile && form === secret && (fileStored ??= this.fileStored()).has(secret)) continue;
           if (path === this.mixConfig && form === secret && this.mixKeys.has(secret)) continue;
+          if (path === this.configFile && this.configuredProxies().some((url) => url.includes(form))) continue;
           assert.fail(`after ${what}: ${label} (as ${JSON.stringify(form)}) is in ${path}`);
         }
       }

@@ -8,6 +8,13 @@
 // --insecure-storage), mix's hex.config (--mix), and the one line of stdout where `key generate`
 // prints the key it made.
 //
+// A proxy URL is also given in every form a user may write it (PROXY_FORMS: without a scheme, a
+// `/`, `#`, `?` or `@` in the password, percent-encoded), each password a sentinel. And some
+// requests that carry a credential (the key in Authorization, the organization key as the
+// exchange's client_secret, the password of `user register` or of Basic auth, a tarball) are
+// answered with a 302/307/308 to another origin by a hostile front (hostile-front.ts): the
+// command must stop there, and nothing may reach the listener on the other origin.
+//
 // One row per command and variant: adding a command is adding a line to ROWS. The first test
 // fails when a command of the commander tree has no row.
 import assert from 'node:assert/strict';
@@ -19,7 +26,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli.js';
 import { keychain } from '../../src/credentials/keychain.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { ORG, OTHER_USER, PASSWORD, PRIVATE_PACKAGE, PUBLIC_PACKAGE, Pass, SOURCES, USER, World, type Source } from './leak-world.js';
+import { ORG, OTHER_USER, PASSWORD, PRIVATE_PACKAGE, PROXY_FORMS, PUBLIC_PACKAGE, Pass, SOURCES, USER, World, type Source } from './leak-world.js';
 
 /** What a row's functions may use: the world, the pass, and the run's working directory. */
 interface RowContext {
@@ -54,10 +61,20 @@ interface Row {
   before?: (t: RowContext) => Promise<void> | void;
   /** Revokes or removes the pass's own credentials: runs after every other row, in table order. */
   last?: boolean;
+  /**
+   * Run through the hostile front, which answers this request (method, path prefix) with a
+   * redirect to another origin: the command is refused there, and nothing reaches that origin.
+   */
+  redirect?: { method: string; path: string; status: 302 | 307 | 308 };
 }
 
 const project = (spec?: Parameters<Pass['project']>[0]) => (t: RowContext) => {
   t.cwd = t.project(spec);
+};
+
+const registerArgv = (t: RowContext) => {
+  const name = t.world.unique('leakreg');
+  return ['user', 'register', '--username', name, '--email', `${name}@example.com`, '--password-stdin'];
 };
 
 /** mix's hex.config with its hexpm repository at `url`: --mix writes the key only where that is the registry's own. */
@@ -68,7 +85,7 @@ const mixHexpmAt = (url: (t: RowContext) => string) => (t: RowContext) => {
 
 const ROWS: Row[] = [
   // user
-  { command: 'user register', argv: (t) => { const name = t.world.unique('leakreg'); return ['user', 'register', '--username', name, '--email', `${name}@example.com`, '--password-stdin']; }, stdin: (t) => registerPassword(t) },
+  { command: 'user register', argv: registerArgv, stdin: (t) => registerPassword(t) },
   { command: 'user auth', argv: () => ['user', 'auth'], sources: ['flag', 'stdin', 'key-file'] },
   { command: 'user auth', argv: () => ['user', 'auth', '--insecure-storage'], sources: ['flag', 'stdin', 'key-file'] },
   { command: 'user auth', argv: () => ['user', 'auth'], sources: ['flag', 'stdin', 'key-file'], key: 'revoked user', exit: 1 },
@@ -148,6 +165,33 @@ const ROWS: Row[] = [
   { command: 'completion bash', argv: () => ['completion', 'bash'] },
   { command: 'completion zsh', argv: () => ['completion', 'zsh'] },
   { command: 'completion fish', argv: () => ['completion', 'fish'] },
+  // a proxy password in every form of the URL: shown as ***, or the URL refused without it
+  ...PROXY_FORMS.flatMap(({ url, valid }): Row[] => {
+    const env = { https_proxy: url, http_proxy: url };
+    const exit = valid ? 0 : 1;
+    return [
+      { command: 'config', argv: () => ['config'], sources: ['env'], env, exit },
+      { command: 'config', argv: () => ['--json', 'config'], sources: ['env'], env, exit },
+      { command: 'config', argv: () => ['config', 'https_proxy'], sources: ['env'], env, exit },
+      { command: 'info', argv: () => ['info'], sources: ['env'], env, exit },
+      { command: 'info', argv: () => ['--json', 'info'], sources: ['env'], env, exit },
+      { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['env'], env, exit },
+      // Set in the config file (where the user chose to keep it), then listed from there.
+      { command: 'config', argv: () => ['config', 'https_proxy', url], sources: ['env'], exit: valid ? 0 : 2 },
+      { command: 'config', argv: () => ['config'], sources: ['env'], env: { https_proxy: '' } },
+      { command: 'config', argv: () => ['config', 'https_proxy', '--delete'], sources: ['env'] },
+    ];
+  }),
+  // a request that carries a credential, redirected to another origin
+  { command: 'user register', argv: registerArgv, stdin: (t) => registerPassword(t), sources: ['env'], redirect: { method: 'POST', path: '/api/users', status: 307 }, exit: 1 },
+  { command: 'user register', argv: registerArgv, stdin: (t) => registerPassword(t), sources: ['env'], redirect: { method: 'POST', path: '/api/users', status: 308 }, exit: 1 },
+  { command: 'user auth', argv: () => ['user', 'auth', '--password', '--username', USER, '--password-stdin'], stdin: () => PASSWORD, sources: ['env'], redirect: { method: 'POST', path: '/api/keys', status: 307 }, exit: 1 },
+  { command: 'user auth', argv: () => ['user', 'auth', '--no-browser'], sources: ['env'], redirect: { method: 'POST', path: '/api/oauth/device_authorization', status: 308 }, exit: 1 },
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['flag', 'stdin', 'key-file', 'env'], redirect: { method: 'GET', path: '/api/users/me', status: 307 }, exit: 1 },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'org', redirect: { method: 'GET', path: '/api/auth', status: 308 }, exit: 1 },
+  { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, redirect: { method: 'POST', path: '/api/oauth/token', status: 307 }, exit: 1 },
+  { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', redirect: { method: 'GET', path: `/repo/repos/${ORG}/tarballs/`, status: 302 }, exit: 1 },
+  { command: 'publish', argv: () => ['publish', 'package', '--yes'], sources: ['flag', 'env'], before: project(), redirect: { method: 'POST', path: '/api/packages/', status: 307 }, exit: 1 },
   // these end the pass's credentials, in this order
   { command: 'organization key revoke', argv: () => ['organization', 'key', ORG, 'revoke', '--all', '--yes'], last: true },
   { command: 'user key revoke', argv: () => ['user', 'key', 'revoke', '--all', '--yes'], last: true },
@@ -218,9 +262,25 @@ async function runRow(pass: Pass, row: Row): Promise<void> {
   }
   if (pass.source === 'key-file') argv.push('--key-file', pass.keyFile(key));
   if (pass.source === 'env') env.HEX_API_KEY = key;
-  const result = await pass.run(argv, { env: pass.env(env), stdin, cwd: t.cwd, generates: row.generates, otp, mixKey: row.mix ? key : undefined });
-  const expected = row.exit ?? 0;
-  assert.equal(result.code, expected, `${pass.source}${pass.verbose ? ' --verbose' : ''}: hexts ${argv.join(' ')} exited ${result.code}, expected ${expected}\n${result.stderr}`);
+  if (row.redirect) {
+    const { method, path, status } = row.redirect;
+    world.front.redirect({ method, path }, status, 'thief');
+    const { HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH } = world.front.env();
+    Object.assign(env, { HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH });
+  }
+  const what = `${pass.source}${pass.verbose ? ' --verbose' : ''}: hexts ${argv.join(' ')}`;
+  try {
+    const result = await pass.run(argv, { env: pass.env(env), stdin, cwd: t.cwd, generates: row.generates, otp, mixKey: row.mix ? key : undefined });
+    if (row.redirect) world.checkThief(what);
+    const expected = row.exit ?? 0;
+    assert.equal(result.code, expected, `${what} exited ${result.code}, expected ${expected}\n${result.stderr}`);
+    if (row.redirect) {
+      const origin = (url: string) => url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      assert.match(result.stderr, new RegExp(`refusing to follow a redirect of a ${row.redirect.method} request from ${origin(world.front.url)} to ${origin(world.front.thief.url)}`), what);
+    }
+  } finally {
+    if (row.redirect) world.front.clear();
+  }
 }
 
 for (const source of SOURCES) {

@@ -26,19 +26,19 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
   if (key) {
     const resolved = config.resolve(key);
-    if (ctx.globals.json) ctx.out.json({ key, value: displayValue(resolved.value), source: resolved.source });
-    else if (resolved.value !== undefined) ctx.out.print(displayValue(resolved.value)!);
+    if (ctx.globals.json) ctx.out.json({ key, value: displayValue(key, resolved.value), source: resolved.source });
+    else if (resolved.value !== undefined) ctx.out.print(displayValue(key, resolved.value));
     return;
   }
 
   const all = config.all();
   if (ctx.globals.json) {
-    ctx.out.json(all.map((r) => ({ key: r.key, value: displayValue(r.value), source: r.source })));
+    ctx.out.json(all.map((r) => ({ key: r.key, value: displayValue(r.key, r.value), source: r.source })));
     return;
   }
   for (const resolved of all) {
     const description = SETTINGS.find((s) => s.key === resolved.key)!.description;
-    ctx.out.print(`${resolved.key}: ${displayValue(resolved.value) ?? '(not set)'} ${resolved.value === undefined ? '' : describeSource(resolved.source)}`.trimEnd());
+    ctx.out.print(`${resolved.key}: ${displayValue(resolved.key, resolved.value) ?? '(not set)'} ${resolved.value === undefined ? '' : describeSource(resolved.source)}`.trimEnd());
     ctx.log(`  ${description}`);
   }
 }

@@ -80,7 +80,7 @@ async function showClient(ctx: Context): Promise<void> {
       hexts: VERSION,
       node: process.versions.node,
       platform: `${process.platform} ${process.arch}`,
-      ...Object.fromEntries(resolved.map((s) => [s.key, s.value === undefined ? null : { value: displayValue(s.value), source: s.source }])),
+      ...Object.fromEntries(resolved.map((s) => [s.key, s.value === undefined ? null : { value: displayValue(s.key, s.value), source: s.source }])),
       config_file: config.path,
     });
     return;
@@ -89,7 +89,7 @@ async function showClient(ctx: Context): Promise<void> {
   ctx.out.print(`hexts: ${VERSION}`);
   ctx.out.print(`Node:  ${process.versions.node} (${process.platform} ${process.arch})`);
   ctx.out.print();
-  const rows = [...settings.map((s) => [s.label, `${displayValue(s.value)} ${describeSource(s.source)}`]), ['Config file', config.path]];
+  const rows = [...settings.map((s) => [s.label, `${displayValue(s.key, s.value)} ${describeSource(s.source)}`]), ['Config file', config.path]];
   const width = Math.max(...rows.map(([label]) => label!.length)) + 2;
   for (const [label, value] of rows) ctx.out.print(`${`${label}:`.padEnd(width)}${value}`);
 }
