@@ -12,12 +12,14 @@
 // V8 checks only that a cache was made from a source of the same length: a cache file is
 // code that runs. So one is used only when this user's runs wrote it right there: the
 // directories are the user's and 0700, the file is the user's, and the manifest written
-// with the files names, for each, the SHA-256 of the exact source it was compiled from and
-// the file's identity on disk (device, inode, size, ctime to the nanosecond). A file copied
-// or restored there (a CI cache shared between jobs) cannot have that identity, since
-// nobody sets a ctime; on any doubt the chunk is compiled from source and cached anew.
-import { createHash } from 'node:crypto';
+// with the files names, for each, the identity on disk (device, inode, size, ctime to the
+// nanosecond) of the chunk it was compiled from and of the cache file itself. A chunk whose
+// bytes changed, or a cache file copied or restored there (a CI cache shared between jobs),
+// cannot keep that identity, since nobody sets a ctime; on any doubt the chunk is compiled
+// from source and cached anew. (Identities, not a hash of the source: loading node:crypto
+// alone would cost more than the cache saves.)
 import {
+  type BigIntStats,
   chmodSync,
   closeSync,
   constants,
@@ -41,7 +43,7 @@ import { hextsHome } from './config/paths.js';
 // the code cached for the one before.
 declare const HEXTS_BUILD_ID: string;
 
-/** Per cache file: the source's SHA-256 and the file's identity when this user's run wrote it. */
+/** Per chunk: the identities of its source file and of its cache file when this user's run wrote the cache. */
 type Manifest = Record<string, { source: string; file: string }>;
 
 const MANIFEST = 'manifest.json';
@@ -61,7 +63,7 @@ type Wrapper = (
 
 class ChunkLoader {
   private readonly chunks = new Map<string, Chunk>();
-  private readonly uncached: Array<{ script: Script; chunkFile: string; sourceHash: string }> = [];
+  private readonly uncached: Array<{ script: Script; chunkFile: string; source: string }> = [];
   /** What the cache directory vouches for; undefined until first read, null when it vouches for nothing. */
   private manifest: Manifest | null | undefined;
 
@@ -86,27 +88,27 @@ class ChunkLoader {
     const chunk: Chunk = { exports: {} };
     this.chunks.set(chunkFile, chunk);
 
-    const code = readFileSync(chunkFile);
-    const sourceHash = createHash('sha256').update(code).digest('hex');
-    const cachedData = this.cachedCode(chunkFile, sourceHash);
-    // The source starts on the wrapper's first line, so stack traces keep their line numbers.
-    const source = `(function (exports, require, module, __filename, __dirname) {${code.toString('utf8')}\n})`;
-    const script = new Script(source, { filename: chunkFile, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) this.uncached.push({ script, chunkFile, sourceHash });
+    const { code, source } = readSource(chunkFile);
+    const cachedData = this.cachedCode(chunkFile, source);
+    // The code starts on the wrapper's first line, so stack traces keep their line numbers.
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+    const script = new Script(wrapped, { filename: chunkFile, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) this.uncached.push({ script, chunkFile, source });
 
     (script.runInThisContext() as Wrapper).call(chunk.exports, chunk.exports, this.require, chunk, chunkFile, this.distDir);
     return chunk.exports;
   }
 
-  /** The cached code for this exact source, if this user's runs wrote it here; else undefined. */
-  private cachedCode(chunkFile: string, sourceHash: string): Buffer | undefined {
+  /** The cached code for this very source, if this user's runs wrote it here; else undefined. */
+  private cachedCode(chunkFile: string, source: string): Buffer | undefined {
     if (this.manifest === undefined) this.manifest = this.readManifest();
     const entry = this.manifest?.[basename(chunkFile)];
-    if (entry?.source !== sourceHash) return undefined;
+    if (entry?.source !== source) return undefined;
     let fd: number | undefined;
     try {
       fd = openSync(this.cacheFileOf(chunkFile), constants.O_RDONLY | constants.O_NOFOLLOW);
-      if (identity(fd) !== entry.file) return undefined;
+      const file = ownIdentity(fd);
+      if (file === undefined || file !== entry.file) return undefined;
       return readFileSync(fd);
     } catch {
       return undefined; // not cached yet, or unreadable: compiled from source, and cached at exit
@@ -133,12 +135,13 @@ class ChunkLoader {
       if (!makePrivate(dirname(this.cacheDir)) || !makePrivate(this.cacheDir)) return;
       // What the directory held before it was private vouches for nothing.
       const manifest: Manifest = this.manifest ? { ...this.manifest } : {};
-      for (const { script, chunkFile, sourceHash } of this.uncached) {
+      for (const { script, chunkFile, source } of this.uncached) {
         const target = this.cacheFileOf(chunkFile);
         writeAtomically(target, script.createCachedData());
         const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
         try {
-          manifest[basename(chunkFile)] = { source: sourceHash, file: identity(fd) };
+          const file = ownIdentity(fd);
+          if (file !== undefined) manifest[basename(chunkFile)] = { source, file };
         } finally {
           closeSync(fd);
         }
@@ -161,11 +164,26 @@ class ChunkLoader {
 
 const ownUid = process.getuid?.();
 
-/** A regular file of this user's, not open to others, as it is on disk: changed, copied or replaced, it is another. */
-function identity(fd: number): string {
-  const stats = fstatSync(fd, { bigint: true });
-  if (!stats.isFile() || (ownUid !== undefined && (stats.uid !== BigInt(ownUid) || (stats.mode & 0o077n) !== 0n))) return 'untrusted';
+/** A chunk's text, and the identity of the file it was read from. */
+function readSource(chunkFile: string): { code: string; source: string } {
+  const fd = openSync(chunkFile, 'r');
+  try {
+    return { source: identity(fstatSync(fd, { bigint: true })), code: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file as it is on disk: written to, copied or replaced, it is another. */
+function identity(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.ctimeNs}`;
+}
+
+/** The identity of a regular file of this user's that is closed to others; undefined for anything else. */
+function ownIdentity(fd: number): string | undefined {
+  const stats = fstatSync(fd, { bigint: true });
+  if (!stats.isFile() || (ownUid !== undefined && (stats.uid !== BigInt(ownUid) || (stats.mode & 0o077n) !== 0n))) return undefined;
+  return identity(stats);
 }
 
 /** A directory (not a link to one) that is this user's and closed to others. Windows has no such modes: there, any directory. */

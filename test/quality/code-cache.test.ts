@@ -5,13 +5,15 @@
 // restored into place, in a directory open to others or owned by someone else. The built
 // hexts must never run it, and must keep working.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { scratchHome, spawnCli } from '../helpers/cli.js';
+import { finished, scratchHome, spawnCli } from '../helpers/cli.js';
 
-const DIST = new URL('../../dist/', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
+const DIST = join(ROOT, 'dist');
 
 // Compiles a source as long as the chunk's wrapped source (as src/boot.ts wraps it) that
 // writes the mark and exits, and saves V8's cache of it. Run by node as hexts is, so that
@@ -61,6 +63,24 @@ function plant(cacheDir: string, chunk = 'cli.cjs'): void {
 }
 
 const inode = (path: string) => statSync(path).ino;
+
+test('a chunk edited in place to a source of the same length is compiled anew, not served the old code', async () => {
+  // A copy of the built hexts, since its dist/ is edited (same build id, same lengths).
+  const copy = mkdtempSync(join(tmpdir(), 'hexts-copy-'));
+  try {
+    cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(DIST, join(copy, 'dist'), { recursive: true });
+    const help = () => finished(spawn(process.execPath, [join(copy, 'bin', 'hexts.cjs'), '--help'], { env }), 'hexts --help', 30000);
+    assert.match((await help()).stdout, /^A command-line client for Hex/m);
+    const chunk = readdirSync(join(copy, 'dist')).map((name) => join(copy, 'dist', name)).find((path) => readFileSync(path, 'utf8').includes('A command-line client'))!;
+    writeFileSync(chunk, readFileSync(chunk, 'utf8').replace('A command-line client', 'A COMMAND-LINE CLIENT'));
+    const edited = await help();
+    assert.equal(edited.code, 0, edited.stderr);
+    assert.match(edited.stdout, /^A COMMAND-LINE CLIENT for Hex/m);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
 
 test('a planted cache of a same-length source with other code does not run', async () => {
   const dir = await filledCache();
