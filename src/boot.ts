@@ -8,7 +8,31 @@
 // The cache holds V8's code for dist/'s files and nothing from a run. A cache V8 does not
 // accept (another node, a cut-short file) is compiled anew and rewritten; a cache that
 // cannot be read or written costs only the time it would have saved.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+//
+// V8 checks only that a cache was made from a source of the same length: a cache file is
+// code that runs. So one is used only when this user's runs wrote it right there: the
+// directories are the user's and 0700, the file is the user's, and the manifest written
+// with the files names, for each, the identity on disk (device, inode, size, ctime to the
+// nanosecond) of the chunk it was compiled from and of the cache file itself. A chunk whose
+// bytes changed, or a cache file copied or restored there (a CI cache shared between jobs),
+// cannot keep that identity, since nobody sets a ctime; on any doubt the chunk is compiled
+// from source and cached anew. (Identities, not a hash of the source: loading node:crypto
+// alone would cost more than the cache saves.)
+import {
+  type BigIntStats,
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -16,8 +40,13 @@ import type { main as Main } from './cli.js';
 import { hextsHome } from './config/paths.js';
 
 // A hash of dist/'s chunks, written in by scripts/build.mjs: a rebuilt dist/ must never meet
-// the code cached for the one before, and V8 checks only that the source's length matches.
+// the code cached for the one before.
 declare const HEXTS_BUILD_ID: string;
+
+/** Per chunk: the identities of its source file and of its cache file when this user's run wrote the cache. */
+type Manifest = Record<string, { source: string; file: string }>;
+
+const MANIFEST = 'manifest.json';
 
 interface Chunk {
   exports: unknown;
@@ -34,7 +63,9 @@ type Wrapper = (
 
 class ChunkLoader {
   private readonly chunks = new Map<string, Chunk>();
-  private readonly uncached: Array<{ script: Script; chunkFile: string }> = [];
+  private readonly uncached: Array<{ script: Script; chunkFile: string; source: string }> = [];
+  /** What the cache directory vouches for; undefined until first read, null when it vouches for nothing. */
+  private manifest: Manifest | null | undefined;
 
   // Every chunk sits in distDir, so one require serves them all: `./…` comes back here,
   // the rest goes to node's require (resolving from distDir).
@@ -57,19 +88,43 @@ class ChunkLoader {
     const chunk: Chunk = { exports: {} };
     this.chunks.set(chunkFile, chunk);
 
-    let cachedData: Buffer | undefined;
-    try {
-      cachedData = readFileSync(this.cacheFileOf(chunkFile));
-    } catch {
-      // Not cached yet, or unreadable: compiled from source, and cached at exit.
-    }
-    // The source starts on the wrapper's first line, so stack traces keep their line numbers.
-    const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(chunkFile, 'utf8')}\n})`;
-    const script = new Script(source, { filename: chunkFile, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) this.uncached.push({ script, chunkFile });
+    const { code, source } = readSource(chunkFile);
+    const cachedData = this.cachedCode(chunkFile, source);
+    // The code starts on the wrapper's first line, so stack traces keep their line numbers.
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+    const script = new Script(wrapped, { filename: chunkFile, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected) this.uncached.push({ script, chunkFile, source });
 
     (script.runInThisContext() as Wrapper).call(chunk.exports, chunk.exports, this.require, chunk, chunkFile, this.distDir);
     return chunk.exports;
+  }
+
+  /** The cached code for this very source, if this user's runs wrote it here; else undefined. */
+  private cachedCode(chunkFile: string, source: string): Buffer | undefined {
+    if (this.manifest === undefined) this.manifest = this.readManifest();
+    const entry = this.manifest?.[basename(chunkFile)];
+    if (entry?.source !== source) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.cacheFileOf(chunkFile), constants.O_RDONLY | constants.O_NOFOLLOW);
+      const file = ownIdentity(fd);
+      if (file === undefined || file !== entry.file) return undefined;
+      return readFileSync(fd);
+    } catch {
+      return undefined; // not cached yet, or unreadable: compiled from source, and cached at exit
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  private readManifest(): Manifest | null {
+    try {
+      if (!ownedPrivateDirectory(dirname(this.cacheDir)) || !ownedPrivateDirectory(this.cacheDir)) return null;
+      const manifest: unknown = JSON.parse(readFileSync(join(this.cacheDir, MANIFEST), 'utf8'));
+      return typeof manifest === 'object' && manifest !== null ? (manifest as Manifest) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Caches V8's code for the chunks that had none; at exit, when the most of it is compiled. */
@@ -77,17 +132,21 @@ class ChunkLoader {
     if (this.uncached.length === 0) return;
     try {
       mkdirSync(this.cacheDir, { recursive: true, mode: 0o700 });
-      for (const { script, chunkFile } of this.uncached) {
+      if (!makePrivate(dirname(this.cacheDir)) || !makePrivate(this.cacheDir)) return;
+      // What the directory held before it was private vouches for nothing.
+      const manifest: Manifest = this.manifest ? { ...this.manifest } : {};
+      for (const { script, chunkFile, source } of this.uncached) {
         const target = this.cacheFileOf(chunkFile);
-        const partial = `${target}.${process.pid}.tmp`;
+        writeAtomically(target, script.createCachedData());
+        const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
         try {
-          writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-          renameSync(partial, target);
-        } catch (err) {
-          rmSync(partial, { force: true }); // a full disk leaves no half-written file behind
-          throw err;
+          const file = ownIdentity(fd);
+          if (file !== undefined) manifest[basename(chunkFile)] = { source, file };
+        } finally {
+          closeSync(fd);
         }
       }
+      writeAtomically(join(this.cacheDir, MANIFEST), JSON.stringify(manifest));
       // What other builds or other nodes cached is stale: one directory is kept.
       const parent = dirname(this.cacheDir);
       for (const entry of readdirSync(parent)) {
@@ -100,6 +159,56 @@ class ChunkLoader {
 
   private cacheFileOf(chunkFile: string): string {
     return join(this.cacheDir, `${basename(chunkFile)}.v8`);
+  }
+}
+
+const ownUid = process.getuid?.();
+
+/** A chunk's text, and the identity of the file it was read from. */
+function readSource(chunkFile: string): { code: string; source: string } {
+  const fd = openSync(chunkFile, 'r');
+  try {
+    return { source: identity(fstatSync(fd, { bigint: true })), code: readFileSync(fd, 'utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file as it is on disk: written to, copied or replaced, it is another. */
+function identity(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.ctimeNs}`;
+}
+
+/** The identity of a regular file of this user's that is closed to others; undefined for anything else. */
+function ownIdentity(fd: number): string | undefined {
+  const stats = fstatSync(fd, { bigint: true });
+  if (!stats.isFile() || (ownUid !== undefined && (stats.uid !== BigInt(ownUid) || (stats.mode & 0o077n) !== 0n))) return undefined;
+  return identity(stats);
+}
+
+/** A directory (not a link to one) that is this user's and closed to others. Windows has no such modes: there, any directory. */
+function ownedPrivateDirectory(path: string): boolean {
+  const stats = lstatSync(path);
+  return stats.isDirectory() && (ownUid === undefined || (stats.uid === ownUid && (stats.mode & 0o077) === 0));
+}
+
+/** As ownedPrivateDirectory, closing a directory of this user's that was open to others. */
+function makePrivate(path: string): boolean {
+  const stats = lstatSync(path);
+  if (!stats.isDirectory() || (ownUid !== undefined && stats.uid !== ownUid)) return false;
+  if (ownUid !== undefined && (stats.mode & 0o077) !== 0) chmodSync(path, 0o700);
+  return true;
+}
+
+// A full disk leaves no half-written file behind.
+function writeAtomically(target: string, data: string | Uint8Array): void {
+  const partial = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(partial, data, { mode: 0o600 });
+    renameSync(partial, target);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
   }
 }
 

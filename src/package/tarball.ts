@@ -3,12 +3,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFailure } from '../util/fs-errors.js';
 import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
 import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
 import { DEFAULT_LIMITS, MAX_METADATA_SIZE, type TarballLimits } from './tar/limits.js';
-import { isSafeArchivePath, isSafeSymlink } from './tar/paths.js';
+import { isSafeArchivePath, isSafeSymlink, rootResolver } from './tar/paths.js';
 import { BLOCK_SIZE, TarWriter, type TarEntry } from './tar/ustar.js';
 
 export { TarballError } from './tar/error.js';
@@ -130,53 +130,6 @@ function planPackageEntries(files: readonly PackageFile[], root: string): Planne
 }
 
 const fileType = (stats: Stats) => (stats.isCharacterDevice() || stats.isBlockDevice() ? 'device' : 'other');
-
-const SEPARATORS = process.platform === 'win32' ? /[\\/]/ : /\//;
-const MAX_LINK_HOPS = 40;
-
-// filelib:safe_relative_path/2: walk the path a component at a time, replacing each symlink
-// by its target (read relative to the link's directory); it is unsafe if `..` or a link
-// leaves the root, a link is absolute, or links loop. readlink results are cached per run.
-function rootResolver(root: string): (name: string) => boolean {
-  const links = new Map<string, string | null>();
-  const readlinkOrNull = (path: string) => {
-    try {
-      return readlinkSync(path);
-    } catch {
-      return null;
-    }
-  };
-  const linkAt = (relative: string[]) => {
-    const key = relative.join('/');
-    let target = links.get(key);
-    if (target === undefined) {
-      target = readlinkOrNull(join(root, ...relative));
-      links.set(key, target);
-    }
-    return target;
-  };
-  return (name) => {
-    const resolved: string[] = [];
-    const pending = name.split(SEPARATORS);
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.shift()!;
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        if (resolved.length === 0) return false;
-        resolved.pop();
-        continue;
-      }
-      resolved.push(part);
-      const target = linkAt(resolved);
-      if (target === null) continue;
-      if (++hops > MAX_LINK_HOPS || isAbsolute(target)) return false;
-      resolved.pop();
-      pending.unshift(...target.split(SEPARATORS));
-    }
-    return true;
-  };
-}
 
 // A temporary file in the same directory, renamed into place once complete.
 function writeAtomically(path: string, pieces: readonly Uint8Array[]): void {

@@ -2,15 +2,16 @@
 // made strict): for `build --unpack`, publish checks, `package fetch` and the local registry.
 // Errors are TarballErrors worded like hex_core / the hex.pm server.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, openSync, rmSync, rmdirSync, writeSync } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, readdir, rename, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Tuple, type Term } from '../erlang/term.js';
 import { TermSyntaxError, parseTerms } from '../erlang/text.js';
+import { onInterrupt } from '../util/interrupt.js';
 import { TarballError, tooBigCompressed, tooBigUncompressed, unsafePath, unsafeSymlink } from './tar/error.js';
 import { DEFAULT_LIMITS, MAX_CHECKSUM_SIZE, MAX_METADATA_SIZE, MAX_VERSION_SIZE, type TarballLimits } from './tar/limits.js';
-import { isSafeArchivePath, isSafeSymlink } from './tar/paths.js';
+import { isSafeArchivePath, isSafeSymlink, rootResolver } from './tar/paths.js';
 import { TarFormatError, readTar, type TarEntryBody, type TarReadEntry } from './tar/reader.js';
 
 export type UnpackOutput = 'memory' | 'none' | { directory: string };
@@ -77,14 +78,13 @@ export async function unpackPackageTarball(input: Uint8Array | string, options: 
 
   const destination = resolve(output.directory);
   await checkDestination(destination);
-  await mkdir(dirname(destination), { recursive: true });
   const extractor = await Extractor.create(destination);
   try {
     const entries = await readContents(contents, limits.maxUncompressedSize, extractor);
     await extractor.finish(metadataConfig);
     return { ...result, contents: entries };
   } catch (err) {
-    await extractor.discard();
+    extractor.discard();
     throw err;
   }
 }
@@ -232,19 +232,43 @@ async function checkDestination(destination: string): Promise<void> {
  * Writes entries under a fresh temporary directory next to the destination, renamed into
  * place by `finish`. Files and directories are written as they stream by; symlinks are
  * created only after every file, so no write can pass through one, and never inside
- * another symlink. Modes are applied without the setuid/setgid/sticky bits.
+ * another symlink; then every link is followed through the others as the OS would, and
+ * one that leads outside refuses the whole package. Modes are applied as tar does for a
+ * user: without the setuid/setgid/sticky bits, narrowed by the umask, and never so narrow
+ * that the user cannot read a file or list and remove a directory. Until `finish` or
+ * `discard`, a signal that ends the process removes what was written.
  */
 class Extractor {
   private readonly symlinks: Array<{ entry: TarReadEntry; parts: string[] }> = [];
   private readonly directories: Array<{ parts: string[]; mode: number }> = [];
   private readonly created = new Set<string>();
+  private readonly forgetOnInterrupt: () => void;
+  /** From mkdir's 0o777 as the kernel narrowed it (by the umask, or the parent's default ACL): read without changing it. */
+  private umask!: number;
 
-  private constructor(private readonly destination: string, private readonly root: string) {}
+  private constructor(
+    private readonly destination: string,
+    private readonly root: string,
+    /** The topmost directory above the destination that this unpack creates, if any. */
+    private readonly madeParent: string | undefined,
+  ) {
+    this.forgetOnInterrupt = onInterrupt(() => this.removeWritten());
+  }
 
   static async create(destination: string): Promise<Extractor> {
-    const root = join(dirname(destination), `.${basename(destination)}.${randomBytes(6).toString('hex')}.tmp`);
-    await mkdir(root);
-    return new Extractor(destination, root);
+    const parent = dirname(destination);
+    const root = join(parent, `.${basename(destination)}.${randomBytes(6).toString('hex')}.tmp`);
+    // Known before anything is made, so that an interrupt at any point removes all of it.
+    const extractor = new Extractor(destination, root, await firstMissing(parent));
+    try {
+      await mkdir(parent, { recursive: true });
+      await mkdir(root);
+      extractor.umask = ~(await stat(root)).mode & 0o777;
+      return extractor;
+    } catch (err) {
+      extractor.discard();
+      throw err;
+    }
   }
 
   async add(entry: TarReadEntry, parts: string[], body: TarEntryBody): Promise<void> {
@@ -289,42 +313,81 @@ class Extractor {
       for await (const chunk of chunks) {
         for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset);
       }
-      fchmodSync(fd, mode & 0o777);
+      fchmodSync(fd, (mode & 0o777 & ~this.umask) | 0o400);
     } finally {
       closeSync(fd);
     }
   }
 
-
   async finish(metadataConfig: Buffer): Promise<void> {
     await this.file('hex_metadata.config', ['hex_metadata.config'], 0o644, single(metadataConfig));
-    for (const { entry, parts } of this.symlinks) {
+    const links: Array<{ entry: TarReadEntry; parts: string[] }> = [];
+    for (const link of this.symlinks) {
       try {
-        await this.symlink(entry, parts);
+        if (await this.symlink(link.entry, link.parts)) links.push(link);
       } catch (err) {
-        throw unpackFailure(err, entry.name);
+        throw unpackFailure(err, link.entry.name);
       }
     }
+    const inside = rootResolver(this.root);
+    for (const { entry, parts } of links) {
+      if (!inside(parts.join('/'))) throw unsafeSymlink(entry.name, entry.linkname);
+    }
     const deepestFirst = [...this.directories].sort((a, b) => b.parts.length - a.parts.length);
-    for (const { parts, mode } of deepestFirst) await chmod(join(this.root, ...parts), mode & 0o777);
+    for (const { parts, mode } of deepestFirst) await chmod(join(this.root, ...parts), (mode & 0o777 & ~this.umask) | 0o700);
     await rename(this.root, this.destination);
+    this.forgetOnInterrupt();
   }
 
-  private async symlink(entry: TarReadEntry, parts: string[]): Promise<void> {
+  /** Creates the link unless something of its name came first; says whether it did. */
+  private async symlink(entry: TarReadEntry, parts: string[]): Promise<boolean> {
     for (let depth = 1; depth < parts.length; depth++) {
       const ancestor = await lstat(join(this.root, ...parts.slice(0, depth))).catch(() => undefined);
       if (!ancestor) break;
       if (ancestor.isSymbolicLink()) throw unsafeSymlink(entry.name, entry.linkname);
     }
     await this.makeParent(parts);
-    await symlink(entry.linkname, join(this.root, ...parts)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err; // a file or directory of that name came first
-    });
+    try {
+      await symlink(entry.linkname, join(this.root, ...parts));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return false; // a file or directory of that name came first
+    }
   }
 
-  async discard(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true }).catch(() => {});
+  discard(): void {
+    this.removeWritten();
+    this.forgetOnInterrupt();
   }
+
+  /** The temporary directory, and the directories made to hold the destination when they hold nothing else. */
+  private removeWritten(): void {
+    try {
+      rmSync(this.root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      return;
+    }
+    if (this.madeParent === undefined) return;
+    for (let dir = dirname(this.destination); ; dir = dirname(dir)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        return; // not empty: something else arrived there meanwhile
+      }
+      if (dir === this.madeParent || dirname(dir) === dir) return;
+    }
+  }
+}
+
+/** The topmost ancestor of `dir` (itself included) that does not exist yet, if any. */
+async function firstMissing(dir: string): Promise<string | undefined> {
+  let missing: string | undefined;
+  for (let at = dir; !(await lstat(at).then(() => true, () => false)); at = dirname(at)) {
+    missing = at;
+    if (dirname(at) === at) break;
+  }
+  return missing;
 }
 
 // A file system refusal while extracting (a file where a directory must go, say) is a

@@ -318,8 +318,7 @@ describe('what a tampered registry or tarball gets', () => {
       assert.equal(result.code, 1);
       assert.match(result.stderr, /error: unsafe path in tarball: \.\.\/escape\.txt/);
       assert.ok(!existsSync(target));
-      assert.ok(!existsSync(join(dir, 'deep', 'escape.txt')));
-      assert.deepEqual(readdirSync(join(dir, 'deep')), []);
+      assert.ok(!existsSync(join(dir, 'deep')), 'not even the directory made to hold it');
     } finally {
       await compromised.stop();
     }
