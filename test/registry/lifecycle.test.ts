@@ -103,6 +103,7 @@ test('state, keys and certificates survive a restart with a data directory', asy
   await first.stop();
   firstStopped = true;
 
+  // Stopped before the data directory goes: stopping writes the state into it.
   const second = await startRegistry({ dataDir });
   t.after(() => second.stop());
   assert.equal(second.caCertPem, first.caCertPem);
@@ -114,6 +115,7 @@ test('state, keys and certificates survive a restart with a data directory', asy
   assert.deepEqual((await call(second, 'GET', '/repo/tarballs/kept-1.0.0.tar')).body, tarball);
   assert.deepEqual((await call(second, 'GET', '/repo/names')).body, names);
   assert.equal((await call(second, 'GET', '/api/orgs/acme', { auth: key })).status, 200);
+  await second.stop();
 });
 
 test('main.ts prints the environment, writes the env file and stops on SIGTERM', async (t) => {
