@@ -49,6 +49,7 @@ export async function buildPackage(
   const files = prepared.files.map((path) => ({ path }));
   if (target.unpackTo) {
     const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd });
+    warnNameQuirks(ctx, built);
     // Loaded only here: the tarball reader is not needed to write one.
     const { unpackPackageTarball } = await import('../package/unpack.js');
     await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } }).catch((err: unknown) => {
@@ -56,5 +57,26 @@ export async function buildPackage(
     });
     return built;
   }
-  return createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
+  const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
+  warnNameQuirks(ctx, built);
+  return built;
+}
+
+// mix writes these names the same way without a word; the tarball stays byte-identical to
+// mix's, and the user learns what unpacking will make of them.
+function warnNameQuirks(ctx: Context, built: PackageTarball): void {
+  for (const { path, ...quirk } of built.nameQuirks) {
+    if (quirk.kind === 'shortened') {
+      ctx.out.warn(
+        `${path} will be unpacked as ${quirk.readAs}: tar readers, Hex's included, take 155 bytes of its 156-byte directory ` +
+          '(erl_tar, which mix uses, writes the last byte outside the header field). Any other directory length keeps the path.',
+      );
+    } else {
+      const what = quirk.field === 'path' ? 'name' : 'link target';
+      ctx.out.warn(
+        `${path}: erl_tar, which mix uses, writes the length of its PAX ${quirk.field} record one byte short; Hex unpacks it, ` +
+          `but GNU tar, Python's tarfile and node-tar misread or skip it. A shorter ${what} avoids this.`,
+      );
+    }
+  }
 }
