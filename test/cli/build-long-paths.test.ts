@@ -5,7 +5,7 @@
 // will do to those paths.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -32,10 +32,12 @@ after(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
+// mix's tarball holds each file's full st_mode: 0644 as mix saw them, whatever the checkout's umask.
 function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'hexts-long-paths-'));
   scratch.push(dir);
   cpSync(join(FIXTURE, 'project'), dir, { recursive: true });
+  for (const path of files(dir)) chmodSync(join(dir, path), 0o644);
   return dir;
 }
 
