@@ -18,6 +18,8 @@ export class PackageBuildError extends CliError {
 export interface LoadOptions {
   organization?: string;
   printSummary: boolean;
+  /** Publishing stops on what hex.pm refuses but mix builds (Validation.publishRefusals); a build warns. */
+  publishing?: boolean;
   /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
   beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
 }
@@ -31,12 +33,16 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<P
     for (const warning of warnings) ctx.out.warn(warning.trim());
     throw err;
   }
-  if (prepared.validation.errors.length === 0) await options.beforeShowing?.(prepared);
+  const { validation } = prepared;
+  const refusals = validation.publishRefusals;
+  const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
+  const warnings = [...validation.warnings, ...(options.publishing ? [] : refusals.map((r) => r.warning))];
+  if (errors.length === 0) await options.beforeShowing?.(prepared);
   for (const warning of prepared.configWarnings) ctx.out.warn(warning.trim());
   if (options.printSummary) for (const line of prepared.summary.stdout) ctx.out.print(line);
   for (const line of prepared.summary.stderr) ctx.out.info(line);
-  for (const warning of prepared.validation.warnings) ctx.out.warn(warning.trim());
-  if (prepared.validation.errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...prepared.validation.errors]);
+  for (const warning of warnings) ctx.out.warn(warning.trim());
+  if (errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...errors]);
   return prepared;
 }
 

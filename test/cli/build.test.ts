@@ -14,6 +14,7 @@ import { parseTerms } from '../../src/erlang/text.js';
 import { compareBytes } from '../../src/package/files.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { builtCaseNames, caseNames, copyProject, loadBuiltCase, loadCase, type BuiltCase, type CorpusCase, type MixRun } from '../helpers/corpus.js';
 
 // mix's --unpack listing was made under umask 022; directories created on the way to a file
@@ -26,6 +27,13 @@ const scratchDirs: string[] = [];
 after(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A small project (test/helpers/projects.ts), removed when the file's tests end. */
+function project(spec: ProjectSpec): string {
+  const { dir } = makeProject(spec);
+  scratchDirs.push(dir);
+  return dir;
+}
 
 /** A fresh copy of the case's project, removed when the file's tests end. */
 function freshCopy(c: CorpusCase): string {
@@ -343,6 +351,33 @@ describe('oversized input', () => {
       const result = await runCli(['build', '--json'], { cwd: root });
       assert.equal(result.code, code, result.stderr);
       assert.equal(/Package description is too long/.test(result.stderr), code === 1);
+    }
+  });
+});
+
+describe('what hex.pm refuses at publish', () => {
+  test('a public package depending on an organization\'s package: built, with a warning naming the dependency', async () => {
+    const dir = project({ app: 'uses_private', version: '1.0.0', deps: ['{:acme_auth, "~> 1.0", organization: "acme"}', '{:jason, "~> 1.4"}'] });
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {4}acme_auth ~> 1\.0 \(app: acme_auth\) \(repo: acme\)$/m);
+    assert.equal(result.stderr, 'Dependency acme_auth is from repository "acme": hex.pm will refuse to publish this package (dependencies can only belong to public repository "hexpm", got: "acme")\n');
+    assert.ok(readdirSync(dir).includes('uses_private-1.0.0.tar'));
+  });
+
+  test('a name and a version hex.pm refuses: the build stops with its words, nothing written', async () => {
+    for (const [spec, lines] of [
+      [{ app: 'pub_pkg', name: 'Pub-Pkg', version: 'banana' }, ['hex.pm refuses package name "Pub-Pkg": has invalid format', 'hex.pm refuses version "banana": is invalid SemVer']],
+      [{ app: 'x', version: '1.0' }, ['hex.pm refuses package name "x": should be at least 2 character(s)', 'hex.pm refuses version "1.0": is invalid SemVer']],
+      [{ app: 'pub_pkg', version: '1.0.0+build.1' }, ['hex.pm refuses version "1.0.0+build.1": build number not allowed']],
+    ] as Array<[ProjectSpec, string[]]>) {
+      const dir = project(spec);
+      const before = tree(dir);
+      const result = await runCli(['build'], { cwd: dir });
+      assert.equal(result.code, 1, spec.version);
+      assert.equal(result.stderr, ['error: Stopping package build due to errors.', ...lines].map((l) => `${l}\n`).join(''));
+      assert.match(result.stdout, new RegExp(`^Building ${spec.name ?? spec.app} ${spec.version.replaceAll('.', '\\.').replaceAll('+', '\\+')}\n`));
+      assert.deepEqual(tree(dir), before);
     }
   });
 });
