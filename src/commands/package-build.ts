@@ -25,23 +25,25 @@ export interface LoadOptions {
 }
 
 export async function loadPackage(ctx: Context, options: LoadOptions): Promise<PreparedPackage> {
+  // Hex 2.5.1 prints its warnings on stdout, among the summary's lines (yellow, as here on a
+  // terminal). Without a summary (--json, publish docs) they are diagnostics: stderr.
+  const warn = (warning: string) => (options.printSummary ? ctx.out.print(ctx.out.style.yellow(warning)) : ctx.out.warn(warning));
   let prepared: PreparedPackage;
   try {
     prepared = await preparePackage(ctx.cwd, { organization: options.organization, env: ctx.env });
   } catch (err) {
-    const warnings = (err as { warnings?: string[] }).warnings ?? [];
-    for (const warning of warnings) ctx.out.warn(warning.trim());
+    for (const warning of (err as { warnings?: string[] }).warnings ?? []) warn(warning);
     throw err;
   }
-  const { validation } = prepared;
+  const { configWarnings, summary, validation } = prepared;
   const refusals = validation.publishRefusals;
   const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
-  const warnings = [...validation.warnings, ...(options.publishing ? [] : refusals.map((r) => r.warning))];
+  const afterSummary = [...validation.warnings, ...(options.publishing ? [] : refusals.map((r) => r.warning))];
   if (errors.length === 0) await options.beforeShowing?.(prepared);
-  for (const warning of prepared.configWarnings) ctx.out.warn(warning.trim());
-  if (options.printSummary) for (const line of prepared.summary.stdout) ctx.out.print(line);
-  for (const line of prepared.summary.stderr) ctx.out.info(line);
-  for (const warning of warnings) ctx.out.warn(warning.trim());
+  for (const warning of configWarnings) warn(warning);
+  if (options.printSummary) for (const line of summary.stdout) ctx.out.print(line);
+  for (const line of summary.stderr) ctx.out.info(line);
+  for (const warning of afterSummary) warn(warning);
   if (errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...errors]);
   return prepared;
 }

@@ -1,7 +1,8 @@
 // `hexts build` end to end on the reference corpus (test/fixtures/corpus): what mix hex.build
-// printed and wrote, case by case. hexts prints warnings on stderr where mix prints them in
-// yellow on stdout, and errors as `error: …` where mix prints `** (Mix) …`; otherwise stdout,
-// the tarball bytes and the --unpack tree are mix's.
+// printed and wrote, case by case. Warnings go where Hex 2.5.1 prints them, on stdout, but in
+// yellow only on a terminal (mix writes the colour codes even into a pipe); errors read
+// `error: …` where mix prints `** (Mix) …`. Otherwise stdout, stderr, the tarball bytes and the
+// --unpack tree are mix's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,9 +30,12 @@ after(() => {
 });
 
 /** A small project (test/helpers/projects.ts), removed when the file's tests end. */
-function project(spec: ProjectSpec): string {
+function project(spec: ProjectSpec, edit: (source: string) => string = (source) => source): string {
   const { dir } = makeProject(spec);
   scratchDirs.push(dir);
+  const source = readFileSync(join(dir, 'mix.exs'), 'utf8');
+  const edited = edit(source);
+  writeFileSync(join(dir, 'mix.exs'), edited);
   return dir;
 }
 
@@ -65,14 +69,12 @@ function listing(dir: string): string[][] {
   });
 }
 
-/** What hexts prints for a mix run: the yellow warnings move to stderr, `** (Mix)` becomes `error:`. */
+/** What hexts prints for a mix run: the warnings without mix's colour codes, `** (Mix)` as `error:`. */
 function asHexts(run: MixRun): { stdout: string; stderr: string } {
-  const warnings: string[] = [];
-  const stdout = run.stdout.replace(/\x1b\[33m([\s\S]*?)\x1b\[0m\n/g, (_, warning: string) => {
-    warnings.push(`${warning}\n`);
-    return '';
-  });
-  return { stdout, stderr: warnings.join('') + run.stderr.replace(/^\*\* \(Mix\) /gm, 'error: ') };
+  return {
+    stdout: run.stdout.replace(/\x1b\[33m([\s\S]*?)\x1b\[0m\n/g, '$1\n'),
+    stderr: run.stderr.replace(/^\*\* \(Mix\) /gm, 'error: '),
+  };
 }
 
 /**
@@ -112,7 +114,7 @@ describe('hexts build on every built corpus case', () => {
   });
 
   for (const name of builtCaseNames()) {
-    test(`${name}: the tarball, mix's output, warnings on stderr`, async () => {
+    test(`${name}: the tarball, mix's output, warnings on stdout`, async () => {
       const c = loadBuiltCase(name);
       const root = freshCopy(c);
       const before = tree(root);
@@ -192,12 +194,12 @@ describe('hexts build on the failing corpus cases', () => {
 });
 
 describe('options', () => {
-  test('--json: name, version, checksum and the path, and no summary', async () => {
+  test('--json: name, version, checksum and the path, and no summary; the warnings on stderr', async () => {
     const c = loadBuiltCase('private_org_deps');
     const root = freshCopy(c);
     const result = await runCli(['build', '--json'], { cwd: root });
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, asHexts(c.build).stderr, 'warnings still on stderr');
+    assert.equal(result.stderr, 'Missing metadata fields: links\n', 'stdout is for the JSON alone');
     const json = JSON.parse(result.stdout);
     assert.equal(json.name, 'tally_core');
     assert.equal(json.version, '2.3.0');
@@ -355,13 +357,55 @@ describe('oversized input', () => {
   });
 });
 
+describe('warnings where Hex 2.5.1 prints them: stdout, among the summary\'s lines', () => {
+  const summaryOf = (app: string, licenses: string) => [
+    `Building ${app} 1.0.0`, `  App: ${app}`, `  Name: ${app}`, '  Files:', '    lib', `    lib/${app}.ex`, '    mix.exs', '    README.md',
+    '  Version: 1.0.0', '  Build tools: mix', `  Description: The ${app} package.`, `  Licenses: ${licenses}`, '  Links: ',
+    `    GitHub: https://github.com/example/${app}`, '  Elixir: ~> 1.14',
+  ].map((line) => `${line}\n`).join('');
+  const tarballLines = (app: string) => new RegExp(`^Package checksum: [0-9a-f]{64}\nSaved to ${app}-1\.0\.0\.tar\n$`);
+
+  test('a package key at the root first, the license warning after the summary; nothing on stderr', async () => {
+    const dir = project({ app: 'warn_pkg', version: '1.0.0', licenses: ['MIT', 'Foo'] }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      extra: %{},'));
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const head = 'Mix project configuration :extra belongs under the :package key, did you misplace it?\n' + summaryOf('warn_pkg', 'MIT, Foo') +
+      'The following licenses are not recognized by SPDX:\n * Foo\n\nValid license identifiers are available from https://spdx.org/licenses\n';
+    assert.equal(result.stdout.slice(0, head.length), head);
+    assert.match(result.stdout.slice(head.length), tarballLines('warn_pkg'));
+
+    const coloured = await runCli(['build'], { cwd: project({ app: 'warn_pkg', version: '1.0.0', licenses: ['Foo'] }), env: { FORCE_COLOR: '1' } });
+    assert.equal(coloured.stderr, '');
+    assert.ok(coloured.stdout.includes('\x1b[33mThe following licenses are not recognized by SPDX:\n * Foo\n'), coloured.stdout);
+  });
+
+  test('no licenses: mix\'s warning, with its blank lines', async () => {
+    const result = await runCli(['build'], { cwd: project({ app: 'bare_pkg', version: '1.0.0', licenses: [] }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const head = summaryOf('bare_pkg', '') + '\nYou have not included any licenses\n\n';
+    assert.equal(result.stdout.slice(0, head.length), head);
+    assert.match(result.stdout.slice(head.length), tarballLines('bare_pkg'));
+  });
+
+  test('a warning before mix stops is on stdout too, the error on stderr', async () => {
+    const dir = project({ app: 'stop_pkg', version: '1.0.0' }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      links: %{},').replace('licenses: ["MIT"],', 'organisation: "acme",'));
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, 'Mix project configuration :links belongs under the :package key, did you misplace it?\n');
+    assert.equal(result.stderr, 'error: Invalid Hex package config :organisation, use spelling :organization\n');
+  });
+});
+
 describe('what hex.pm refuses at publish', () => {
   test('a public package depending on an organization\'s package: built, with a warning naming the dependency', async () => {
     const dir = project({ app: 'uses_private', version: '1.0.0', deps: ['{:acme_auth, "~> 1.0", organization: "acme"}', '{:jason, "~> 1.4"}'] });
     const result = await runCli(['build'], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
     assert.match(result.stdout, /^ {4}acme_auth ~> 1\.0 \(app: acme_auth\) \(repo: acme\)$/m);
-    assert.equal(result.stderr, 'Dependency acme_auth is from repository "acme": hex.pm will refuse to publish this package (dependencies can only belong to public repository "hexpm", got: "acme")\n');
+    assert.match(result.stdout, /\n {2}Elixir: ~> 1\.14\nDependency acme_auth is from repository "acme": hex\.pm will refuse to publish this package \(dependencies can only belong to public repository "hexpm", got: "acme"\)\nPackage checksum: /);
     assert.ok(readdirSync(dir).includes('uses_private-1.0.0.tar'));
   });
 
