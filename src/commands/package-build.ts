@@ -9,9 +9,10 @@ import { writeFailure } from '../util/fs-errors.js';
 // The local half of build and publish: read mix.exs, print mix's summary block and
 // warnings, stop on errors — all before any credential or request is needed.
 
+/** Validation stopped the build: mix's ERRORS_HEADER, then one line per error. */
 export class PackageBuildError extends CliError {
-  constructor(readonly lines: string[]) {
-    super(lines[0]!, lines.slice(1).join('\n'));
+  constructor(readonly errors: string[], readonly warnings: string[]) {
+    super(ERRORS_HEADER, errors.join('\n'));
   }
 }
 
@@ -24,7 +25,12 @@ export interface LoadOptions {
   beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
 }
 
-export async function loadPackage(ctx: Context, options: LoadOptions): Promise<PreparedPackage> {
+export interface LoadedPackage extends PreparedPackage {
+  /** Every warning printed, in order, in mix's words. */
+  warnings: string[];
+}
+
+export async function loadPackage(ctx: Context, options: LoadOptions): Promise<LoadedPackage> {
   // Hex 2.5.1 prints its warnings on stdout, among the summary's lines (yellow, as here on a
   // terminal). Without a summary (--json, publish docs) they are diagnostics: stderr.
   const warn = (warning: string) => (options.printSummary ? ctx.out.print(ctx.out.style.yellow(warning)) : ctx.out.warn(warning));
@@ -44,8 +50,9 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<P
   if (options.printSummary) for (const line of summary.stdout) ctx.out.print(line);
   for (const line of summary.stderr) ctx.out.info(line);
   for (const warning of afterSummary) warn(warning);
-  if (errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...errors]);
-  return prepared;
+  const warnings = [...configWarnings, ...afterSummary];
+  if (errors.length > 0) throw new PackageBuildError(errors, warnings);
+  return { ...prepared, warnings };
 }
 
 export async function buildPackage(

@@ -194,13 +194,14 @@ describe('hexts build on the failing corpus cases', () => {
 });
 
 describe('options', () => {
-  test('--json: name, version, checksum and the path, and no summary; the warnings on stderr', async () => {
+  test('--json: name, version, checksum and the path, and no summary; the warnings on stderr too', async () => {
     const c = loadBuiltCase('private_org_deps');
     const root = freshCopy(c);
     const result = await runCli(['build', '--json'], { cwd: root });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, 'Missing metadata fields: links\n', 'stdout is for the JSON alone');
     const json = JSON.parse(result.stdout);
+    assert.equal(json.ok, true);
     assert.equal(json.name, 'tally_core');
     assert.equal(json.version, '2.3.0');
     assert.equal(json.organization, 'acme');
@@ -208,12 +209,15 @@ describe('options', () => {
     assert.equal(json.inner_checksum, c.innerChecksum);
     assert.equal(json.path, join(root, c.tarballName));
     assert.deepEqual(json.files, c.files);
+    assert.deepEqual(json.warnings, ['Missing metadata fields: links']);
     assert.equal(sha256(readFileSync(json.path)), c.outerSha256);
 
     const unpacked = await runCli(['build', '--unpack', '--json'], { cwd: freshCopy(c) });
     assert.equal(unpacked.code, 0, unpacked.stderr);
     const unpackJson = JSON.parse(unpacked.stdout);
+    assert.equal(unpackJson.ok, true);
     assert.equal(unpackJson.checksum, c.outerSha256);
+    assert.deepEqual(unpackJson.warnings, ['Missing metadata fields: links']);
     assert.deepEqual(readFileSync(join(unpackJson.directory, 'hex_metadata.config')), c.metadataConfig);
   });
 
@@ -423,6 +427,66 @@ describe('what hex.pm refuses at publish', () => {
       assert.match(result.stdout, new RegExp(`^Building ${spec.name ?? spec.app} ${spec.version.replaceAll('.', '\\.').replaceAll('+', '\\+')}\n`));
       assert.deepEqual(tree(dir), before);
     }
+  });
+});
+
+describe('--json failures: one object on stdout, the same text on stderr', () => {
+  const both = async (cwd: string, argv: string[] = []) => {
+    const plain = await runCli(['build', ...argv], { cwd });
+    const json = await runCli(['build', '--json', ...argv], { cwd });
+    assert.equal(json.code, plain.code);
+    return { plain, json, answer: JSON.parse(json.stdout) };
+  };
+
+  test('mix\'s validation errors', async () => {
+    const { plain, json, answer } = await both(freshCopy(loadCase('fail_missing_files')));
+    assert.equal(json.code, 1);
+    assert.equal(json.stderr, plain.stderr);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Stopping package build due to errors.', hint: null, errors: ['Missing files: NOTICE, docs/*.md'] },
+      warnings: [],
+    });
+  });
+
+  test('hex.pm\'s refusals, with the warnings printed before them', async () => {
+    const { json, answer } = await both(project({ app: 'json_pkg', version: '1.0', licenses: ['Foo'] }));
+    assert.equal(json.code, 1);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Stopping package build due to errors.', hint: null, errors: ['hex.pm refuses version "1.0": is invalid SemVer'] },
+      warnings: ['The following licenses are not recognized by SPDX:\n * Foo\n\nValid license identifiers are available from https://spdx.org/licenses'],
+    });
+    assert.equal(json.stderr, answer.warnings[0] + '\nerror: Stopping package build due to errors.\nhex.pm refuses version "1.0": is invalid SemVer\n');
+  });
+
+  test('an error mix raises before the summary, after a warning', async () => {
+    const dir = project({ app: 'early_pkg', version: '1.0.0' }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      links: %{},').replace('licenses: ["MIT"],', 'organisation: "acme",'));
+    const { json, answer } = await both(dir);
+    assert.equal(json.code, 1);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Invalid Hex package config :organisation, use spelling :organization', hint: null, errors: [] },
+      warnings: ['Mix project configuration :links belongs under the :package key, did you misplace it?'],
+    });
+  });
+
+  test('a mix.exs hexts cannot read, and a hint', async () => {
+    const unreadable = await both(project({ app: 'odd_pkg', version: '1.0.0' }, (s) => s.replace('version: "1.0.0"', 'version: Enum.join(["1", "0", "0"], ".")')));
+    assert.equal(unreadable.json.code, 1);
+    assert.equal(unreadable.json.stderr, unreadable.plain.stderr);
+    assert.match(unreadable.answer.error.message, /^mix\.exs:\d+:\d+: .*Enum\.join/);
+    assert.deepEqual(unreadable.answer.error.errors, []);
+
+    const dir = project({ app: 'twice_pkg', version: '1.0.0' });
+    assert.equal((await runCli(['build', '--unpack'], { cwd: dir })).code, 0);
+    const again = await runCli(['build', '--unpack', '--json'], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.deepEqual(JSON.parse(again.stdout).error, {
+      message: `${join(dir, 'twice_pkg-1.0.0')} already exists and is not empty`,
+      hint: 'Remove it, or choose another directory with --output.',
+      errors: [],
+    });
   });
 });
 
