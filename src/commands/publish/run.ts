@@ -52,6 +52,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const prepared = await loadPackage(ctx, {
     organization: flagOrganization,
     printSummary: !json && mode !== 'docs',
+    publishing: true,
     beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
   });
   const organization = targetOrganization(prepared);
