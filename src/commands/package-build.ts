@@ -44,13 +44,15 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
   const { configWarnings, summary, validation } = prepared;
   const refusals = validation.publishRefusals;
   const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
-  const afterSummary = [...validation.warnings, ...(options.publishing ? [] : refusals.map((r) => r.warning))];
+  // What hex.pm would refuse is hexts's own warning (mix says nothing): stderr, so stdout stays mix's.
+  const ownWarnings = options.publishing ? [] : refusals.map((r) => r.warning);
   if (errors.length === 0) await options.beforeShowing?.(prepared);
   for (const warning of configWarnings) warn(warning);
   if (options.printSummary) for (const line of summary.stdout) ctx.out.print(line);
   for (const line of summary.stderr) ctx.out.info(line);
-  for (const warning of afterSummary) warn(warning);
-  const warnings = [...configWarnings, ...afterSummary];
+  for (const warning of validation.warnings) warn(warning);
+  for (const warning of ownWarnings) ctx.out.warn(warning);
+  const warnings = [...configWarnings, ...validation.warnings, ...ownWarnings];
   if (errors.length > 0) throw new PackageBuildError(errors, warnings);
   return { ...prepared, warnings };
 }
