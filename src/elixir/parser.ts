@@ -31,6 +31,16 @@ const U = 1;
 const N = 2;
 type Cls = typeof M | typeof U | typeof N;
 
+// Where an expression stands: where a do-block may attach (DO), in the arguments of a call
+// without parentheses (MATCHED), where Elixir wants a matched expression only and calls
+// without parentheses take no commas (STRICT: after a misplaced keyword list, to report it),
+// or naming a struct, where `{` opens the struct's fields (STRUCT).
+const MATCHED = 0;
+const DO = 1;
+const STRICT = 2;
+const STRUCT = 3;
+type Ctx = typeof MATCHED | typeof DO | typeof STRICT | typeof STRUCT;
+
 interface Expr {
   ast: Ast;
   cls: Cls;
@@ -65,7 +75,6 @@ const BINARY: Partial<Record<TokenType, [number, boolean]>> = {
 const DOT_PRECEDENCE = 310;
 const UNARY_PRECEDENCE = 300;
 const CAPTURE_PRECEDENCE = 90;
-const ASSOC_PRECEDENCE = 80;
 
 const LITERAL_STARTS = new Set<TokenType>([
   'identifier', 'op_identifier', 'do_identifier', 'paren_identifier', 'bracket_identifier', 'alias', 'int', 'flt', 'char',
@@ -77,6 +86,7 @@ const isArgStart = (t: Token) => LITERAL_STARTS.has(t.type) || t.type === 'kw_id
 const isExprStart = (t: Token) => LITERAL_STARTS.has(t.type) || t.type === 'dual_op' || t.type === 'ternary_op' || t.type === 'range_op';
 const isPrefix = (t: Token) =>
   t.type === 'at_op' || t.type === 'unary_op' || t.type === 'dual_op' || t.type === 'ternary_op' || t.type === 'capture_op';
+const ENDS_EXPRESSION = new Set<string>([',', ')', ']', '}', '>>', 'eol', ';', 'end', 'do', 'block_identifier', 'stab_op', '$end']);
 const isKeyword = (t: Token) => t.type === 'kw_identifier' || t.type === 'kw_identifier_unsafe';
 
 const ERLANG_RESERVED = new Set([
@@ -120,7 +130,9 @@ class Parser {
   }
 
   private next(): Token {
-    return this.tokens[this.p++] ?? this.end;
+    const t = this.tokens[this.p++] ?? this.end;
+    if (t.invalid) this.fail(t, t.invalid);
+    return t;
   }
 
   private at(type: TokenType): boolean {
@@ -169,12 +181,16 @@ class Parser {
     this.depth.value -= n;
   }
 
+  // Elixir reports a call taking commas where it may not once it sees what follows it; before
+  // anything else, that token is the error.
   private noParensManyStrict(e: Expr): never {
+    if (!ENDS_EXPRESSION.has(this.peek().type)) this.unexpected(this.peek());
     this.fail(this.positionOf(e.ast),
       'unexpected comma. Parentheses are required to solve ambiguity in nested calls, as in: one a, two(b, c, d). Syntax error before: \',\'');
   }
 
   private noParensContainerStrict(e: Expr): never {
+    if (!ENDS_EXPRESSION.has(this.peek().type)) this.unexpected(this.peek());
     this.fail(this.positionOf(e.ast),
       'unexpected comma. Parentheses are required to solve ambiguity inside containers, as in: [one, two(three, four), five]. Syntax error before: \',\'');
   }
@@ -207,7 +223,7 @@ class Parser {
     if (this.p >= this.tokens.length) return node(BLOCK, eoe ? metaOf(eoe) : NO_META, []);
     const items: Ast[] = [];
     for (;;) {
-      items.push(this.expr(0, true).ast);
+      items.push(this.expr(0, DO).ast);
       if (this.p >= this.tokens.length) break;
       if (!this.skipEoe()) this.unexpected(this.peek());
       if (this.p >= this.tokens.length) break;
@@ -216,15 +232,15 @@ class Parser {
   }
 
   /** An expression whose operators bind at least as tightly as `minPrec`. */
-  private expr(minPrec: number, allowDo: boolean, stopAtPipe = false): Expr {
+  private expr(minPrec: number, ctx: Ctx, stopAtPipe = false): Expr {
     this.enter(this.peek());
-    const result = this.operators(this.unary(allowDo), minPrec, allowDo, stopAtPipe);
+    const result = this.operators(this.unary(ctx), minPrec, ctx, stopAtPipe);
     this.leave();
     return result;
   }
 
   /** Binary operators, dots and accesses after `left`. */
-  private operators(left: Expr, minPrec: number, allowDo: boolean, stopAtPipe = false): Expr {
+  private operators(left: Expr, minPrec: number, ctx: Ctx, stopAtPipe = false): Expr {
     let applied = 0;
     for (;;) {
       if (left.cls === N) break;
@@ -233,7 +249,7 @@ class Parser {
         if (DOT_PRECEDENCE < minPrec || left.cls !== M) break;
         this.enter(t);
         applied++;
-        left = this.dotted(left, allowDo);
+        left = this.dotted(left, ctx);
         continue;
       }
       if (t.type === '[') {
@@ -243,11 +259,11 @@ class Parser {
         left = this.access(left);
         continue;
       }
-      if (isKeyword(t) && left.access && left.cls === M) {
+      if (t.type === 'kw_identifier' && left.access && left.cls === M) {
         if (t.value === 'do') {
           this.fail(t, 'unexpected keyword: do:. In case you wanted to write a "do" expression, you must either use do-blocks or separate the keyword argument with comma, as in if(some_condition?, do: :this, else: :that)');
         }
-        this.unexpected(t);
+        this.fail(t, `syntax error before: '${t.value}:'`);
       }
       const op = BINARY[t.type];
       if (!op || op[0] < minPrec || (stopAtPipe && t.type === 'pipe_op')) break;
@@ -257,7 +273,7 @@ class Parser {
       applied++;
       let right: Expr;
       if (t.type === 'when_op' && isKeyword(this.peek())) right = { ast: this.keywords('no_parens'), cls: N, access: false };
-      else right = this.expr(op[1] ? op[0] : op[0] + 1, allowDo);
+      else right = this.expr(op[1] ? op[0] : op[0] + 1, ctx === STRUCT ? MATCHED : ctx);
       const cls: Cls = right.cls === N ? (left.cls === U ? U : N) : left.cls === U || right.cls === U ? U : M;
       left = { ast: this.binary(left.ast, t, right.ast), cls, access: false };
     }
@@ -280,7 +296,7 @@ class Parser {
     return node(atom(op.value), meta, [left, right]);
   }
 
-  private unary(allowDo: boolean): Expr {
+  private unary(ctx: Ctx): Expr {
     const t = this.peek();
     switch (t.type) {
       case 'unary_op':
@@ -288,7 +304,7 @@ class Parser {
       case 'ternary_op': {
         this.next();
         this.skipEol();
-        const operand = this.unmatchedTakesAll(this.expr(UNARY_PRECEDENCE, allowDo), allowDo);
+        const operand = this.unmatchedTakesAll(this.expr(UNARY_PRECEDENCE, ctx), ctx);
         let ast: Ast;
         if (t.type === 'ternary_op') {
           ast = node(atom('/'), { line: t.line, column: t.column + 1 }, [node(atom('/'), metaOf(t), NIL), operand.ast]);
@@ -303,9 +319,9 @@ class Parser {
         this.skipEol();
         this.enter(t);
         const prefixed = isPrefix(this.peek());
-        let operand = prefixed ? this.unary(allowDo) : this.primary(allowDo, true);
+        let operand = prefixed ? this.unary(ctx) : this.primary(ctx, true);
         while (prefixed && operand.access && operand.cls === M && this.at('[')) operand = this.access(operand);
-        operand = this.unmatchedTakesAll(operand, allowDo);
+        operand = this.unmatchedTakesAll(operand, ctx);
         this.leave();
         const ast = node(atom('@'), metaOf(t), [operand.ast]);
         return { ast, cls: operand.cls, access: !prefixed && operand.access, prefixed: operand.cls === N };
@@ -314,20 +330,20 @@ class Parser {
         this.next();
         this.skipEol();
         if (this.at('int')) return { ast: node(atom('&'), metaOf(t), [this.next().number!]), cls: M, access: true };
-        const operand = this.unmatchedTakesAll(this.expr(CAPTURE_PRECEDENCE + 1, allowDo), allowDo);
+        const operand = this.unmatchedTakesAll(this.expr(CAPTURE_PRECEDENCE + 1, ctx), ctx);
         return { ast: node(atom('&'), metaOf(t), [operand.ast]), cls: operand.cls, access: false, prefixed: operand.cls === N };
       }
       default:
-        return this.primary(allowDo, false);
+        return this.primary(ctx, false);
     }
   }
 
   /** A prefix operator before a do-block call applies to all that follows: `-if a do b end + 1` is `-(… + 1)`. */
-  private unmatchedTakesAll(operand: Expr, allowDo: boolean): Expr {
-    return operand.cls === U ? this.operators(operand, 0, allowDo) : operand;
+  private unmatchedTakesAll(operand: Expr, ctx: Ctx): Expr {
+    return operand.cls === U ? this.operators(operand, 0, ctx) : operand;
   }
 
-  private primary(allowDo: boolean, noAccess: boolean): Expr {
+  private primary(ctx: Ctx, noAccess: boolean): Expr {
     const t = this.next();
     const lit = (ast: Ast): Expr => ({ ast, cls: M, access: true });
     switch (t.type) {
@@ -376,9 +392,9 @@ class Parser {
       case 'identifier':
       case 'op_identifier':
       case 'do_identifier':
-        return this.noParensCall(atom(t.value), metaOf(t), t, allowDo);
+        return this.noParensCall(atom(t.value), metaOf(t), t, ctx);
       case 'paren_identifier':
-        return this.parensCall(atom(t.value), metaOf(t), allowDo);
+        return this.parensCall(atom(t.value), metaOf(t), ctx);
       case 'bracket_identifier': {
         const variable: Expr = { ast: node(atom(t.value), metaOf(t), NIL), cls: M, access: true };
         return noAccess ? variable : this.access(variable);
@@ -392,27 +408,27 @@ class Parser {
   // ---------------------------------------------------------------- calls
 
   /** An identifier (`name`, or the member of `left.name`): a variable, or a call without parentheses, or a do-block call. */
-  private noParensCall(form: Atom | AstNode, meta: Meta, t: Token, allowDo: boolean): Expr {
+  private noParensCall(form: Atom | AstNode, meta: Meta, t: Token, ctx: Ctx): Expr {
     const variable = (): Expr =>
       form instanceof Atom ? { ast: node(form, meta, NIL), cls: M, access: false, call: true } : { ast: node(form, meta, []), cls: M, access: false, call: true };
     if (t.type === 'do_identifier') {
-      if (!allowDo) return variable();
+      if (ctx !== DO) return variable();
       return { ast: node(form, meta, [this.doBlock()]), cls: U, access: false };
     }
-    if (t.type !== 'op_identifier' && !isArgStart(this.peek())) return variable();
-    const { args, cls } = this.noParensArgs();
-    if (allowDo && this.at('do')) {
+    if (t.type !== 'op_identifier' && (!isArgStart(this.peek()) || (ctx === STRUCT && this.at('{')))) return variable();
+    const { args, cls } = this.noParensArgs(ctx);
+    if (ctx === DO && this.at('do')) {
       args.push(this.doBlock());
       return { ast: node(form, meta, args), cls: U, access: false };
     }
     return { ast: node(form, meta, args), cls, access: false, call: cls === M };
   }
 
-  private noParensArgs(): { args: Ast[]; cls: Cls } {
+  private noParensArgs(ctx: Ctx): { args: Ast[]; cls: Cls } {
     if (isKeyword(this.peek())) return { args: [this.keywords('no_parens')], cls: M };
-    const first = this.expr(0, false);
+    const first = this.expr(0, ctx === STRICT || ctx === STRUCT ? ctx : MATCHED);
     if (first.cls === N) return { args: [first.ast], cls: N };
-    if (!this.at(',')) return { args: [first.ast], cls: M };
+    if (!this.at(',') || ctx === STRICT) return { args: [first.ast], cls: M };
     const args = [first.ast];
     while (this.at(',')) {
       this.next();
@@ -420,7 +436,7 @@ class Parser {
         args.push(this.keywords('no_parens'));
         break;
       }
-      const arg = this.expr(0, false);
+      const arg = this.expr(0, MATCHED);
       if (arg.cls === N) this.noParensManyStrict(arg);
       args.push(arg.ast);
     }
@@ -428,10 +444,10 @@ class Parser {
   }
 
   /** `name(args)`, `name(args)(args)`, with a do-block where one may stand. */
-  private parensCall(form: Atom | AstNode, meta: Meta, allowDo: boolean): Expr {
+  private parensCall(form: Atom | AstNode, meta: Meta, ctx: Ctx): Expr {
     let ast = node(form, meta, this.callArgs());
     if (this.at('(')) ast = node(ast, meta, this.callArgs());
-    if (allowDo && this.at('do')) {
+    if (ctx === DO && this.at('do')) {
       (ast.args as Ast[]).push(this.doBlock());
       return { ast, cls: U, access: false };
     }
@@ -450,16 +466,19 @@ class Parser {
     if (isKeyword(this.peek())) {
       args.push(this.keywords('call'));
     } else {
-      const first = this.expr(0, true);
+      const first = this.expr(0, DO);
       args.push(first.ast);
-      if (first.cls !== N) {
+      if (first.cls === N) {
+        this.skipEol();
+        if (!this.at(')')) this.noParensManyStrict(first);
+      } else {
         while (this.at(',')) {
           this.next();
           if (isKeyword(this.peek())) {
             args.push(this.keywords('call'));
             break;
           }
-          const arg = this.expr(0, true);
+          const arg = this.expr(0, DO);
           if (arg.cls === N) this.noParensManyStrict(arg);
           args.push(arg.ast);
         }
@@ -471,10 +490,10 @@ class Parser {
   }
 
   /** `.name`, `.name(…)`, `.Alias`, `.{…}`, `.(…)` after `left`. */
-  private dotted(left: Expr, allowDo: boolean): Expr {
+  private dotted(left: Expr, ctx: Ctx): Expr {
     const dot = this.next();
     const dotMeta = metaOf(dot);
-    if (dot.type === 'dot_call_op') return this.parensCall(node(DOT, dotMeta, [left.ast]), dotMeta, allowDo);
+    if (dot.type === 'dot_call_op') return this.parensCall(node(DOT, dotMeta, [left.ast]), dotMeta, ctx);
     const member = this.next();
     switch (member.type) {
       case 'alias': {
@@ -498,9 +517,9 @@ class Parser {
       case 'bracket_identifier': {
         const form = node(DOT, dotMeta, [left.ast, atom(member.value)]);
         const meta = metaOf(member);
-        if (member.type === 'paren_identifier') return this.parensCall(form, meta, allowDo);
+        if (member.type === 'paren_identifier') return this.parensCall(form, meta, ctx);
         if (member.type === 'bracket_identifier') return this.access({ ast: node(form, meta, []), cls: M, access: true });
-        return this.noParensCall(form, meta, member, allowDo);
+        return this.noParensCall(form, meta, member, ctx);
       }
       default:
         this.p--;
@@ -515,7 +534,7 @@ class Parser {
     if (isKeyword(this.peek())) {
       arg = this.keywords('data');
     } else {
-      const e = this.expr(0, true);
+      const e = this.expr(0, DO);
       if (e.cls === N) this.noParensContainerStrict(e);
       arg = e.ast;
       if (this.at(',')) this.next();
@@ -537,7 +556,7 @@ class Parser {
       const key = this.next();
       const name = key.type === 'kw_identifier' ? atom(key.value) : this.quotedAtom(key);
       this.skipEol();
-      const value = this.expr(0, kind !== 'no_parens');
+      const value = this.expr(0, kind !== 'no_parens' ? DO : MATCHED);
       if (kind !== 'no_parens' && value.cls === N) this.noParensContainerStrict(value);
       pairs.push(new AstPair(name, value.ast));
       if (value.cls === N || !this.at(',')) return pairs;
@@ -545,12 +564,12 @@ class Parser {
       if (isKeyword(this.peek())) continue;
       const after = this.peek();
       if (kind !== 'no_parens' && (after.type === ')' || after.type === ']' || after.type === '}' || after.type === '>>' || after.type === 'eol')) return pairs;
-      if (isExprStart(after)) {
-        this.fail(comma, kind === 'data'
-          ? "unexpected expression after keyword list. Keyword lists must always come last in lists and maps. Syntax error after: ','"
-          : "unexpected expression after keyword list. Keyword lists must always come as the last argument. Syntax error after: ','");
-      }
-      this.unexpected(after);
+      if (!isExprStart(after)) this.unexpected(after);
+      // Elixir reads the misplaced expression (as a matched one) before it names the keywords.
+      this.expr(0, STRICT);
+      this.fail(comma, kind === 'data'
+        ? "unexpected expression after keyword list. Keyword lists must always come last in lists and maps. Syntax error after: ','"
+        : "unexpected expression after keyword list. Keyword lists must always come as the last argument. Syntax error after: ','");
     }
   }
 
@@ -568,7 +587,7 @@ class Parser {
         else items.push(kw);
         break;
       }
-      const e = this.expr(0, true);
+      const e = this.expr(0, DO);
       if (e.cls === N) this.noParensContainerStrict(e);
       items.push(e.ast);
       if (!this.at(',')) break;
@@ -606,11 +625,11 @@ class Parser {
     if (isKeyword(this.peek())) {
       entries = this.keywords('data');
     } else {
-      const first = this.expr(0, true, true);
+      const first = this.expr(0, DO, true);
       if (this.at('pipe_op')) {
         const pipe = this.next();
         this.skipEol();
-        if (first.cls === N) this.noParensContainerStrict(first);
+        if (first.cls === N) this.unexpected(pipe);
         const updates = isKeyword(this.peek()) ? this.keywords('data') : this.assocs(undefined);
         entries = [node(atom('|'), metaOf(pipe), [first.ast, updates])];
       } else {
@@ -627,16 +646,13 @@ class Parser {
     const entries: Ast[] = [];
     let key = first;
     for (;;) {
-      key ??= this.expr(0, true, true);
-      if (key.cls === N && !(key.prefixed && this.at('assoc_op'))) {
-        if (this.at('assoc_op')) this.unexpected(this.peek());
-        this.noParensContainerStrict(key);
-      }
+      key ??= this.expr(0, DO);
+      if (key.cls === N && !(key.prefixed && this.at('assoc_op'))) this.unexpected(this.peek());
       if (this.at('assoc_op')) {
         this.next();
         this.skipEol();
-        const value = this.expr(ASSOC_PRECEDENCE, true);
-        if (value.cls === N) this.noParensContainerStrict(value);
+        const value = this.expr(0, DO);
+        if (value.cls === N) this.unexpected(this.peek());
         entries.push(new AstPair(key.ast, value.ast));
       } else if (key.call && key.cls === M) {
         entries.push(key.ast);
@@ -658,63 +674,15 @@ class Parser {
     return node(atom('%'), metaOf(percent), [name, node(atom('%{}'), metaOf(open), this.mapArgs())]);
   }
 
-  /** What may name a struct: an alias, atom, variable, attribute or call (`%Mod{}`, `%__MODULE__{}`, `%@attr{}`). */
+  /**
+   * What names a struct: an alias, atom, variable, attribute, call or dotted name (`%Mod{}`,
+   * `%__MODULE__{}`, `%@attr{}`, `%mod.Sub{}`). Elixir reads any expression there (a `{` after
+   * it opens the map, not an argument) and refuses the other shapes at the `{`.
+   */
   private structName(): Ast {
-    const t = this.peek();
-    this.enter(t);
-    let left: Ast;
-    if (t.type === 'at_op') {
-      this.next();
-      this.skipEol();
-      left = node(atom('@'), metaOf(t), [this.structPrimary()]);
-    } else if (t.type === 'unary_op' || t.type === 'dual_op') {
-      this.next();
-      this.skipEol();
-      left = node(atom(t.value), metaOf(t), [this.structName()]);
-      this.leave();
-      return left;
-    } else {
-      left = this.structPrimary();
-    }
-    while (this.at('.') || this.at('dot_call_op')) {
-      const dot = this.peek();
-      if (dot.type === 'dot_call_op') {
-        this.next();
-        left = node(node(DOT, metaOf(dot), [left]), metaOf(dot), this.callArgs());
-        continue;
-      }
-      const member = this.peek(1);
-      if (member.type === 'alias' || member.type === 'paren_identifier') {
-        left = this.dotted({ ast: left, cls: M, access: true }, false).ast;
-      } else if (member.type === 'identifier' || member.type === 'do_identifier') {
-        this.p += 2;
-        left = node(node(DOT, metaOf(dot), [left, atom(member.value)]), metaOf(member), []);
-      } else {
-        break;
-      }
-    }
-    this.leave();
-    return left;
-  }
-
-  private structPrimary(): Ast {
-    const t = this.next();
-    switch (t.type) {
-      case 'atom':
-      case 'atom_quoted':
-        return atom(t.value);
-      case 'alias':
-        return node(atom('__aliases__'), metaOf(t), [atom(t.value)]);
-      case 'identifier':
-      case 'do_identifier':
-      case 'op_identifier':
-        return node(atom(t.value), metaOf(t), NIL);
-      case 'paren_identifier':
-        return this.parensCall(atom(t.value), metaOf(t), false).ast;
-      default:
-        this.p--;
-        return this.unexpected(t);
-    }
+    const e = this.expr(0, STRUCT);
+    if (e.cls !== M || !isStructName(e.ast)) this.unexpected(this.peek());
+    return e.ast;
   }
 
   // ---------------------------------------------------------------- blocks, clauses, fn
@@ -803,14 +771,14 @@ class Parser {
           if (this.at('when_op')) {
             const w = this.next();
             this.skipEol();
-            args = [node(atom('when'), metaOf(w), [...unwrapSplice(args), this.expr(0, true).ast])];
+            args = [node(atom('when'), metaOf(w), [...unwrapSplice(args), this.expr(0, DO).ast])];
           } else {
             args = unwrapSplice(args);
           }
           if (!this.at('stab_op')) this.unexpected(this.peek());
           return this.clause(args);
         }
-        return this.stabHead(this.operators(group.expr, 0, true));
+        return this.stabHead(this.operators(group.expr, 0, DO));
       }
     }
     if (isKeyword(t)) {
@@ -818,7 +786,7 @@ class Parser {
       if (this.at('stab_op')) return this.clause([kw]);
       return { kind: 'args', args: [kw], comma: this.peek() };
     }
-    return this.stabHead(this.expr(0, true));
+    return this.stabHead(this.expr(0, DO));
   }
 
   /** After a stab's first expression: a plain expression, or the arguments of a clause. */
@@ -836,7 +804,7 @@ class Parser {
           args.push(this.keywords('no_parens'));
           break;
         }
-        const arg = this.expr(0, false);
+        const arg = this.expr(0, MATCHED);
         if (arg.cls === N) this.noParensManyStrict(arg);
         args.push(arg.ast);
       }
@@ -876,7 +844,7 @@ class Parser {
   private clause(args: Ast[]): StabItem {
     const arrow = this.expect('stab_op');
     this.skipEol();
-    const body = isExprStart(this.peek()) ? this.expr(0, true).ast : NIL;
+    const body = isExprStart(this.peek()) ? this.expr(0, DO).ast : NIL;
     return { kind: 'clause', ast: node(atom('->'), metaOf(arrow), [args, body]) };
   }
 
@@ -946,6 +914,24 @@ class Parser {
     const meta = metaOf(t);
     return node(node(DOT, meta, [atom('erlang'), atom('binary_to_atom')]), meta, [this.stringParts(t, t.parts!), atom('utf8')]);
   }
+}
+
+const ACCESS = atom('Elixir.Access');
+const STRUCT_PREFIXES = new Set(['@', '-', '+', '!', '^', 'not', '~~~']);
+
+/** The shapes Elixir's grammar takes as a struct's name. */
+function isStructName(ast: Ast): boolean {
+  if (ast instanceof Atom) return true;
+  if (!isNode(ast)) return false;
+  if (ast.form instanceof Atom) {
+    const args = ast.args;
+    if (ast.form.name === '__aliases__' || !Array.isArray(args)) return true;
+    if (STRUCT_PREFIXES.has(ast.form.name) && args.length === 1) return isStructName(args[0]!);
+    // A call by name (`%unquote(m){}`), not an operator (`%a + b{}`).
+    return /^[a-z_]/.test(ast.form.name) && !['and', 'or', 'not', 'in', 'when'].includes(ast.form.name);
+  }
+  const dot = ast.form;
+  return dot.form === DOT && Array.isArray(dot.args) && dot.args[0] !== ACCESS;
 }
 
 function unwrapSplice(args: Ast[]): Ast[] {

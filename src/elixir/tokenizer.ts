@@ -38,6 +38,8 @@ export interface Token {
   readonly parts?: Part[];
   /** Sigils: the modifiers after the closing delimiter. */
   readonly modifiers?: string;
+  /** Why the literal cannot be read (escapes that are not UTF-8): reported if the parser gets to it. */
+  invalid?: string;
   /** Numbers: the source text. */
   readonly text?: string;
 }
@@ -92,7 +94,8 @@ const isLetter = (c: string | undefined) => isUpper(c) || isLower(c);
 const isHSpace = (c: string | undefined) => c === ' ' || c === '\t';
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const isBidi = (c: number) => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-const hex4 = (c: number) => c.toString(16).toUpperCase().padStart(4, '0');
+// As Erlang's `~4.16.0B` prints it: a code point wider than four digits is `****`.
+const hex4 = (c: number) => (c > 0xffff ? '****' : c.toString(16).toUpperCase().padStart(4, '0'));
 
 let unicodeClasses: { start: RegExp; upper: RegExp; cont: RegExp } | undefined;
 const unicode = () =>
@@ -126,6 +129,7 @@ class Tokenizer {
   private col = 1;
   private tokens: Token[] = [];
   private terms: Terminator[] = [];
+  private pendingInvalid: string | undefined;
 
   constructor(
     private readonly src: string,
@@ -143,7 +147,12 @@ class Tokenizer {
   }
 
   private token(type: TokenType, line: number, column: number, value = '', extra?: Partial<Token>): Token {
-    return { type, line, column, value, ...extra };
+    const tok: Token = { type, line, column, value, ...extra };
+    if (this.pendingInvalid) {
+      tok.invalid = this.pendingInvalid;
+      this.pendingInvalid = undefined;
+    }
+    return tok;
   }
 
   private top(): Token | undefined {
@@ -303,7 +312,8 @@ class Tokenizer {
         continue;
       }
       if (c === ':') {
-        const id = this.identifierAt(i + 1, line, col + 1);
+        // (Elixir places an error inside the name one column early, from the colon.)
+        const id = this.identifierAt(i + 1, line, col);
         if (!id) this.unexpected(i, line, col);
         this.checkAtomLength(id.name, line, col);
         this.tokens.push(this.token('atom', line, col, id.name));
@@ -726,6 +736,7 @@ class Tokenizer {
       this.i = j;
       if (s[j] === '#') {
         this.comment();
+        this.col = 1;
       } else if (s[j] === '\n' || (s[j] === '\r' && s[j + 1] === '\n')) {
         this.i = j + (s[j] === '\n' ? 1 : 2);
         this.line++;
@@ -1012,9 +1023,17 @@ class Tokenizer {
     this.col++;
   }
 
-  /** Escapes of strings, charlists, quoted atoms and keys: the text of each part as Elixir means it. */
+  /**
+   * Escapes of strings, charlists, quoted atoms and keys: the text of each part as Elixir means it.
+   * Escapes that are not UTF-8 are recorded on the literal's token (the next one pushed), so
+   * that a syntax error before it is reported first, as Elixir would.
+   */
   private unescapeParts(parts: Part[], line: number, column: number): Part[] {
-    return parts.map((part) => (typeof part === 'string' ? unescape(part, (message) => this.fail(line, column, message)) : part));
+    let invalid: string | undefined;
+    const unescaped = parts.map((part) =>
+      typeof part === 'string' ? unescape(part, (message) => this.fail(line, column, message), (message) => (invalid ??= message)) : part);
+    if (invalid) this.pendingInvalid = invalid;
+    return unescaped;
   }
 }
 
@@ -1041,8 +1060,8 @@ function stripIndentation(text: string, indent: number): string {
 
 let utf8: TextDecoder | undefined;
 
-/** Processes backslash escapes. `\x` bytes must form UTF-8: hexts's strings are text. */
-export function unescape(raw: string, fail: (message: string) => never): string {
+/** Processes backslash escapes. `\x` bytes that do not form UTF-8 are reported to `notUtf8` (hexts's strings are text). */
+export function unescape(raw: string, fail: (message: string) => never, notUtf8: (message: string) => void): string {
   let at = raw.indexOf('\\');
   if (at < 0) return raw;
   const out: string[] = [];
@@ -1053,7 +1072,9 @@ export function unescape(raw: string, fail: (message: string) => never): string 
     try {
       out.push(utf8.decode(Uint8Array.from(bytes)));
     } catch {
-      fail(`the \\x escapes ${bytes.map((b) => `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')} are not UTF-8 text, which hexts requires of strings`);
+      const escapes = bytes.map((b) => `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+      notUtf8(`the escapes ${escapes} are not UTF-8 text: hexts reads strings that are text only`);
+      out.push('\uFFFD');
     }
     bytes = [];
   };
