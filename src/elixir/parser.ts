@@ -174,7 +174,7 @@ class Parser {
   }
 
   private enter(at: { line: number; column: number }): void {
-    if (++this.depth.value > MAX_NESTING) this.fail(at, `expression nested more than ${MAX_NESTING} levels deep`);
+    if (++this.depth.value > MAX_NESTING) this.fail(at, `expressions nested more than ${MAX_NESTING} levels deep`);
   }
 
   private leave(n = 1): void {

@@ -44,8 +44,12 @@ export interface Token {
   readonly text?: string;
 }
 
-/** How deep interpolations (and, in the parser, expressions) may nest: deeper input is refused, never a stack overflow. */
-export const MAX_NESTING = 1000;
+/**
+ * How deep expressions (and interpolations) may nest: deeper input is refused with a message,
+ * never a stack overflow. Far beyond what project files need (a few levels), and well within
+ * the default stack for every construct (the deepest-recursing ones overflow near 750 levels).
+ */
+export const MAX_NESTING = 250;
 
 export function tokenize(source: string, file: string, depth = { value: 0 }): Token[] {
   return new Tokenizer(source, file, depth).tokenizeAll();
@@ -103,10 +107,16 @@ const unicode = () =>
 
 let graphemes: Intl.Segmenter | undefined;
 
-/** Characters that may join with a following character below U+0300 into one grapheme cluster. */
+/** Characters a grapheme cluster may continue from whatever follows them (Prepend, Hangul jamo and syllables, regional indicators). */
 const joinsForward = (c: number) =>
   (c >= 0x600 && c <= 0x605) || c === 0x6dd || c === 0x70f || c === 0x890 || c === 0x891 || c === 0x8e2 || c === 0xd4e ||
-  (c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xac00 && c <= 0xd7ff) || c >= 0x10000;
+  (c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xac00 && c <= 0xd7ff) || (c >= 0x1f1e6 && c <= 0x1f1ff) ||
+  c === 0x110bd || c === 0x110cd || c === 0x111c2 || c === 0x111c3 || c === 0x1193f || c === 0x11941 || c === 0x11a3a ||
+  (c >= 0x11a84 && c <= 0x11a89) || c === 0x11d46;
+let extendsCluster: RegExp | undefined;
+/** Characters that continue the grapheme cluster before them (marks, joiners, emoji modifiers, tags). */
+const joinsBackward = (c: number) =>
+  c >= 0x300 && (extendsCluster ??= /^[\p{M}\u200C\u200D\uFF9E\uFF9F\u0E33\u0EB3\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]$/u).test(String.fromCodePoint(c));
 
 interface Terminator {
   readonly type: string;
@@ -196,8 +206,25 @@ class Tokenizer {
         return !interpolation;
       }
       const c = s[i]!;
+      // Letters, spaces and digits start no operator: straight to their own branches.
+      if (isLetter(c) || c === '_') {
+        this.identifierOrKeyword();
+        continue;
+      }
+      if (isHSpace(c)) {
+        let j = i + 1;
+        while (isHSpace(s[j])) j++;
+        this.i = j;
+        this.col = col + (j - i);
+        this.spaceSensitive();
+        continue;
+      }
       const c1 = s[i + 1];
       const c2 = s[i + 2];
+      if (isDigit(c) && !(c === '0' && (c1 === 'x' || c1 === 'b' || c1 === 'o'))) {
+        this.decimal();
+        continue;
+      }
 
       if (c === '<' && col === 1 && s.startsWith('<<<<<<<', i)) {
         const eolAt = s.slice(i).search(/\r?\n/);
@@ -323,14 +350,6 @@ class Tokenizer {
       }
       if (isDigit(c)) {
         this.decimal();
-        continue;
-      }
-      if (isHSpace(c)) {
-        let j = i + 1;
-        while (isHSpace(s[j])) j++;
-        this.i = j;
-        this.col = col + (j - i);
-        this.spaceSensitive();
         continue;
       }
       if (c === ';') {
@@ -1008,19 +1027,33 @@ class Tokenizer {
       this.fail(this.line, this.col, `invalid bidirectional formatting character in string: ${u}. If you want to use such character, use it in its escaped ${u} form instead`);
     }
     const width = code > 0xffff ? 2 : 1;
-    const next = s.charCodeAt(i + width);
-    let length = width;
-    if (!(next < 0x300 || Number.isNaN(next)) || joinsForward(code)) {
-      graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-      for (let k = 32; ; k *= 4) {
-        const slice = s.slice(i, i + k);
-        const first = graphemes.segment(slice)[Symbol.iterator]().next().value!.segment;
-        length = first.length;
-        if (length < slice.length || i + k >= s.length) break;
+    const next = s.codePointAt(i + width);
+    this.i = next !== undefined && (joinsForward(code) || joinsBackward(next)) ? i + this.graphemeAt(i) : i + width;
+    this.col++;
+  }
+
+  // Cluster boundaries of a window of the source, computed once for the clusters in it.
+  private bounds: number[] = [];
+  private boundAt = 0;
+
+  /** The length of the grapheme cluster at `i`, as if the text started there (Erlang's `unicode_util:gc`). */
+  private graphemeAt(i: number): number {
+    const b = this.bounds;
+    while (this.boundAt < b.length && b[this.boundAt]! < i) this.boundAt++;
+    if (b[this.boundAt] === i && this.boundAt + 1 < b.length) return b[this.boundAt + 1]! - i;
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    for (let k = 256; ; k *= 4) {
+      const slice = this.src.slice(i, i + k);
+      const whole = i + k >= this.src.length;
+      // The last cluster of a window may go on past it: only those before it are known.
+      const starts = [...graphemes.segment(slice)].map((seg) => i + seg.index);
+      if (whole) starts.push(i + slice.length);
+      if (starts.length > 1) {
+        this.bounds = starts;
+        this.boundAt = 0;
+        return starts[1]! - i;
       }
     }
-    this.i = i + length;
-    this.col++;
   }
 
   /**
