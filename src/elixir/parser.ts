@@ -50,12 +50,14 @@ interface Expr {
   call?: boolean;
   /** A prefix operator before an N (`@f a, b`): Elixir reads it as unmatched where `=>` follows. */
   prefixed?: boolean;
+  /** Ends in a call without parentheses that has arguments (`-f x`, `a + f x`). */
+  openCall?: boolean;
 }
 
 type StabItem =
   | { kind: 'expr'; ast: Ast }
   | { kind: 'clause'; ast: AstNode }
-  | { kind: 'args'; args: Ast[]; comma: Token };
+  | { kind: 'args'; args: Ast[] };
 
 const NO_META: Meta = { line: 0, column: 0 };
 const atom = (name: string) => Atom.of(name);
@@ -111,7 +113,6 @@ function buildBlock(items: Ast[]): Ast {
 
 class Parser {
   private p = 0;
-  private closers?: Int32Array;
   private readonly end: Token;
 
   constructor(
@@ -199,23 +200,6 @@ class Parser {
     return isNode(ast) ? ast.meta : this.peek();
   }
 
-  /** Index of the token closing the bracket, `fn` or `do` at `index` (the tokenizer checked they balance). */
-  private closerOf(index: number): number {
-    if (!this.closers) {
-      this.closers = new Int32Array(this.tokens.length).fill(-1);
-      const open: number[] = [];
-      this.tokens.forEach((t, i) => {
-        const type = t.type;
-        if (type === '(' || type === '[' || type === '{' || type === '<<' || type === 'fn' || type === 'do') open.push(i);
-        else if (type === ')' || type === ']' || type === '}' || type === '>>' || type === 'end') {
-          const o = open.pop();
-          if (o !== undefined) this.closers![o] = i;
-        }
-      });
-    }
-    return this.closers[index]!;
-  }
-
   // ---------------------------------------------------------------- grammar
 
   grammar(): Ast {
@@ -274,8 +258,11 @@ class Parser {
       let right: Expr;
       if (t.type === 'when_op' && isKeyword(this.peek())) right = { ast: this.keywords('no_parens'), cls: N, access: false };
       else right = this.expr(op[1] ? op[0] : op[0] + 1, ctx === STRUCT ? MATCHED : ctx);
+      // Elixir refuses a misplaced `//` once its operand is complete: after a call without
+      // parentheses, only where something may follow that call.
+      if (t.type === 'ternary_op' && right.openCall && !ENDS_EXPRESSION.has(this.peek().type)) this.unexpected(this.peek());
       const cls: Cls = right.cls === N ? (left.cls === U ? U : N) : left.cls === U || right.cls === U ? U : M;
-      left = { ast: this.binary(left.ast, t, right.ast), cls, access: false };
+      left = { ast: this.binary(left.ast, t, right.ast), cls, access: false, openCall: right.openCall };
     }
     this.leave(applied);
     return left;
@@ -311,7 +298,7 @@ class Parser {
         } else {
           ast = node(atom(t.value), metaOf(t), [operand.ast]);
         }
-        return { ast, cls: operand.cls, access: false, prefixed: operand.cls === N };
+        return { ast, cls: operand.cls, access: false, prefixed: operand.cls === N, openCall: operand.openCall };
       }
       case 'at_op': {
         // `@foo[1]` is `(@foo)[1]`: the operand takes no access of its own, unless it is itself prefixed (`@@a[1]`).
@@ -324,14 +311,14 @@ class Parser {
         operand = this.unmatchedTakesAll(operand, ctx);
         this.leave();
         const ast = node(atom('@'), metaOf(t), [operand.ast]);
-        return { ast, cls: operand.cls, access: !prefixed && operand.access, prefixed: operand.cls === N };
+        return { ast, cls: operand.cls, access: !prefixed && operand.access, prefixed: operand.cls === N, openCall: operand.openCall };
       }
       case 'capture_op': {
         this.next();
         this.skipEol();
         if (this.at('int')) return { ast: node(atom('&'), metaOf(t), [this.next().number!]), cls: M, access: true };
         const operand = this.unmatchedTakesAll(this.expr(CAPTURE_PRECEDENCE + 1, ctx), ctx);
-        return { ast: node(atom('&'), metaOf(t), [operand.ast]), cls: operand.cls, access: false, prefixed: operand.cls === N };
+        return { ast: node(atom('&'), metaOf(t), [operand.ast]), cls: operand.cls, access: false, prefixed: operand.cls === N, openCall: operand.openCall };
       }
       default:
         return this.primary(ctx, false);
@@ -421,7 +408,7 @@ class Parser {
       args.push(this.doBlock());
       return { ast: node(form, meta, args), cls: U, access: false };
     }
-    return { ast: node(form, meta, args), cls, access: false, call: cls === M };
+    return { ast: node(form, meta, args), cls, access: false, call: cls === M, openCall: true };
   }
 
   private noParensArgs(ctx: Ctx): { args: Ast[]; cls: Cls } {
@@ -629,7 +616,7 @@ class Parser {
       if (this.at('pipe_op')) {
         const pipe = this.next();
         this.skipEol();
-        if (first.cls === N) this.unexpected(pipe);
+        if (first.cls === N && !first.prefixed) this.unexpected(pipe);
         const updates = isKeyword(this.peek()) ? this.keywords('data') : this.assocs(undefined);
         entries = [node(atom('|'), metaOf(pipe), [first.ast, updates])];
       } else {
@@ -652,7 +639,7 @@ class Parser {
         this.next();
         this.skipEol();
         const value = this.expr(0, DO);
-        if (value.cls === N) this.unexpected(this.peek());
+        if (value.cls === N && !value.prefixed) this.unexpected(this.peek());
         entries.push(new AstPair(key.ast, value.ast));
       } else if (key.call && key.cls === M) {
         entries.push(key.ast);
@@ -745,7 +732,7 @@ class Parser {
           this.fail(this.tokens[openIndex]!,
             "unexpected parentheses. If you are making a function call, do not insert spaces between the function name and the opening parentheses. Syntax error before: '('");
         }
-        this.argsWithoutClause(item);
+        this.unexpected(this.peek());
       }
       items.push(item);
       if (this.skipEoe()) continue;
@@ -754,37 +741,30 @@ class Parser {
     return items;
   }
 
-  private argsWithoutClause(item: { comma: Token }): never {
-    this.unexpected(this.peek().type === ')' || this.peek().type === 'end' ? item.comma : this.peek());
-  }
-
   /** One expression of a stab, or one clause `args -> body`. */
   private stabExpr(): StabItem {
     const t = this.peek();
     if (t.type === 'stab_op') return this.clause([]);
     if (t.type === '(') {
-      const after = this.tokens[this.closerOf(this.p) + 1];
-      if (after?.type === 'stab_op' || after?.type === 'when_op') {
-        const group = this.parenGroup();
-        if ('args' in group) {
-          let args = group.args;
-          if (this.at('when_op')) {
-            const w = this.next();
-            this.skipEol();
-            args = [node(atom('when'), metaOf(w), [...unwrapSplice(args), this.expr(0, DO).ast])];
-          } else {
-            args = unwrapSplice(args);
-          }
-          if (!this.at('stab_op')) this.unexpected(this.peek());
-          return this.clause(args);
-        }
-        return this.stabHead(this.operators(group.expr, 0, DO));
+      // `(a, b) -> …`, `() when g -> …`, or a parenthesised expression that goes on.
+      const group = this.parenGroup();
+      if ('expr' in group) return this.stabHead(this.operators(group.expr, 0, DO));
+      if (group.args.length === 0 && !this.at('stab_op') && !this.at('when_op')) {
+        return this.stabHead(this.operators({ ast: node(BLOCK, NO_META, []), cls: M, access: true }, 0, DO));
       }
+      let args = unwrapSplice(group.args);
+      if (this.at('when_op')) {
+        const w = this.next();
+        this.skipEol();
+        args = [node(atom('when'), metaOf(w), [...args, this.expr(0, DO).ast])];
+      }
+      if (!this.at('stab_op')) this.unexpected(this.peek());
+      return this.clause(args);
     }
     if (isKeyword(t)) {
       const kw = this.keywords('no_parens');
       if (this.at('stab_op')) return this.clause([kw]);
-      return { kind: 'args', args: [kw], comma: this.peek() };
+      return { kind: 'args', args: [kw] };
     }
     return this.stabHead(this.expr(0, DO));
   }
@@ -796,7 +776,6 @@ class Parser {
       return this.clause(unwrapWhen(unwrapSplice([first.ast])));
     }
     if (this.at(',') && first.cls === M) {
-      const comma = this.peek();
       const args = [first.ast];
       while (this.at(',')) {
         this.next();
@@ -809,12 +788,12 @@ class Parser {
         args.push(arg.ast);
       }
       if (this.at('stab_op')) return this.clause(unwrapWhen(unwrapSplice(args)));
-      return { kind: 'args', args, comma };
+      return { kind: 'args', args };
     }
     return { kind: 'expr', ast: first.ast };
   }
 
-  /** `( … )` before `->` or `when`: the arguments of a clause, or (one expression) a parenthesised expression. */
+  /** `( … )` at the start of a stab's expression: the arguments of a clause, or an expression. */
   private parenGroup(): { args: Ast[] } | { expr: Expr } {
     const open = this.expect('(');
     this.skipEol();
@@ -828,15 +807,18 @@ class Parser {
       this.expect(')');
       return { args: [kw] };
     }
+    const items: StabItem[] = [];
     this.skipEoe();
-    const first = this.stabExpr();
-    if (first.kind === 'args') {
-      this.skipEol();
-      this.expect(')');
-      return { args: first.args };
+    if (!this.at(')')) {
+      const first = this.stabExpr();
+      if (first.kind === 'args') {
+        this.skipEol();
+        this.expect(')');
+        return { args: first.args };
+      }
+      items.push(first);
+      while (this.skipEoe() && !this.at(')')) items.push(this.stabExpr());
     }
-    const items: StabItem[] = [first];
-    while (this.skipEoe() && !this.at(')')) items.push(this.stabExpr());
     this.expect(')');
     return { expr: { ast: this.parenResult(open, items), cls: M, access: true } };
   }
