@@ -796,6 +796,13 @@ class Parser {
   /** `( … )` at the start of a stab's expression: the arguments of a clause, or an expression. */
   private parenGroup(): { args: Ast[] } | { expr: Expr } {
     const open = this.expect('(');
+    this.enter(open);
+    const group = this.parenGroupBody(open);
+    this.leave();
+    return group;
+  }
+
+  private parenGroupBody(open: Token): { args: Ast[] } | { expr: Expr } {
     this.skipEol();
     if (this.at(')')) {
       this.next();

@@ -107,6 +107,7 @@ describe('safe on hostile input', () => {
     const blocks = Math.floor(MAX_NESTING / 2) - 1;
     parseElixir('if x do '.repeat(blocks) + ':ok' + ' end'.repeat(blocks));
     parseElixir('"#{'.repeat(depth) + 'x' + '}"'.repeat(depth));
+    parseElixir('('.repeat(depth) + 'x' + ')'.repeat(depth));
   });
 
   test('escapes that are not UTF-8 text are refused with a message (hexts reads strings as text)', () => {
