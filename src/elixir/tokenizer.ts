@@ -88,7 +88,7 @@ const CHAR_NAMES: Record<number, [string, string]> = {
   9: ['\\t', 'tab'], 11: ['\\v', 'vertical tab'],
 };
 /** Escapes of strings and char literals (`\n`…); any other escaped character stands for itself. */
-export const ESCAPES: Record<string, number> = { '0': 0, a: 7, b: 8, d: 127, e: 27, f: 12, n: 10, r: 13, s: 32, t: 9, v: 11 };
+const ESCAPES: Record<string, number> = { '0': 0, a: 7, b: 8, d: 127, e: 27, f: 12, n: 10, r: 13, s: 32, t: 9, v: 11 };
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 const isHex = (c: string | undefined) => c !== undefined && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
@@ -101,9 +101,20 @@ const isBidi = (c: number) => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c 
 // As Erlang's `~4.16.0B` prints it: a code point wider than four digits is `****`.
 const hex4 = (c: number) => (c > 0xffff ? '****' : c.toString(16).toUpperCase().padStart(4, '0'));
 
-let unicodeClasses: { start: RegExp; upper: RegExp; cont: RegExp } | undefined;
+let unicodeClasses: { start: RegExp; upper: RegExp; cont: RegExp; ignorable: RegExp } | undefined;
 const unicode = () =>
-  (unicodeClasses ??= { start: /^[\p{ID_Start}]$/u, upper: /^[\p{Lu}\p{Lt}]$/u, cont: /^[\p{ID_Continue}]$/u });
+  (unicodeClasses ??= {
+    start: /^[\p{ID_Start}]$/u,
+    upper: /^[\p{Lu}\p{Lt}]$/u,
+    cont: /^[\p{ID_Continue}]$/u,
+    ignorable: /^[\p{Default_Ignorable_Code_Point}]$/u,
+  });
+/**
+ * Elixir refuses in names the characters Unicode's security profile restricts; of those, the
+ * ones that change under NFKC (`ａ`, `ª`) and the invisible ones are refused here. (Elixir also
+ * refuses names that mix scripts, `аb` with a Cyrillic а: hexts does not check that.)
+ */
+const restricted = (ch: string) => ch !== 'µ' && (ch.normalize('NFKC') !== ch || unicode().ignorable.test(ch));
 
 let graphemes: Intl.Segmenter | undefined;
 
@@ -113,6 +124,7 @@ const joinsForward = (c: number) =>
   (c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xac00 && c <= 0xd7ff) || (c >= 0x1f1e6 && c <= 0x1f1ff) ||
   c === 0x110bd || c === 0x110cd || c === 0x111c2 || c === 0x111c3 || c === 0x1193f || c === 0x11941 || c === 0x11a3a ||
   (c >= 0x11a84 && c <= 0x11a89) || c === 0x11d46;
+const CONJUNCT = /[\u094D\u09CD\u0ACD\u0B4D\u0C4D\u0D4D][\u200C\u200D]*(?=[^\p{M}\u200C\u200D])/gu;
 let extendsCluster: RegExp | undefined;
 /** Characters that continue the grapheme cluster before them (marks, joiners, emoji modifiers, tags). */
 const joinsBackward = (c: number) =>
@@ -225,7 +237,6 @@ class Tokenizer {
         this.decimal();
         continue;
       }
-
       if (c === '<' && col === 1 && s.startsWith('<<<<<<<', i)) {
         const eolAt = s.slice(i).search(/\r?\n/);
         const first = eolAt < 0 ? s.slice(i) : s.slice(i, i + eolAt);
@@ -349,6 +360,7 @@ class Tokenizer {
         continue;
       }
       if (isDigit(c)) {
+        // `0x`, `0b` or `0o` without digits of that base: Elixir's error after the number 0.
         this.decimal();
         continue;
       }
@@ -441,17 +453,12 @@ class Tokenizer {
       }
       this.terms.pop();
     }
-    if (type === 'do' || type === ')' || type === ']' || type === '}' || type === '>>') this.pushWithEolIfCloser(tok);
+    // `do` drops the newline before it (`foo 1\ndo … end`); closers keep it (the parser allows it).
+    if (type === 'do') this.pushWithEol(tok);
     else this.tokens.push(tok);
     this.i += length;
     this.col += length;
     return false;
-  }
-
-  private pushWithEolIfCloser(tok: Token): void {
-    // `do` drops the newline before it (`foo 1\ndo … end`); closers keep it (the parser allows it).
-    if (tok.type === 'do') this.pushWithEol(tok);
-    else this.tokens.push(tok);
   }
 
   /** `op:` followed by a space is a keyword key; an operator followed by `/` is a capture's name (`&+/2`). */
@@ -602,6 +609,7 @@ class Tokenizer {
     else if ((first >= 97 && first <= 122) || first === 95) kind = 'identifier';
     else if (first > 127) {
       const ch = String.fromCodePoint(first);
+      if (restricted(ch)) return null;
       if (unicode().upper.test(ch)) kind = 'atom';
       else if (unicode().start.test(ch)) kind = 'identifier';
       else return null;
@@ -623,7 +631,8 @@ class Tokenizer {
       if (code === 64) {
         hasAt = true;
       } else if (code > 127) {
-        if (!unicode().cont.test(String.fromCodePoint(code))) this.unexpected(j, line, column + length);
+        const ch = String.fromCodePoint(code);
+        if (restricted(ch) || !unicode().cont.test(ch)) this.unexpected(j, line, column + length);
         ascii = false;
       } else if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95)) {
         break;
@@ -632,7 +641,7 @@ class Tokenizer {
       length++;
     }
     const raw = s.slice(at, j);
-    return { kind, name: ascii ? raw : raw.normalize('NFC'), end: j, length, ascii, at: hasAt, punctuation };
+    return { kind, name: ascii ? raw : raw.normalize('NFC').replaceAll('µ', 'μ'), end: j, length, ascii, at: hasAt, punctuation };
   }
 
   private checkAtomLength(name: string, line: number, column: number, bytes = false): void {
@@ -1046,7 +1055,12 @@ class Tokenizer {
       const slice = this.src.slice(i, i + k);
       const whole = i + k >= this.src.length;
       // The last cluster of a window may go on past it: only those before it are known.
-      const starts = [...graphemes.segment(slice)].map((seg) => i + seg.index);
+      const starts: number[] = [];
+      for (const seg of graphemes.segment(slice)) {
+        starts.push(i + seg.index);
+        // Erlang 25 segments by Unicode 14, before conjuncts (a virama joining two consonants) were one cluster.
+        for (const m of seg.segment.matchAll(CONJUNCT)) starts.push(i + seg.index + m.index + m[0].length);
+      }
       if (whole) starts.push(i + slice.length);
       if (starts.length > 1) {
         this.bounds = starts;
@@ -1094,7 +1108,7 @@ function stripIndentation(text: string, indent: number): string {
 let utf8: TextDecoder | undefined;
 
 /** Processes backslash escapes. `\x` bytes that do not form UTF-8 are reported to `notUtf8` (hexts's strings are text). */
-export function unescape(raw: string, fail: (message: string) => never, notUtf8: (message: string) => void): string {
+function unescape(raw: string, fail: (message: string) => never, notUtf8: (message: string) => void): string {
   let at = raw.indexOf('\\');
   if (at < 0) return raw;
   const out: string[] = [];
