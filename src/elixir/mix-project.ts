@@ -1,0 +1,205 @@
+// The entry point the package pipeline calls: evaluate mix.exs the way `mix` loads it (the
+// whole file, every module body, then project/0 of the module that does `use Mix.Project`)
+// and return what project/0 returned. Nothing outside the model runs: no programs, no
+// network, no writes, reads only inside the project (see files.ts and stdlib/).
+import { Tuple, atom } from '../erlang/term.js';
+import type { Ast } from './ast.js';
+import { isHiddenVariable } from './assumptions.js';
+import { ElixirException, LimitError, MixExsError, OutsideModelError } from './errors.js';
+import { Interpreter, LIMITS } from './eval.js';
+import { projectFiles } from './files.js';
+import { Scope, moduleDisplay, type SourceFile } from './scope.js';
+import { moduleInToolchain } from './stdlib/system.js';
+import { STDLIB } from './stdlib/index.js';
+import { FileAccessError, type Assumptions, type ProjectFiles, type Runtime } from './runtime.js';
+import { NIL, type Value } from './values.js';
+import { posix } from 'node:path';
+
+export type Parse = (source: string, file: string) => Ast;
+
+export interface ReadOptions {
+  /** The environment System.get_env reads (hexts's own secrets are hidden from it). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The stated toolchain and Mix's env (assumptions.ts). */
+  assumptions: Assumptions;
+  /** How files of the project are read; by default the disk, bounded to the project. */
+  files?: ProjectFiles;
+  parse: Parse;
+}
+
+export interface ProjectConfig {
+  /** What project/0 returned. */
+  config: Value;
+  /** The project module, as mix names it (`Foo.MixProject`). */
+  module: string;
+  /** Every answer taken from the stated toolchain or the environment, in first-use order (for --verbose). */
+  assumptions: string[];
+  /** What the code printed while mix.exs was read (IO.puts, IO.warn, warnings). */
+  output: Array<{ stream: 'stdout' | 'stderr'; text: string }>;
+}
+
+/** Reads and evaluates `dir/mix.exs`. Throws MixExsError (with file:line) when mix would stop, or when hexts cannot follow. */
+export function readMixProject(dir: string, options: ReadOptions): ProjectConfig {
+  const files = options.files ?? projectFiles(dir);
+  const mixExs = posix.join(dir, 'mix.exs');
+  let bytes: Buffer;
+  try {
+    bytes = files.read(mixExs);
+  } catch (e) {
+    if (e instanceof FileAccessError && e.reason === 'enoent') {
+      throw new MixExsErrorPlain(`no mix.exs in ${dir}`, 'Run this in the directory of a Mix project (the one with mix.exs).');
+    }
+    throw new MixExsErrorPlain(`cannot read mix.exs (${e instanceof FileAccessError ? e.reason : String(e)})`, 'mix.exs must be a regular file of at most 16 MB.');
+  }
+  const source = decode(bytes, 'mix.exs');
+  if (source.trim() === '') {
+    throw new MixExsErrorPlain('mix.exs is empty', 'It must define a module that does `use Mix.Project` and returns the project from project/0.');
+  }
+  const evaluation = new Evaluation(dir, files, options);
+  try {
+    evaluation.runFile(mixExs, source, 'compile');
+  } catch (e) {
+    throw evaluation.finish(e);
+  }
+  const project = evaluation.interp.project;
+  if (!project) {
+    throw new MixExsErrorPlain('mix.exs defines no module that does `use Mix.Project`', 'Define one: defmodule MyApp.MixProject do use Mix.Project … def project, do: [...] end.');
+  }
+  return {
+    config: project.config,
+    module: project.module.display,
+    assumptions: [...evaluation.assumed],
+    output: evaluation.output,
+  };
+}
+
+class MixExsErrorPlain extends MixExsError {
+  constructor(message: string, hint: string) {
+    super(message, hint);
+    this.name = 'MixExsError';
+  }
+}
+
+function decode(bytes: Buffer, display: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new MixExsErrorPlain(`${display} is not valid UTF-8`, 'Save it as UTF-8, as Elixir requires.');
+  }
+}
+
+/** One evaluation: the interpreter and the Runtime the standard library sees. */
+class Evaluation implements Runtime {
+  readonly interp: Interpreter;
+  readonly assumed = new Set<string>();
+  readonly output: ProjectConfig['output'] = [];
+  private readonly required = new Set<string>();
+  readonly assumptions: Assumptions;
+
+  constructor(
+    readonly cwd: string,
+    readonly files: ProjectFiles,
+    private readonly options: ReadOptions,
+  ) {
+    this.assumptions = options.assumptions;
+    this.interp = new Interpreter(this);
+  }
+
+  /** Evaluates a file at top level; what Code.require_file/compile_file/eval_file return. */
+  runFile(path: string, source: string, how: 'require' | 'compile' | 'eval'): Value {
+    const display = posix.relative(this.cwd, path) || path;
+    const file: SourceFile = { path, dir: posix.dirname(path), display };
+    const ast = this.options.parse(source, display);
+    const scope = new Scope({ file, module: undefined, fn: undefined, inModuleBody: false });
+    const before = new Set(this.interp.modules.keys());
+    const value = this.interp.evalBlock(ast, scope);
+    if (how === 'eval') {
+      const binding = [...scope.vars].map(([k, v]) => new Tuple([atom(k), v]));
+      return new Tuple([value, binding]);
+    }
+    return [...this.interp.modules.keys()].filter((m) => !before.has(m)).map((m) => new Tuple([atom(m), Buffer.alloc(0)]));
+  }
+
+  evalFile(path: string, how: 'require' | 'compile' | 'eval'): Value {
+    const absolute = posix.resolve(this.cwd, path);
+    if (!this.files.inside(absolute)) {
+      throw new OutsideModelError(`Code.${how}_file("${path}"): the file is outside the project, and hexts reads only files inside it`);
+    }
+    if (how === 'require') {
+      if (this.required.has(absolute)) return NIL;
+      this.required.add(absolute);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = this.files.read(absolute);
+    } catch {
+      throw new ElixirException('Code.LoadError', `could not load ${absolute}. Reason: enoent`, { file: Buffer.from(absolute) });
+    }
+    return this.runFile(absolute, decode(bytes, path), how);
+  }
+
+  /** The error to throw for what stopped the evaluation, with its place. */
+  finish(e: unknown): Error {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return new LimitError(`mix.exs nests expressions or calls more than ${LIMITS.depth} deep`);
+    }
+    if (e instanceof MixExsError && !e.where) e.locate({ file: 'mix.exs', line: 1 });
+    return e as Error;
+  }
+
+  getEnv(name: string): string | undefined {
+    if (isHiddenVariable(name)) {
+      if (this.options.env[name] !== undefined) this.assume(`System.get_env("${name}") reads as unset: hexts hides its own secrets and settings from mix.exs`);
+      return undefined;
+    }
+    const value = this.options.env[name];
+    if (value !== undefined) this.assume(`System.get_env("${name}") is set in the environment`);
+    return value;
+  }
+
+  allEnv(): Array<[string, string]> {
+    return Object.entries(this.options.env).filter((e): e is [string, string] => e[1] !== undefined && !isHiddenVariable(e[0]));
+  }
+
+  apply(fun: Value, args: Value[]): Value {
+    return this.interp.apply(fun, args);
+  }
+
+  applyRemote(module: string, name: string, args: Value[]): Value {
+    return this.interp.callRemote(module, name, args);
+  }
+
+  tick(units = 1): void {
+    this.interp.tick(units);
+  }
+
+  assume(note: string): void {
+    this.assumed.add(note);
+  }
+
+  print(stream: 'stdout' | 'stderr', text: string): void {
+    this.output.push({ stream, text });
+  }
+
+  moduleLoaded(module: string): boolean {
+    const user = this.interp.modules.get(module);
+    if (user) return user.compiled;
+    return moduleInToolchain(module, this);
+  }
+
+  functionExported(module: string, name: string, arity: number): boolean {
+    const user = this.interp.modules.get(module);
+    if (user) return user.compiled && user.functions.get(`${name}/${arity}`)?.visibility === 'def';
+    if (STDLIB.has(`${moduleDisplay(module)}.${name}/${arity}`)) return true;
+    if (moduleInToolchain(module, this)) {
+      throw new OutsideModelError(`function_exported?(${moduleDisplay(module)}, :${name}, ${arity}): hexts does not know every function of Elixir ${this.assumptions.elixirVersion}`);
+    }
+    return false;
+  }
+
+  checkSize(kind: 'binary' | 'list', size: number): void {
+    if (kind === 'binary' && size > LIMITS.binaryBytes) throw new LimitError(`mix.exs builds a string longer than ${LIMITS.binaryBytes / (1024 * 1024)} MB`);
+    if (kind === 'list' && size > LIMITS.listLength) throw new LimitError(`mix.exs builds a list longer than ${LIMITS.listLength} elements`);
+  }
+}
+
