@@ -9,35 +9,52 @@ import { writeFailure } from '../util/fs-errors.js';
 // The local half of build and publish: read mix.exs, print mix's summary block and
 // warnings, stop on errors — all before any credential or request is needed.
 
+/** Validation stopped the build: mix's ERRORS_HEADER, then one line per error. */
 export class PackageBuildError extends CliError {
-  constructor(readonly lines: string[]) {
-    super(lines[0]!, lines.slice(1).join('\n'));
+  constructor(readonly errors: string[], readonly warnings: string[]) {
+    super(ERRORS_HEADER, errors.join('\n'));
   }
 }
 
 export interface LoadOptions {
   organization?: string;
   printSummary: boolean;
+  /** Publishing stops on what hex.pm refuses but mix builds (Validation.publishRefusals); a build warns. */
+  publishing?: boolean;
   /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
   beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
 }
 
-export async function loadPackage(ctx: Context, options: LoadOptions): Promise<PreparedPackage> {
+export interface LoadedPackage extends PreparedPackage {
+  /** Every warning printed, in order, in mix's words. */
+  warnings: string[];
+}
+
+export async function loadPackage(ctx: Context, options: LoadOptions): Promise<LoadedPackage> {
+  // Hex 2.5.1 prints its warnings on stdout, among the summary's lines (yellow, as here on a
+  // terminal). Without a summary (--json, publish docs) they are diagnostics: stderr.
+  const warn = (warning: string) => (options.printSummary ? ctx.out.print(ctx.out.style.yellow(warning)) : ctx.out.warn(warning));
   let prepared: PreparedPackage;
   try {
     prepared = await preparePackage(ctx.cwd, { organization: options.organization, env: ctx.env });
   } catch (err) {
-    const warnings = (err as { warnings?: string[] }).warnings ?? [];
-    for (const warning of warnings) ctx.out.warn(warning.trim());
+    for (const warning of (err as { warnings?: string[] }).warnings ?? []) warn(warning);
     throw err;
   }
-  if (prepared.validation.errors.length === 0) await options.beforeShowing?.(prepared);
-  for (const warning of prepared.configWarnings) ctx.out.warn(warning.trim());
-  if (options.printSummary) for (const line of prepared.summary.stdout) ctx.out.print(line);
-  for (const line of prepared.summary.stderr) ctx.out.info(line);
-  for (const warning of prepared.validation.warnings) ctx.out.warn(warning.trim());
-  if (prepared.validation.errors.length > 0) throw new PackageBuildError([ERRORS_HEADER, ...prepared.validation.errors]);
-  return prepared;
+  const { configWarnings, summary, validation } = prepared;
+  const refusals = validation.publishRefusals;
+  const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
+  // What hex.pm would refuse is hexts's own warning (mix says nothing): stderr, so stdout stays mix's.
+  const ownWarnings = options.publishing ? [] : refusals.map((r) => r.warning);
+  if (errors.length === 0) await options.beforeShowing?.(prepared);
+  for (const warning of configWarnings) warn(warning);
+  if (options.printSummary) for (const line of summary.stdout) ctx.out.print(line);
+  for (const line of summary.stderr) ctx.out.info(line);
+  for (const warning of validation.warnings) warn(warning);
+  for (const warning of ownWarnings) ctx.out.warn(warning);
+  const warnings = [...configWarnings, ...validation.warnings, ...ownWarnings];
+  if (errors.length > 0) throw new PackageBuildError(errors, warnings);
+  return { ...prepared, warnings };
 }
 
 export async function buildPackage(
@@ -49,6 +66,7 @@ export async function buildPackage(
   const files = prepared.files.map((path) => ({ path }));
   if (target.unpackTo) {
     const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd });
+    warnNameQuirks(ctx, built);
     // Loaded only here: the tarball reader is not needed to write one.
     const { unpackPackageTarball } = await import('../package/unpack.js');
     await unpackPackageTarball(built.tarball!, { output: { directory: target.unpackTo } }).catch((err: unknown) => {
@@ -56,5 +74,26 @@ export async function buildPackage(
     });
     return built;
   }
-  return createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
+  const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
+  warnNameQuirks(ctx, built);
+  return built;
+}
+
+// mix writes these names the same way without a word; the tarball stays byte-identical to
+// mix's, and the user learns what unpacking will make of them.
+function warnNameQuirks(ctx: Context, built: PackageTarball): void {
+  for (const { path, ...quirk } of built.nameQuirks) {
+    if (quirk.kind === 'shortened') {
+      ctx.out.warn(
+        `${path} will be unpacked as ${quirk.readAs}: tar readers, Hex's included, take 155 bytes of its 156-byte directory ` +
+          '(erl_tar, which mix uses, writes the last byte outside the header field). Any other directory length keeps the path.',
+      );
+    } else {
+      const what = quirk.field === 'path' ? 'name' : 'link target';
+      ctx.out.warn(
+        `${path}: erl_tar, which mix uses, writes the length of its PAX ${quirk.field} record one byte short; Hex unpacks it, ` +
+          `but GNU tar, Python's tarfile and node-tar misread or skip it. A shorter ${what} avoids this.`,
+      );
+    }
+  }
 }

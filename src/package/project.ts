@@ -121,7 +121,7 @@ function build(dir: string, config: LazyKeywords, options: PrepareOptions, confi
     metadata: metadataPairs(meta, requirements),
     configWarnings,
     summary: renderSummary(nameText, versionText, meta, requirements, organizationText),
-    validation: validate({ root: dir, meta, requirements, excludedDeps: excluded, organization, filesPatterns }),
+    validation: validate({ root: dir, name: nameText, version: versionText, meta, requirements, excludedDeps: excluded, organization, filesPatterns }),
   };
 }
 

@@ -9,7 +9,7 @@ import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
 import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
 import { DEFAULT_LIMITS, MAX_METADATA_SIZE, type TarballLimits } from './tar/limits.js';
 import { isSafeArchivePath, isSafeSymlink, rootResolver } from './tar/paths.js';
-import { BLOCK_SIZE, TarWriter, type TarEntry } from './tar/ustar.js';
+import { BLOCK_SIZE, TarWriter, nameQuirks, type NameQuirk, type TarEntry } from './tar/ustar.js';
 
 export { TarballError } from './tar/error.js';
 export type { TarballErrorCode } from './tar/error.js';
@@ -43,6 +43,8 @@ export interface PackageTarball {
   size: number;
   path?: string;
   tarball?: Buffer;
+  /** Paths (as listed, without a directory's `/`) that tar readers will not read back as written, as in mix's tarball. */
+  nameQuirks: Array<{ path: string } & NameQuirk>;
 }
 
 const VERSION = Buffer.from('3');
@@ -82,7 +84,8 @@ export async function createPackageTarball(options: CreatePackageTarballOptions)
     hash.update(piece);
     size += piece.length;
   }
-  const result: PackageTarball = { outerChecksum: hash.digest('hex'), innerChecksum, size };
+  const quirks = entries.flatMap(({ entry }) => nameQuirks(entry).map((quirk) => ({ path: entry.name.replace(/\/$/, ''), ...quirk })));
+  const result: PackageTarball = { outerChecksum: hash.digest('hex'), innerChecksum, size, nameQuirks: quirks };
   if (options.output === undefined) return { ...result, tarball: Buffer.concat(pieces, size) };
   writeAtomically(options.output, pieces);
   return { ...result, path: options.output };

@@ -4,6 +4,7 @@ import { checkFileSafety, wildcard } from './files.js';
 import { isValidLicense } from './licenses.js';
 import { DEFAULT_REPO, ERROR_FIELDS, WARN_FIELDS, type Meta, type Requirement } from './metadata.js';
 import { NIL, toElixirString } from './mixexs/values.js';
+import { isValidVersion, parseVersion } from '../repository/requirement.js';
 import { countGraphemes } from '../util/graphemes.js';
 
 /** The line mix prints before the collected errors (the CLI adds it). */
@@ -16,10 +17,17 @@ export interface Validation {
   warnings: string[];
   /** When not empty, the build stops: mix prints ERRORS_HEADER and then one line each. */
   errors: string[];
+  /**
+   * What mix builds but hex.pm refuses at publish (a dependency from another organization's
+   * repository): `build` prints the warning, `publish` stops with the error, before any upload.
+   */
+  publishRefusals: Array<{ warning: string; error: string }>;
 }
 
 export interface ValidationInput {
   root: string;
+  name: string;
+  version: string;
   meta: Meta;
   requirements: Requirement[];
   excludedDeps: string[];
@@ -61,21 +69,27 @@ export function validate(input: ValidationInput): Validation {
     errors.push(`Dependencies excluded from the package (only Hex packages can be dependencies): ${input.excludedDeps.join(', ')}`);
   }
 
-  // Beyond mix: hex.pm refuses these at publish time (422); saying so before building is kinder.
-  errors.push(...repositoryErrors(input.requirements, organization));
-
-  if (errors.length > 0) return { warnings, errors };
+  // Beyond mix: what hex.pm refuses at publish time (422), said before building. Mix's own
+  // errors and warnings come first, so that its output stays as it is.
+  const registry = registryChecks(input.name, input.version);
+  const publishRefusals = dependencyRefusals(input.requirements, organization);
+  const result = (mixErrors: string[]): Validation => ({
+    warnings: [...warnings, ...registry.warnings],
+    errors: [...mixErrors, ...registry.errors],
+    publishRefusals,
+  });
+  if (errors.length > 0) return result(errors);
 
   if (isPublic(organization)) {
     const licenses = meta.get('licenses');
-    if (!Array.isArray(licenses)) return { warnings, errors: ['Invalid :licenses in package: expected a list'] };
+    if (!Array.isArray(licenses)) return result(['Invalid :licenses in package: expected a list']);
     warnings.push(...licenseWarnings(licenses));
   }
 
   const files = meta.get('files') as Uint8Array[];
-  if (files.length === 0) return { warnings, errors: ['Creating tarball failed: File list was empty.'] };
+  if (files.length === 0) return result(['Creating tarball failed: File list was empty.']);
   const unsafe = checkFileSafety(input.root, files.map((f) => Buffer.from(f).toString('utf8')));
-  return { warnings, errors: unsafe ? [unsafe] : [] };
+  return result(unsafe ? [unsafe] : []);
 }
 
 /** mix checks `files:` entries with Path.wildcard from the project directory, not joined onto it. */
@@ -98,15 +112,51 @@ function licenseWarnings(licenses: Term[]): string[] {
 }
 
 /** hex.pm's rule: a package may depend only on hexpm and on its own organization's repository. */
-function repositoryErrors(requirements: Requirement[], organization: Term | undefined): string[] {
+function dependencyRefusals(requirements: Requirement[], organization: Term | undefined): Validation['publishRefusals'] {
   const own = isPublic(organization) ? undefined : toElixirString(organization!)?.toString('utf8');
   return requirements
     .filter((r) => r.repository !== DEFAULT_REPO && r.repository !== own)
-    .map((r) =>
-      own === undefined
-        ? `${r.name}: dependencies can only belong to public repository "hexpm", got: "${r.repository}"`
-        : `${r.name}: dependencies can only belong to public repository "hexpm" or current repository "${own}", got: "${r.repository}"`,
-    );
+    .map((r) => {
+      // hexpm's words (Hexpm.Changeset.validate_repository), which publish stops with.
+      const refusal = own === undefined
+        ? `dependencies can only belong to public repository "hexpm", got: ${JSON.stringify(r.repository)}`
+        : `dependencies can only belong to public repository "hexpm" or current repository ${JSON.stringify(own)}, got: ${JSON.stringify(r.repository)}`;
+      return {
+        warning: `Dependency ${r.name} is from repository ${JSON.stringify(r.repository)}: hex.pm will refuse to publish this package (${refusal})`,
+        error: `${r.name}: ${refusal}`,
+      };
+    });
+}
+
+// hex.pm's checks of the name and version (Package.build and Hexpm.Version), with its words.
+// The name rules apply to new packages only; a package made before hex.pm required lowercase
+// (May 2024, `^[a-z][a-z0-9_]*$`, earlier `^[a-z]\w*$`) keeps its name, so capitals are a warning.
+// The regexes are PCRE's: `$` also matches before a final newline.
+const NAME_FORMAT = /^[a-z][a-z0-9_]*\n?$/;
+const LEGACY_NAME_FORMAT = /^[a-z]\w*\n?$/;
+// Ecto's cast takes a name that is blank after String.trim_leading as missing: Unicode's White_Space.
+const BLANK = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+const MAX_PRERELEASE_BYTES = 64;
+
+function registryChecks(name: string, version: string): Pick<Validation, 'errors' | 'warnings'> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const refusesName = (problem: string) => `hex.pm refuses package name ${JSON.stringify(name)}: ${problem}`;
+  if (BLANK.test(name)) errors.push(refusesName("can't be blank"));
+  else if (countGraphemes(name, 2) < 2) errors.push(refusesName('should be at least 2 character(s)'));
+  else if (!LEGACY_NAME_FORMAT.test(name)) errors.push(refusesName('has invalid format'));
+  else if (!NAME_FORMAT.test(name)) {
+    warnings.push(`${refusesName('has invalid format')} for a new package (only packages created before May 2024 may have capital letters)`);
+  }
+
+  const refusesVersion = (problem: string) => `hex.pm refuses version ${JSON.stringify(version)}: ${problem}`;
+  if (!isValidVersion(version)) errors.push(refusesVersion('is invalid SemVer'));
+  else {
+    const { build, pre } = parseVersion(version);
+    if (build.length > 0) errors.push(refusesVersion('build number not allowed'));
+    else if (Buffer.byteLength(pre.join('.')) > MAX_PRERELEASE_BYTES) errors.push(refusesVersion(`prerelease must be at most ${MAX_PRERELEASE_BYTES} characters`));
+  }
+  return { errors, warnings };
 }
 
 /** Longer than mix's limit, counted in graphemes as String.length does in Elixir. */

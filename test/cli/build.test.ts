@@ -1,7 +1,8 @@
 // `hexts build` end to end on the reference corpus (test/fixtures/corpus): what mix hex.build
-// printed and wrote, case by case. hexts prints warnings on stderr where mix prints them in
-// yellow on stdout, and errors as `error: …` where mix prints `** (Mix) …`; otherwise stdout,
-// the tarball bytes and the --unpack tree are mix's.
+// printed and wrote, case by case. Warnings go where Hex 2.5.1 prints them, on stdout, but in
+// yellow only on a terminal (mix writes the colour codes even into a pipe); errors read
+// `error: …` where mix prints `** (Mix) …`. Otherwise stdout, stderr, the tarball bytes and the
+// --unpack tree are mix's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,6 +15,7 @@ import { parseTerms } from '../../src/erlang/text.js';
 import { compareBytes } from '../../src/package/files.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { builtCaseNames, caseNames, copyProject, loadBuiltCase, loadCase, type BuiltCase, type CorpusCase, type MixRun } from '../helpers/corpus.js';
 
 // mix's --unpack listing was made under umask 022; directories created on the way to a file
@@ -26,6 +28,16 @@ const scratchDirs: string[] = [];
 after(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A small project (test/helpers/projects.ts), removed when the file's tests end. */
+function project(spec: ProjectSpec, edit: (source: string) => string = (source) => source): string {
+  const { dir } = makeProject(spec);
+  scratchDirs.push(dir);
+  const source = readFileSync(join(dir, 'mix.exs'), 'utf8');
+  const edited = edit(source);
+  writeFileSync(join(dir, 'mix.exs'), edited);
+  return dir;
+}
 
 /** A fresh copy of the case's project, removed when the file's tests end. */
 function freshCopy(c: CorpusCase): string {
@@ -57,14 +69,12 @@ function listing(dir: string): string[][] {
   });
 }
 
-/** What hexts prints for a mix run: the yellow warnings move to stderr, `** (Mix)` becomes `error:`. */
+/** What hexts prints for a mix run: the warnings without mix's colour codes, `** (Mix)` as `error:`. */
 function asHexts(run: MixRun): { stdout: string; stderr: string } {
-  const warnings: string[] = [];
-  const stdout = run.stdout.replace(/\x1b\[33m([\s\S]*?)\x1b\[0m\n/g, (_, warning: string) => {
-    warnings.push(`${warning}\n`);
-    return '';
-  });
-  return { stdout, stderr: warnings.join('') + run.stderr.replace(/^\*\* \(Mix\) /gm, 'error: ') };
+  return {
+    stdout: run.stdout.replace(/\x1b\[33m([\s\S]*?)\x1b\[0m\n/g, '$1\n'),
+    stderr: run.stderr.replace(/^\*\* \(Mix\) /gm, 'error: '),
+  };
 }
 
 /**
@@ -104,7 +114,7 @@ describe('hexts build on every built corpus case', () => {
   });
 
   for (const name of builtCaseNames()) {
-    test(`${name}: the tarball, mix's output, warnings on stderr`, async () => {
+    test(`${name}: the tarball, mix's output, warnings on stdout`, async () => {
       const c = loadBuiltCase(name);
       const root = freshCopy(c);
       const before = tree(root);
@@ -184,13 +194,14 @@ describe('hexts build on the failing corpus cases', () => {
 });
 
 describe('options', () => {
-  test('--json: name, version, checksum and the path, and no summary', async () => {
+  test('--json: name, version, checksum and the path, and no summary; the warnings on stderr too', async () => {
     const c = loadBuiltCase('private_org_deps');
     const root = freshCopy(c);
     const result = await runCli(['build', '--json'], { cwd: root });
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, asHexts(c.build).stderr, 'warnings still on stderr');
+    assert.equal(result.stderr, 'Missing metadata fields: links\n', 'stdout is for the JSON alone');
     const json = JSON.parse(result.stdout);
+    assert.equal(json.ok, true);
     assert.equal(json.name, 'tally_core');
     assert.equal(json.version, '2.3.0');
     assert.equal(json.organization, 'acme');
@@ -198,12 +209,15 @@ describe('options', () => {
     assert.equal(json.inner_checksum, c.innerChecksum);
     assert.equal(json.path, join(root, c.tarballName));
     assert.deepEqual(json.files, c.files);
+    assert.deepEqual(json.warnings, ['Missing metadata fields: links']);
     assert.equal(sha256(readFileSync(json.path)), c.outerSha256);
 
     const unpacked = await runCli(['build', '--unpack', '--json'], { cwd: freshCopy(c) });
     assert.equal(unpacked.code, 0, unpacked.stderr);
     const unpackJson = JSON.parse(unpacked.stdout);
+    assert.equal(unpackJson.ok, true);
     assert.equal(unpackJson.checksum, c.outerSha256);
+    assert.deepEqual(unpackJson.warnings, ['Missing metadata fields: links']);
     assert.deepEqual(readFileSync(join(unpackJson.directory, 'hex_metadata.config')), c.metadataConfig);
   });
 
@@ -344,6 +358,136 @@ describe('oversized input', () => {
       assert.equal(result.code, code, result.stderr);
       assert.equal(/Package description is too long/.test(result.stderr), code === 1);
     }
+  });
+});
+
+describe('warnings where Hex 2.5.1 prints them: stdout, among the summary\'s lines', () => {
+  const summaryOf = (app: string, licenses: string) => [
+    `Building ${app} 1.0.0`, `  App: ${app}`, `  Name: ${app}`, '  Files:', '    lib', `    lib/${app}.ex`, '    mix.exs', '    README.md',
+    '  Version: 1.0.0', '  Build tools: mix', `  Description: The ${app} package.`, `  Licenses: ${licenses}`, '  Links: ',
+    `    GitHub: https://github.com/example/${app}`, '  Elixir: ~> 1.14',
+  ].map((line) => `${line}\n`).join('');
+  const tarballLines = (app: string) => new RegExp(`^Package checksum: [0-9a-f]{64}\nSaved to ${app}-1\.0\.0\.tar\n$`);
+
+  test('a package key at the root first, the license warning after the summary; nothing on stderr', async () => {
+    const dir = project({ app: 'warn_pkg', version: '1.0.0', licenses: ['MIT', 'Foo'] }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      extra: %{},'));
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const head = 'Mix project configuration :extra belongs under the :package key, did you misplace it?\n' + summaryOf('warn_pkg', 'MIT, Foo') +
+      'The following licenses are not recognized by SPDX:\n * Foo\n\nValid license identifiers are available from https://spdx.org/licenses\n';
+    assert.equal(result.stdout.slice(0, head.length), head);
+    assert.match(result.stdout.slice(head.length), tarballLines('warn_pkg'));
+
+    const coloured = await runCli(['build'], { cwd: project({ app: 'warn_pkg', version: '1.0.0', licenses: ['Foo'] }), env: { FORCE_COLOR: '1' } });
+    assert.equal(coloured.stderr, '');
+    assert.ok(coloured.stdout.includes('\x1b[33mThe following licenses are not recognized by SPDX:\n * Foo\n'), coloured.stdout);
+  });
+
+  test('no licenses: mix\'s warning, with its blank lines', async () => {
+    const result = await runCli(['build'], { cwd: project({ app: 'bare_pkg', version: '1.0.0', licenses: [] }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const head = summaryOf('bare_pkg', '') + '\nYou have not included any licenses\n\n';
+    assert.equal(result.stdout.slice(0, head.length), head);
+    assert.match(result.stdout.slice(head.length), tarballLines('bare_pkg'));
+  });
+
+  test('a warning before mix stops is on stdout too, the error on stderr', async () => {
+    const dir = project({ app: 'stop_pkg', version: '1.0.0' }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      links: %{},').replace('licenses: ["MIT"],', 'organisation: "acme",'));
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, 'Mix project configuration :links belongs under the :package key, did you misplace it?\n');
+    assert.equal(result.stderr, 'error: Invalid Hex package config :organisation, use spelling :organization\n');
+  });
+});
+
+describe('what hex.pm refuses at publish', () => {
+  test('a public package depending on an organization\'s package: built, with a warning naming the dependency', async () => {
+    const dir = project({ app: 'uses_private', version: '1.0.0', deps: ['{:acme_auth, "~> 1.0", organization: "acme"}', '{:jason, "~> 1.4"}'] });
+    const result = await runCli(['build'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    // mix builds it without a word: the warning is hexts's own, on stderr, and stdout stays mix's.
+    assert.equal(result.stderr, 'Dependency acme_auth is from repository "acme": hex.pm will refuse to publish this package (dependencies can only belong to public repository "hexpm", got: "acme")\n');
+    assert.match(result.stdout, /^ {4}acme_auth ~> 1\.0 \(app: acme_auth\) \(repo: acme\)$/m);
+    assert.match(result.stdout, /\n {2}Elixir: ~> 1\.14\nPackage checksum: /);
+    assert.ok(readdirSync(dir).includes('uses_private-1.0.0.tar'));
+  });
+
+  test('a name and a version hex.pm refuses: the build stops with its words, nothing written', async () => {
+    for (const [spec, lines] of [
+      [{ app: 'pub_pkg', name: 'Pub-Pkg', version: 'banana' }, ['hex.pm refuses package name "Pub-Pkg": has invalid format', 'hex.pm refuses version "banana": is invalid SemVer']],
+      [{ app: 'x', version: '1.0' }, ['hex.pm refuses package name "x": should be at least 2 character(s)', 'hex.pm refuses version "1.0": is invalid SemVer']],
+      [{ app: 'pub_pkg', version: '1.0.0+build.1' }, ['hex.pm refuses version "1.0.0+build.1": build number not allowed']],
+    ] as Array<[ProjectSpec, string[]]>) {
+      const dir = project(spec);
+      const before = tree(dir);
+      const result = await runCli(['build'], { cwd: dir });
+      assert.equal(result.code, 1, spec.version);
+      assert.equal(result.stderr, ['error: Stopping package build due to errors.', ...lines].map((l) => `${l}\n`).join(''));
+      assert.match(result.stdout, new RegExp(`^Building ${spec.name ?? spec.app} ${spec.version.replaceAll('.', '\\.').replaceAll('+', '\\+')}\n`));
+      assert.deepEqual(tree(dir), before);
+    }
+  });
+});
+
+describe('--json failures: one object on stdout, the same text on stderr', () => {
+  const both = async (cwd: string, argv: string[] = []) => {
+    const plain = await runCli(['build', ...argv], { cwd });
+    const json = await runCli(['build', '--json', ...argv], { cwd });
+    assert.equal(json.code, plain.code);
+    return { plain, json, answer: JSON.parse(json.stdout) };
+  };
+
+  test('mix\'s validation errors', async () => {
+    const { plain, json, answer } = await both(freshCopy(loadCase('fail_missing_files')));
+    assert.equal(json.code, 1);
+    assert.equal(json.stderr, plain.stderr);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Stopping package build due to errors.', hint: null, errors: ['Missing files: NOTICE, docs/*.md'] },
+      warnings: [],
+    });
+  });
+
+  test('hex.pm\'s refusals, with the warnings printed before them', async () => {
+    const { json, answer } = await both(project({ app: 'json_pkg', version: '1.0', licenses: ['Foo'] }));
+    assert.equal(json.code, 1);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Stopping package build due to errors.', hint: null, errors: ['hex.pm refuses version "1.0": is invalid SemVer'] },
+      warnings: ['The following licenses are not recognized by SPDX:\n * Foo\n\nValid license identifiers are available from https://spdx.org/licenses'],
+    });
+    assert.equal(json.stderr, answer.warnings[0] + '\nerror: Stopping package build due to errors.\nhex.pm refuses version "1.0": is invalid SemVer\n');
+  });
+
+  test('an error mix raises before the summary, after a warning', async () => {
+    const dir = project({ app: 'early_pkg', version: '1.0.0' }, (s) => s.replace('elixir: "~> 1.14",', 'elixir: "~> 1.14",\n      links: %{},').replace('licenses: ["MIT"],', 'organisation: "acme",'));
+    const { json, answer } = await both(dir);
+    assert.equal(json.code, 1);
+    assert.deepEqual(answer, {
+      ok: false,
+      error: { message: 'Invalid Hex package config :organisation, use spelling :organization', hint: null, errors: [] },
+      warnings: ['Mix project configuration :links belongs under the :package key, did you misplace it?'],
+    });
+  });
+
+  test('a mix.exs hexts cannot read, and a hint', async () => {
+    const unreadable = await both(project({ app: 'odd_pkg', version: '1.0.0' }, (s) => s.replace('version: "1.0.0"', 'version: Enum.join(["1", "0", "0"], ".")')));
+    assert.equal(unreadable.json.code, 1);
+    assert.equal(unreadable.json.stderr, unreadable.plain.stderr);
+    assert.match(unreadable.answer.error.message, /^mix\.exs:\d+:\d+: .*Enum\.join/);
+    assert.deepEqual(unreadable.answer.error.errors, []);
+
+    const dir = project({ app: 'twice_pkg', version: '1.0.0' });
+    assert.equal((await runCli(['build', '--unpack'], { cwd: dir })).code, 0);
+    const again = await runCli(['build', '--unpack', '--json'], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.deepEqual(JSON.parse(again.stdout).error, {
+      message: `${join(dir, 'twice_pkg-1.0.0')} already exists and is not empty`,
+      hint: 'Remove it, or choose another directory with --output.',
+      errors: [],
+    });
   });
 });
 

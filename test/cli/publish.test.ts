@@ -66,6 +66,22 @@ describe('public packages', () => {
     assert.equal(registry.requests().length, 0);
   });
 
+  test('dry run: what hex.pm refuses stops it, in the server\'s words: a name, a version, a dependency on an organization', async () => {
+    const bare = { env: { PATH: process.env.PATH, HOME: home, ...registry.env() } };
+    for (const [spec, lines] of [
+      [{ app: 'dry_bad', name: 'Dry-Bad', version: 'banana' }, ['hex.pm refuses package name "Dry-Bad": has invalid format', 'hex.pm refuses version "banana": is invalid SemVer']],
+      [{ app: 'dry_dep', version: '0.1.0', deps: ['{:thing, "~> 1.0", organization: "acme"}'] }, ['thing: dependencies can only belong to public repository "hexpm", got: "acme"']],
+    ] as Array<[ProjectSpec, string[]]>) {
+      const dir = project(spec);
+      registry.clearRequests();
+      const result = await publish(dir, ['--dry-run'], bare);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr, ['error: Stopping package build due to errors.', ...lines].map((l) => `${l}\n`).join(''));
+      assert.doesNotMatch(result.stdout, /Publishing package/);
+      assert.equal(registry.requests().length, 0);
+    }
+  });
+
   test('without a terminal and without --yes: refused, nothing sent', async () => {
     const dir = project({ app: 'shy_pkg', version: '0.1.0', docs: true });
     registry.clearRequests();

@@ -12,6 +12,10 @@ export interface ProjectSpec {
   /** Write doc/index.html (and one more page). */
   docs?: boolean;
   description?: string;
+  /** package[:licenses]; default ["MIT"]. */
+  licenses?: string[];
+  /** package[:name], when it differs from the app. */
+  name?: string;
 }
 
 /** A small mix project on disk, for publish and fetch tests; removed by the returned cleanup. */
@@ -19,6 +23,8 @@ export function makeProject(spec: ProjectSpec): { dir: string; cleanup: () => vo
   const dir = mkdtempSync(join(tmpdir(), `hexts-project-${spec.app}-`));
   const module = spec.app.split('_').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
   const organization = spec.organization ? `,\n        organization: "${spec.organization}"` : '';
+  const name = spec.name === undefined ? '' : `name: ${JSON.stringify(spec.name)},\n        `;
+  const licenses = `[${(spec.licenses ?? ['MIT']).map((l) => JSON.stringify(l)).join(', ')}]`;
   writeFileSync(join(dir, 'mix.exs'), `defmodule ${module}.MixProject do
   use Mix.Project
 
@@ -29,7 +35,7 @@ export function makeProject(spec: ProjectSpec): { dir: string; cleanup: () => vo
       elixir: "~> 1.14",
       description: "${spec.description ?? `The ${spec.app} package.`}",
       package: [
-        licenses: ["MIT"],
+        ${name}licenses: ${licenses},
         links: %{"GitHub" => "https://github.com/example/${spec.app}"}${organization}
       ],
       deps: [${(spec.deps ?? []).join(', ')}]

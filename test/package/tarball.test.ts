@@ -162,6 +162,26 @@ describe('entries from disk', () => {
     );
   });
 
+  test('reports the names tar readers will not read back: a 156-byte directory part, a one-byte-short PAX length', async (t) => {
+    const root = tempDir();
+    t.after(() => removeDir(root));
+    const long = `${'a'.repeat(100)}/${'b'.repeat(55)}`;
+    mkdirSync(join(root, long, 'empty'), { recursive: true });
+    symlinkSync(`${'t'.repeat(85)}é`, join(root, 'link'));
+    const result = await createPackageTarball({
+      metadataConfig: META,
+      files: [{ path: `${long}/empty` }, { path: 'link' }, { path: `${long}/n.txt`, contents: Buffer.from('n') }, { path: 'plain.txt', contents: Buffer.from('p') }],
+      root,
+    });
+    assert.deepEqual(result.nameQuirks, [
+      { path: `${long}/empty`, kind: 'shortened', readAs: `${long.slice(0, -1)}/empty` },
+      { path: 'link', kind: 'pax-length', field: 'linkpath' },
+      { path: `${long}/n.txt`, kind: 'shortened', readAs: `${long.slice(0, -1)}/n.txt` },
+    ]);
+    const unpacked = await unpackPackageTarball(result.tarball!);
+    assert.deepEqual(unpacked.contents!.map((e) => e.path), [`${long.slice(0, -1)}/empty`, 'link', `${long.slice(0, -1)}/n.txt`, 'plain.txt']);
+  });
+
   test('refuses paths that are absolute, climb out of the root or name a drive', async () => {
     for (const path of ['/etc/passwd', '../outside', 'lib/../../outside', '\\windows', 'C:autoexec.bat', 'lib\\..\\..\\x']) {
       await rejectsWith(createPackageTarball({ metadataConfig: META, files: [{ path, contents: Buffer.from('x') }], root: '.' }), 'unsafe_path', `unsafe path in tarball: ${path}`);

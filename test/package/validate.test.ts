@@ -94,15 +94,81 @@ describe('validation', () => {
     assert.deepEqual(warnings, []);
   });
 
-  test('beyond mix: dependencies from other repositories, as hex.pm words it', async () => {
+  test('beyond mix: dependencies from other repositories, as hex.pm words them; mix builds, publish refuses', async () => {
     const deps = '[{:x, "~> 1.0", organization: "acme"}, {:y, "~> 1.0", repo: "hexpm:other"}, {:z, "~> 1.0"}]';
     const pub = await check(PUBLIC.replace('description:', `deps: ${deps},\n      description:`));
-    assert.deepEqual(pub.errors, [
-      'x: dependencies can only belong to public repository "hexpm", got: "acme"',
-      'y: dependencies can only belong to public repository "hexpm", got: "other"',
+    assert.deepEqual(pub.errors, []);
+    assert.deepEqual(pub.warnings, []);
+    assert.deepEqual(pub.publishRefusals, [
+      {
+        warning: 'Dependency x is from repository "acme": hex.pm will refuse to publish this package (dependencies can only belong to public repository "hexpm", got: "acme")',
+        error: 'x: dependencies can only belong to public repository "hexpm", got: "acme"',
+      },
+      {
+        warning: 'Dependency y is from repository "other": hex.pm will refuse to publish this package (dependencies can only belong to public repository "hexpm", got: "other")',
+        error: 'y: dependencies can only belong to public repository "hexpm", got: "other"',
+      },
     ]);
     const org = await check(PUBLIC.replace('description:', `deps: ${deps},\n      description:`).replace('package: [', 'package: [organization: "acme", '));
-    assert.deepEqual(org.errors, ['y: dependencies can only belong to public repository "hexpm" or current repository "acme", got: "other"']);
+    assert.deepEqual(org.errors, []);
+    assert.deepEqual(org.publishRefusals.map((r) => r.error), ['y: dependencies can only belong to public repository "hexpm" or current repository "acme", got: "other"']);
+  });
+
+  test('beyond mix: a version hex.pm refuses, in its words', async () => {
+    const refusals: Array<[string, string | undefined]> = [
+      ['1.0.0', undefined],
+      ['0.2.0-rc.1', undefined],
+      ['1.0.0-' + 'a'.repeat(64), undefined],
+      ['banana', 'is invalid SemVer'],
+      ['1.0', 'is invalid SemVer'],
+      ['01.0.0', 'is invalid SemVer'],
+      ['1.0.0-01', 'is invalid SemVer'],
+      ['1.0.0-', 'is invalid SemVer'],
+      ['1.0.100000000000000', 'is invalid SemVer'], // 15 digits: Elixir 1.20.1+ (hex.pm's) stops at 14
+      ['1.0.0+build.7', 'build number not allowed'],
+      ['1.0.0-rc.1+build', 'build number not allowed'],
+      ['1.0.0-' + 'a'.repeat(65), 'prerelease must be at most 64 characters'],
+      ['1.0.0-' + 'a'.repeat(30) + '.' + 'b'.repeat(34), 'prerelease must be at most 64 characters'],
+    ];
+    for (const [version, problem] of refusals) {
+      const { errors } = await check(PUBLIC.replace('"1.0.0"', JSON.stringify(version)));
+      assert.deepEqual(errors, problem ? [`hex.pm refuses version ${JSON.stringify(version)}: ${problem}`] : [], version);
+    }
+  });
+
+  test('beyond mix: a package name hex.pm refuses, in its words; capitals only warn', async () => {
+    const names: Array<[string, string | undefined]> = [
+      ['ab', undefined],
+      ['a_1', undefined],
+      ['a', 'should be at least 2 character(s)'],
+      ['\u00e9', 'should be at least 2 character(s)'],
+      ['e\u0301', 'should be at least 2 character(s)'], // one character of two code points
+      ['   ', "can't be blank"],
+      ['', "can't be blank"],
+      ['1abc', 'has invalid format'],
+      ['_ab', 'has invalid format'],
+      ['my-pkg', 'has invalid format'],
+      ['caf\u00e9', 'has invalid format'],
+      ['Abc', 'has invalid format'],
+    ];
+    for (const [name, problem] of names) {
+      const { errors, warnings } = await check(PUBLIC.replace('package: [', `package: [name: ${JSON.stringify(name)}, `));
+      assert.deepEqual(errors, problem ? [`hex.pm refuses package name ${JSON.stringify(name)}: ${problem}`] : [], JSON.stringify(name));
+      assert.deepEqual(warnings, [], JSON.stringify(name));
+    }
+    // Packages made before hex.pm refused capitals keep their names: a new one is refused.
+    const legacy = await check(PUBLIC.replace('package: [', 'package: [name: "myPkg", '));
+    assert.deepEqual(legacy.errors, []);
+    assert.deepEqual(legacy.warnings, ['hex.pm refuses package name "myPkg": has invalid format for a new package (only packages created before May 2024 may have capital letters)']);
+  });
+
+  test('beyond mix: hex.pm\'s refusals come after mix\'s errors and do not hide its warnings', async () => {
+    const bad = await check(PUBLIC.replace('"1.0.0"', '"1.0"').replace('["MIT"]', '["Odd"]').replace('package: [', 'package: [name: "Xy", '));
+    assert.deepEqual(bad.errors, ['hex.pm refuses package name "Xy": has invalid format', 'hex.pm refuses version "1.0": is invalid SemVer']);
+    assert.equal(bad.warnings.length, 1);
+    assert.match(bad.warnings[0]!, /^The following licenses are not recognized by SPDX/);
+    const both = await check(PUBLIC.replace('"1.0.0"', '"1.0"').replace('package: [', 'package: [files: ["nope"], '));
+    assert.deepEqual(both.errors, ['Missing files: nope', 'hex.pm refuses version "1.0": is invalid SemVer']);
   });
 
   test('an empty file list: "No files" on stderr, then the tarball error', async () => {

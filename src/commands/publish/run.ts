@@ -14,15 +14,13 @@ import type { Invocation } from '../../cli.js';
 import { HEX_PM_API_URL } from '../../config/config.js';
 import type { Context } from '../../context.js';
 import type { Purpose } from '../../credentials/choice.js';
-import { encodeMetadata } from '../../erlang/pretty.js';
 import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import type { Text } from '../../io/output.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
 import type { PreparedPackage } from '../../package/project.js';
-import { createPackageTarball } from '../../package/tarball.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
-import { loadPackage } from '../package-build.js';
+import { buildPackage, loadPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
 
 type Mode = 'all' | 'package' | 'docs';
@@ -54,6 +52,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const prepared = await loadPackage(ctx, {
     organization: flagOrganization,
     printSummary: !json && mode !== 'docs',
+    publishing: true,
     beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
   });
   const organization = targetOrganization(prepared);
@@ -131,7 +130,7 @@ interface BuiltRelease {
 }
 
 async function buildRelease(ctx: Context, prepared: PreparedPackage): Promise<BuiltRelease> {
-  const built = await createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: ctx.cwd });
+  const built = await buildPackage(ctx, prepared, {});
   return { tarball: built.tarball!, checksum: built.outerChecksum };
 }
 

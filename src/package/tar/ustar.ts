@@ -4,6 +4,8 @@
 // - numbers as zero-padded octal: mode/uid/gid/checksum 7 digits, size/mtime 11, then NUL;
 // - names over 100 chars (ASCII) split at the LAST `/` into prefix + name; otherwise
 //   (non-ASCII, or the split fails) a PAX `x` entry before the header carries the name;
+// - erl_tar's quirks kept, since checksums must match mix's: a 156-byte prefix (see
+//   splitUstarPath) and a PAX length that can be one byte short (see paxRecord);
 // - two zero blocks at the end and no padding up to a 10240-byte record.
 import { TarballError } from './error.js';
 
@@ -46,6 +48,44 @@ const codePointLength = (s: string) => {
 
 /** The header block of `entry`, preceded by a PAX entry when erl_tar would write one. */
 export function encodeHeader(entry: TarEntry): Buffer {
+  const { name, prefix, linkname, pax } = layout(entry);
+  const mtime = entry.mtime ?? Y2K_MTIME;
+  const block = headerBlock(entry.name, { name, prefix, linkname, mode: entry.mode, size: entry.size, mtime, typeflag: TYPEFLAG[entry.type] });
+  return pax.size === 0 ? block : Buffer.concat([paxEntry(entry.name, mtime, pax), block]);
+}
+
+/**
+ * Where tar readers will not read back what erl_tar was given, though its bytes (and so
+ * ours) are exactly mix's: `shortened` when the directory part is 156 bytes and readers
+ * take 155 of them, `pax-length` when a PAX record's length is one byte short, which
+ * erl_tar (Hex) reads past but GNU tar, Python's tarfile and node-tar do not.
+ */
+export type NameQuirk = { kind: 'shortened'; readAs: string } | { kind: 'pax-length'; field: 'path' | 'linkpath' };
+
+export function nameQuirks(entry: TarEntry): NameQuirk[] {
+  const { name, prefix, pax } = layout(entry);
+  const quirks: NameQuirk[] = [];
+  if (prefix.length > PREFIX_LEN) {
+    // A one-byte last directory leaves `dir/` + `/name`: readers land the entry in `dir`.
+    quirks.push({ kind: 'shortened', readAs: `${prefix.slice(0, PREFIX_LEN).replace(/\/$/, '')}/${name}` });
+  }
+  for (const field of ['linkpath', 'path'] as const) {
+    const value = pax.get(field);
+    if (value !== undefined && paxLengthIsShort(field, value)) quirks.push({ kind: 'pax-length', field });
+  }
+  return quirks;
+}
+
+interface Layout {
+  name: string;
+  prefix: string;
+  linkname: string;
+  /** PAX records by key. */
+  pax: Map<string, string>;
+}
+
+// erl_tar's build_header: which field, split or PAX record each name goes to.
+function layout(entry: TarEntry): Layout {
   const pax = new Map<string, string>();
   let name = entry.name;
   let prefix = '';
@@ -62,9 +102,7 @@ export function encodeHeader(entry: TarEntry): Buffer {
     pax.set('linkpath', linkname);
     linkname = '';
   }
-  const mtime = entry.mtime ?? Y2K_MTIME;
-  const block = headerBlock(entry.name, { name, prefix, linkname, mode: entry.mode, size: entry.size, mtime, typeflag: TYPEFLAG[entry.type] });
-  return pax.size === 0 ? block : Buffer.concat([paxEntry(entry.name, mtime, pax), block]);
+  return { name, prefix, linkname, pax };
 }
 
 /** Unsigned sum of the block with the checksum field counted as spaces. */
@@ -88,29 +126,26 @@ interface HeaderFields {
 }
 
 // A zeroed block written field by field; a string keeps its NUL only when shorter than
-// its field; uid/gid/devmajor/devminor are 0 and uname/gname empty.
+// its field; uid/gid/devmajor/devminor are 0 and uname/gname empty. The layout keeps the
+// name and linkname within 100 bytes; a 156-byte prefix is written whole, as erl_tar
+// does, its last byte landing in the unused bytes after the field (500–511).
 function headerBlock(entryName: string, fields: HeaderFields): Buffer {
   const block = Buffer.alloc(BLOCK_SIZE);
-  writeField(block, 0, NAME_LEN, fields.name, entryName);
+  block.write(fields.name, 0, 'latin1');
   writeOctal(block, 100, 8, fields.mode, entryName);
   writeOctal(block, 108, 8, 0, entryName);
   writeOctal(block, 116, 8, 0, entryName);
   writeOctal(block, 124, 12, fields.size, entryName);
   writeOctal(block, 136, 12, fields.mtime, entryName);
   block[156] = fields.typeflag;
-  writeField(block, 157, NAME_LEN, fields.linkname, entryName);
+  block.write(fields.linkname, 157, 'latin1');
   block.write('ustar\0', 257, 'latin1');
   block.write('00', 263, 'latin1');
   writeOctal(block, 329, 8, 0, entryName);
   writeOctal(block, 337, 8, 0, entryName);
-  writeField(block, 345, PREFIX_LEN, fields.prefix, entryName);
+  block.write(fields.prefix, 345, 'latin1');
   writeOctal(block, 148, 8, headerChecksum(block), entryName);
   return block;
-}
-
-function writeField(block: Buffer, offset: number, size: number, value: string, entryName: string): void {
-  if (value.length > size) throw new TarballError('unwritable_path', `path cannot be stored in a tar header: ${entryName}`);
-  block.write(value, offset, 'latin1');
 }
 
 function writeOctal(block: Buffer, offset: number, size: number, value: number, entryName: string): void {
@@ -119,9 +154,10 @@ function writeOctal(block: Buffer, offset: number, size: number, value: number, 
   block.write(digits, offset, 'latin1');
 }
 
-// erl_tar's split_ustar_path. Components come from filename:split (empty ones dropped);
-// the prefix is built left to right and each step checks only len(part)+len(prefix),
-// not the joining `/`, so a 156-byte prefix passes here and fails when written.
+// erl_tar's split_ustar_path as Hex vendors it: components from filename:split (empty
+// ones dropped; OTP 25's own erl_tar differs only on absolute paths, which hex_core
+// refuses). The prefix is built left to right and each step checks only
+// len(part)+len(prefix), not the joining `/`, so a 156-byte prefix passes.
 function splitUstarPath(path: string): { name: string; prefix: string } | undefined {
   if (!isAscii(path)) return undefined;
   const parts = path.split('/');
@@ -162,6 +198,11 @@ function paxRecord(key: string, value: string): Buffer {
   const guess = String(n).length + n;
   const record = Buffer.from(`${guess} ${key}=${value}\n`, 'utf8');
   return record.length === guess ? record : Buffer.from(`${record.length} ${key}=${value}\n`, 'utf8');
+}
+
+function paxLengthIsShort(key: string, value: string): boolean {
+  const record = paxRecord(key, value);
+  return Number(record.toString('latin1', 0, record.indexOf(0x20))) !== record.length;
 }
 
 // filename:dirname/1, basename/1 and join/2 on Unix, for the PAX header's own name.
