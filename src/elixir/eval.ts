@@ -849,7 +849,7 @@ export class Interpreter {
   apply(fun: Value, args: Value[]): Value {
     if (!isFun(fun)) throw new ElixirException('BadFunctionError', `expected a function, got: ${inspect(fun)}`, { term: fun });
     if (fun.arity !== args.length) {
-      throw new ElixirException('BadArityError', `${fun.label} with arity ${fun.arity} called with ${args.length === 0 ? 'no arguments' : `${args.length} argument${args.length === 1 ? '' : 's'} (${args.map(inspect).join(', ')})`}`);
+      throw new ElixirException('BadArityError', `${fun.label} with arity ${fun.arity} called with ${args.length === 0 ? 'no arguments' : `${args.length} argument${args.length === 1 ? '' : 's'} (${args.map((a) => inspect(a)).join(', ')})`}`);
     }
     if (++this.depth > LIMITS.depth) {
       this.depth--;

@@ -3,17 +3,29 @@
 import { Atom, ErlFloat, ErlMap, Tuple, atom } from '../erlang/term.js';
 import { NIL, isFun, isKeyword, mapGet, structName, type Value } from './values.js';
 
-const LIMIT = 50;
-const PRINTABLE_LIMIT = 4096;
+let LIMIT = 50;
+let PRINTABLE_LIMIT = 4096;
 
-export function inspect(v: Value): string {
+/** `inspect(v)`; `unlimited` is inspect(v, limit: :infinity, printable_limit: :infinity). */
+export function inspect(v: Value, options: { unlimited?: boolean } = {}): string {
+  if (!options.unlimited) return show(v);
+  const saved = [LIMIT, PRINTABLE_LIMIT];
+  LIMIT = PRINTABLE_LIMIT = Infinity;
+  try {
+    return show(v);
+  } finally {
+    [LIMIT, PRINTABLE_LIMIT] = saved as [number, number];
+  }
+}
+
+function show(v: Value): string {
   if (isFun(v)) return v.label;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (v instanceof ErlFloat) return formatFloat(v.value);
   if (v instanceof Atom) return inspectAtom(v);
   if (v instanceof Uint8Array) return inspectBinary(v);
   if (Array.isArray(v)) return inspectList(v);
-  if (v instanceof Tuple) return `{${items(v.elements, inspect)}}`;
+  if (v instanceof Tuple) return `{${items(v.elements, show)}}`;
   return inspectMap(v);
 }
 
@@ -104,8 +116,8 @@ function asciiPrintable(list: Value[]): boolean {
 function inspectList(list: Value[]): string {
   if (list.length === 0) return '[]';
   if (asciiPrintable(list)) return `'${escape(String.fromCharCode(...(list as number[]).slice(0, PRINTABLE_LIMIT)), "'")}'`;
-  if (isKeyword(list)) return `[${items(list, (t) => `${keywordKey(t.elements[0] as Atom)} ${inspect(t.elements[1]!)}`)}]`;
-  return `[${items(list, inspect)}]`;
+  if (isKeyword(list)) return `[${items(list, (t) => `${keywordKey(t.elements[0] as Atom)} ${show(t.elements[1]!)}`)}]`;
+  return `[${items(list, show)}]`;
 }
 
 const STRUCT = atom('__struct__');
@@ -116,13 +128,13 @@ function inspectMap(m: ErlMap): string {
   if (struct === 'Range') return inspectRange(m);
   const entries = m.entries.filter(([k]) => struct === undefined || k !== STRUCT);
   const body = entries.every(([k]) => k instanceof Atom)
-    ? items(entries, ([k, v]) => `${keywordKey(k as Atom)} ${inspect(v)}`)
-    : items(entries, ([k, v]) => `${inspect(k)} => ${inspect(v)}`);
+    ? items(entries, ([k, v]) => `${keywordKey(k as Atom)} ${show(v)}`)
+    : items(entries, ([k, v]) => `${show(k)} => ${show(v)}`);
   if (struct === undefined) return `%{${body}}`;
   const order = STRUCT_FIELDS[struct];
   if (order) {
     const ordered = order.map((f) => [atom(f), mapGet(m, atom(f)) ?? NIL] as const);
-    return `%${struct}{${items(ordered, ([k, v]) => `${keywordKey(k)} ${inspect(v)}`)}}`;
+    return `%${struct}{${items(ordered, ([k, v]) => `${keywordKey(k)} ${show(v)}`)}}`;
   }
   return `%${struct}{${body}}`;
 }
@@ -138,7 +150,24 @@ function inspectRegex(m: ErlMap): string {
   const opts = mapGet(m, atom('opts'));
   const src = source instanceof Uint8Array ? Buffer.from(source).toString('utf8') : '';
   const flags = opts instanceof Uint8Array ? Buffer.from(opts).toString('utf8') : '';
-  return `~r/${escape(src, '/').replace(/\\\\/g, '\\')}/${flags}`;
+  return `~r/${escapeRegexSource(src)}/${flags}`;
+}
+
+// Inspect.Regex: an unescaped / gets a backslash; escapes already in the source stay as written.
+function escapeRegexSource(src: string): string {
+  let out = '';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\' && i + 1 < src.length) {
+      out += c + src[++i];
+    } else if (c === '/') {
+      out += '\\/';
+    } else {
+      const cp = c.charCodeAt(0);
+      out += cp in ESCAPES && c !== '\x7f' ? ESCAPES[cp] : c;
+    }
+  }
+  return out;
 }
 
 function inspectRange(m: ErlMap): string {
@@ -146,7 +175,7 @@ function inspectRange(m: ErlMap): string {
   const last = mapGet(m, atom('last'))!;
   const step = mapGet(m, atom('step'));
   const defaultStep = step === undefined || step === 1 || (step === -1 && compareNumbers(first, last) > 0);
-  return `${inspect(first)}..${inspect(last)}${defaultStep ? '' : `//${inspect(step!)}`}`;
+  return `${show(first)}..${show(last)}${defaultStep ? '' : `//${show(step!)}`}`;
 }
 
 function compareNumbers(a: Value, b: Value): number {
