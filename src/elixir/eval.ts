@@ -539,7 +539,8 @@ export class Interpreter {
       if (STDLIB.has(`${moduleDisplay(m)}.${fname}/${arity}`)) return m;
     }
     if (STDLIB.has(`Kernel.${fname}/${arity}`)) return 'Elixir.Kernel';
-    return undefined;
+    // An imported module of Elixir/OTP may have the function even though the model does not.
+    return scope.imports.find((m) => !this.modules.has(m));
   }
 
   /** Runs a def/defp with these arguments. */
@@ -609,10 +610,15 @@ export class Interpreter {
   }
 
   private evalFor(args: Ast[], scope: Scope): Value {
-    const last = args[args.length - 1];
-    const opts = blocks(last);
-    if (!opts || !opts.has('do')) throw compileError('missing :do option in "for"');
-    const qualifiers = args.slice(0, -1);
+    // `for x <- xs, reduce: 0 do … end` quotes the options and the do block as two lists.
+    let end = args.length;
+    const opts = new Map<string, Ast>();
+    while (end > 0 && Array.isArray(args[end - 1]) && (args[end - 1] as Ast[]).length > 0 && blocks(args[end - 1])) {
+      for (const [k, v] of blocks(args[end - 1])!) if (!opts.has(k)) opts.set(k, v);
+      end--;
+    }
+    if (!opts.has('do')) throw compileError('missing :do option in "for"');
+    const qualifiers = args.slice(0, end);
     const into = opts.has('into') ? this.eval(opts.get('into')!, scope) : undefined;
     const reduce = opts.has('reduce');
     let acc: Value = reduce ? this.eval(opts.get('reduce')!, scope) : NIL;

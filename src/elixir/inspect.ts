@@ -162,6 +162,8 @@ function escapeRegexSource(src: string): string {
       out += c + src[++i];
     } else if (c === '/') {
       out += '\\/';
+    } else if (c === '#' && src[i + 1] === '{') {
+      out += '\\#';
     } else {
       const cp = c.charCodeAt(0);
       out += cp in ESCAPES && c !== '\x7f' ? ESCAPES[cp] : c;

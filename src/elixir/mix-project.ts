@@ -7,6 +7,7 @@ import type { Ast } from './ast.js';
 import { isHiddenVariable } from './assumptions.js';
 import { ElixirException, LimitError, MixExsError, OutsideModelError } from './errors.js';
 import { Interpreter, LIMITS } from './eval.js';
+import { registerAttribute } from './module.js';
 import { projectFiles } from './files.js';
 import { Scope, moduleDisplay, type SourceFile } from './scope.js';
 import { moduleInToolchain } from './stdlib/system.js';
@@ -195,6 +196,17 @@ class Evaluation implements Runtime {
       throw new OutsideModelError(`function_exported?(${moduleDisplay(module)}, :${name}, ${arity}): hexts does not know every function of Elixir ${this.assumptions.elixirVersion}`);
     }
     return false;
+  }
+
+  moduleAttribute(module: string, op: 'register' | 'get' | 'put', name: string, value: Value): Value {
+    const state = this.interp.modules.get(module);
+    if (!state || state.compiled) {
+      throw new ElixirException('ArgumentError', `could not call Module.${op === 'register' ? 'register_attribute/3' : op === 'get' ? 'get_attribute/2' : 'put_attribute/3'} because the module ${moduleDisplay(module)} is already compiled`);
+    }
+    if (op === 'register') registerAttribute(state, name, value);
+    else if (op === 'put') state.attributes.set(name, value);
+    else return state.attributes.get(name) ?? NIL;
+    return atom('ok');
   }
 
   checkSize(kind: 'binary' | 'list', size: number): void {

@@ -60,6 +60,8 @@ export interface Runtime {
    * refuses (OutsideModelError) for other functions of Elixir/OTP, whose answer it cannot know.
    */
   functionExported(module: string, name: string, arity: number): boolean;
+  /** Module.register_attribute/3, get_attribute/2, put_attribute/3 on a module whose body is running. */
+  moduleAttribute(module: string, op: 'register' | 'get' | 'put', name: string, value: Value): Value;
   /** Refuses a binary or list larger than the evaluation allows. */
   checkSize(kind: 'binary' | 'list', size: number): void;
 }

@@ -152,6 +152,17 @@ const kernel: Record<string, (args: Value[], rt: Runtime) => Value> = {
     if (a instanceof ErlFloat) return new ErlFloat(-a.value);
     return typeof a === 'bigint' ? int(-a) : a === 0 ? 0 : -(a as number);
   },
+  '**/2': ([a, b], rt) => {
+    if (!isNumber(a!) || !isNumber(b!)) throw badArithmetic();
+    if (isInteger(a!) && isInteger(b!)) {
+      if (BigInt(b) < 0n) throw badArithmetic();
+      rt.tick(Number(b));
+      const r = BigInt(a) ** BigInt(b);
+      rt.checkSize('binary', r.toString(16).length / 2);
+      return int(r);
+    }
+    return checkedFloat(floatOf(a) ** floatOf(b));
+  },
   'div/2': ([a, b]) => integerDivision(a!, b!, 'div'),
   'rem/2': ([a, b]) => integerDivision(a!, b!, 'rem'),
   'abs/1': ([a]) => {
@@ -286,3 +297,24 @@ const kernel: Record<string, (args: Value[], rt: Runtime) => Value> = {
 for (const check of TYPE_CHECKS) kernel[`${check}/1`] = ([v]) => bool(elixirTypeCheck(check, v!));
 
 define('Kernel', kernel);
+
+const intPair = (name: string, [a, b]: Value[]): [bigint, bigint] => {
+  need(isInteger(a!) && isInteger(b!), name);
+  return [BigInt(a as number), BigInt(b as number)];
+};
+
+define('Bitwise', {
+  'band/2': (args) => int(intPair('Bitwise.band/2', args).reduce((x, y) => x & y)),
+  'bor/2': (args) => int(intPair('Bitwise.bor/2', args).reduce((x, y) => x | y)),
+  'bxor/2': (args) => int(intPair('Bitwise.bxor/2', args).reduce((x, y) => x ^ y)),
+  'bsl/2': (args) => int(intPair('Bitwise.bsl/2', args).reduce((x, y) => x << y)),
+  'bsr/2': (args) => int(intPair('Bitwise.bsr/2', args).reduce((x, y) => x >> y)),
+  'bnot/1': ([a]) => {
+    need(isInteger(a!), 'Bitwise.bnot/1');
+    return int(~BigInt(a as number));
+  },
+  '&&&/2': (args) => int(intPair('Bitwise.&&&/2', args).reduce((x, y) => x & y)),
+  '|||/2': (args) => int(intPair('Bitwise.|||/2', args).reduce((x, y) => x | y)),
+  '<<</2': (args) => int(intPair('Bitwise.<<</2', args).reduce((x, y) => x << y)),
+  '>>>/2': (args) => int(intPair('Bitwise.>>>/2', args).reduce((x, y) => x >> y)),
+});

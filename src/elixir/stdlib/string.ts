@@ -443,6 +443,9 @@ function concatModules(parts: Value[]): Value {
 }
 
 define('Module', {
+  'register_attribute/3': ([m, n, o], rt) => rt.moduleAttribute(atomArg(m!, 'Module.register_attribute/3').name, 'register', atomArg(n!, 'Module.register_attribute/3').name, o!),
+  'get_attribute/2': ([m, n], rt) => rt.moduleAttribute(atomArg(m!, 'Module.get_attribute/2').name, 'get', atomArg(n!, 'Module.get_attribute/2').name, NIL),
+  'put_attribute/3': ([m, n, v], rt) => rt.moduleAttribute(atomArg(m!, 'Module.put_attribute/3').name, 'put', atomArg(n!, 'Module.put_attribute/3').name, v!),
   'split/1': ([m]) => moduleSegments(m!, 'Module.split/1').map((s) => Buffer.from(s, 'utf8')),
   'concat/1': ([l]) => concatModules(listArg(l!, 'Module.concat/1')),
   'concat/2': ([a, b]) => concatModules([a!, b!]),
