@@ -69,8 +69,11 @@ export class Interpreter {
   private depth = 0;
   private funCount = 0;
   readonly modules = new Map<string, ModuleState>();
-  /** The module that did `use Mix.Project`, and what its project/0 returned when mix would call it. */
-  project: { module: ModuleState; config: Value } | undefined;
+  /**
+   * The module that did `use Mix.Project`: what its project/0 returned when mix called it,
+   * and the project configuration mix made of it (Mix.Project.config/0).
+   */
+  project: { module: ModuleState; project: Value; config: Value[] } | undefined;
 
   constructor(readonly rt: Runtime) {}
 

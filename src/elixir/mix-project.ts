@@ -30,7 +30,9 @@ export interface ReadOptions {
 
 export interface ProjectConfig {
   /** What project/0 returned. */
-  config: Value;
+  project: Value;
+  /** Mix.Project.config(): the keyword list Hex reads (project/0 over Mix's defaults). */
+  config: Value[];
   /** The project module, as mix names it (`Foo.MixProject`). */
   module: string;
   /** Every answer taken from the stated toolchain or the environment, in first-use order (for --verbose). */
@@ -67,6 +69,7 @@ export function readMixProject(dir: string, options: ReadOptions): ProjectConfig
     throw new MixExsErrorPlain('mix.exs defines no module that does `use Mix.Project`', 'Define one: defmodule MyApp.MixProject do use Mix.Project … def project, do: [...] end.');
   }
   return {
+    project: project.project,
     config: project.config,
     module: project.module.display,
     assumptions: [...evaluation.assumed],

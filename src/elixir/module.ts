@@ -55,11 +55,33 @@ function pushProject(interp: Interpreter, module: ModuleState): void {
     throw new ElixirException('Mix.Error', `Trying to load ${module.display} from "${module.file.path}" but another project with the same name was already defined at "${other.file.path}"`);
   }
   const def = module.functions.get('project/0');
+  // Mix calls it from the module's after-compile callback, before the module is available.
   if (!def || def.visibility !== 'def') {
-    throw new ElixirException('UndefinedFunctionError', `function ${module.display}.project/0 is undefined or private`);
+    throw new ElixirException('UndefinedFunctionError', `function ${module.display}.project/0 is undefined (function not available)`);
   }
-  interp.project = { module, config: NIL };
-  interp.project.config = interp.invoke(def, []);
+  interp.project = { module, project: NIL, config: [] };
+  const project = interp.invoke(def, []);
+  interp.project.project = project;
+  interp.project.config = projectConfig(project);
+}
+
+// Mix.Project.push/3's private keys (Elixir 1.15 on; 1.14 has app_path and env_path instead
+// of the deps_ ones, none of which Hex reads) and the defaults Hex reads.
+const PRIVATE_CONFIG = ['build_scm', 'deps_app_path', 'deps_build_path', 'app_path', 'env_path'];
+const DEFAULT_CONFIG: Tuple[] = [new Tuple([atom('app'), NIL]), new Tuple([atom('deps'), []])];
+
+/** Mix.Project.config(): Keyword.merge(defaults, project() |> Keyword.drop(private keys)), with its errors. */
+function projectConfig(project: Value): Value[] {
+  if (!Array.isArray(project)) throw new ElixirException('FunctionClauseError', 'no function clause matching in Keyword.drop/2');
+  const kept = project.filter((entry) => {
+    if (!(entry instanceof Tuple) || entry.elements.length !== 2) {
+      throw new ElixirException('FunctionClauseError', 'no function clause matching in anonymous fn/1 in Keyword.drop/2');
+    }
+    const key = entry.elements[0]!;
+    return !(key instanceof Atom && PRIVATE_CONFIG.includes(key.name));
+  });
+  if (!isKeyword(kept)) throw new ElixirException('ArgumentError', `expected a keyword list as the second argument, got: ${inspect(kept)}`);
+  return [...DEFAULT_CONFIG.filter((d) => !kept.some((t) => t.elements[0] === d.elements[0])), ...kept];
 }
 
 /** `@name value` sets (or accumulates); `@name` reads. */
