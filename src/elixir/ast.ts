@@ -82,5 +82,7 @@ export function astToJson(ast: Ast): AstJson {
   if (ast instanceof Atom) return { atom: ast.name };
   if (Array.isArray(ast)) return ast.map(astToJson);
   if (ast instanceof AstPair) return { pair: [astToJson(ast.left), astToJson(ast.right)] };
-  return { node: [astToJson(ast.form), { line: ast.meta.line, column: ast.meta.column }, ast.args instanceof Atom ? astToJson(ast.args) : ast.args.map(astToJson)] };
+  // Line 0 is metadata Elixir leaves empty (`{:__block__, [], …}`), as astFromJson reads `{}`.
+  const meta = ast.meta.line ? { line: ast.meta.line, column: ast.meta.column } : {};
+  return { node: [astToJson(ast.form), meta, ast.args instanceof Atom ? astToJson(ast.args) : ast.args.map(astToJson)] };
 }
