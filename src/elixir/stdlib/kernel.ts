@@ -2,14 +2,17 @@
 // functions a project definition reaches for without a module name.
 import { Atom, ErlFloat, ErlMap, Tuple, atom } from '../../erlang/term.js';
 import { ElixirException, argumentError, badArithmetic } from '../errors.js';
-import { formatFloat, inspect } from '../inspect.js';
+import { inspect } from '../inspect.js';
 import { ElixirRegex } from '../regex.js';
 import type { Runtime } from '../runtime.js';
 import {
-  FALSE, NIL, TRUE, bool, compare, int, isBinary, isFun, isInteger, isNumber, looseEquals, mapGet, strictEquals, structName,
+  FALSE, NIL, TRUE, bool, compare, int, isBinary, isFun, isInteger, isNumber, looseEquals, strictEquals,
   type Value,
 } from '../values.js';
-import { define, funArg, intArg, need, protocolError } from './table.js';
+import { toStringChars } from '../chars.js';
+import { define, funArg, intArg, need } from './table.js';
+
+export { listToString, toStringChars, versionText } from '../chars.js';
 
 // ------------------------------------------------------------ numbers
 
@@ -42,55 +45,6 @@ function integerDivision(a: Value, b: Value, which: 'div' | 'rem'): Value {
   const x = BigInt(a);
   const y = BigInt(b);
   return int(which === 'div' ? x / y : x % y); // BigInt division truncates, like Erlang's div/rem
-}
-
-/** to_string/1 and string interpolation (String.Chars). */
-export function toStringChars(v: Value, rt: Runtime): Buffer {
-  if (isBinary(v)) return Buffer.from(v);
-  if (v instanceof Atom) return Buffer.from(v === NIL ? '' : v.name, 'utf8');
-  if (typeof v === 'number' || typeof v === 'bigint') return Buffer.from(String(v));
-  if (v instanceof ErlFloat) return Buffer.from(formatFloat(v.value));
-  if (Array.isArray(v)) return listToString(v, rt);
-  const struct = structName(v);
-  if (struct === 'Version') return Buffer.from(versionText(v as ErlMap), 'utf8');
-  if (struct === 'Version.Requirement') return Buffer.from(mapGet(v as ErlMap, atom('source')) as Uint8Array);
-  if (struct === 'Range') throw protocolError('String.Chars', v);
-  throw protocolError('String.Chars', v);
-}
-
-export function versionText(v: ErlMap): string {
-  const field = (f: string) => mapGet(v, atom(f));
-  const pre = field('pre');
-  const build = field('build');
-  const preText = Array.isArray(pre) && pre.length > 0 ? '-' + pre.map((p) => (isBinary(p) ? Buffer.from(p).toString('utf8') : String(p))).join('.') : '';
-  const buildText = isBinary(build ?? NIL) ? '+' + Buffer.from(build as Uint8Array).toString('utf8') : '';
-  return `${String(field('major'))}.${String(field('minor'))}.${String(field('patch'))}${preText}${buildText}`;
-}
-
-/** List.to_string/1: code points, binaries and nested lists of them. */
-export function listToString(list: Value[], rt: Runtime): Buffer {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const walk = (l: Value[]): void => {
-    for (const e of l) {
-      rt.tick();
-      if (typeof e === 'number' && Number.isInteger(e) && e >= 0 && e <= 0x10ffff && !(e >= 0xd800 && e <= 0xdfff)) {
-        const b = Buffer.from(String.fromCodePoint(e), 'utf8');
-        size += b.length;
-        chunks.push(b);
-      } else if (isBinary(e)) {
-        size += e.length;
-        chunks.push(Buffer.from(e));
-      } else if (Array.isArray(e)) {
-        walk(e);
-      } else {
-        throw argumentError(`cannot convert the given list to a string.\n\nTo be converted to a string, a list must either be empty or only\ncontain the following elements:\n\n  * strings\n  * integers representing Unicode code points\n  * a list containing one of these three elements\n\nPlease check the given list or call inspect/1 to get the list representation, got:\n\n${inspect(list)}\n`);
-      }
-      rt.checkSize('binary', size);
-    }
-  };
-  walk(list);
-  return Buffer.concat(chunks);
 }
 
 const isBoolean = (v: Value) => v === TRUE || v === FALSE;

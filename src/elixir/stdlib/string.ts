@@ -6,85 +6,13 @@ import { ElixirRegex, RegexSyntaxError, RegexUnsupportedError, compileRegex } fr
 import type { Runtime } from '../runtime.js';
 import { FALSE, NIL, TRUE, bool, isBinary, isFun, isKeyword, type Value } from '../values.js';
 import { parseInteger } from './enum.js';
+import { splitWords, trimLeadingWhitespace, trimRepeated, trimTrailingWhitespace, trimWhitespace } from '../chars.js';
 import { toStringChars } from './kernel.js';
+
+export { splitWords } from '../chars.js';
 import { atomArg, binArg, define, intArg, listArg, need, strArg, type StdFn } from './table.js';
 
 // ------------------------------------------------------------ whitespace and graphemes
-
-// Unicode White_Space: what String.trim/1 removes.
-const WHITESPACE = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
-  0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
-]);
-// The non-breaking ones are not separators for String.split/1 (nor ~w).
-const NON_BREAKING = new Set([0xa0, 0x2007, 0x202f]);
-
-const cpLength = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
-
-/** Code points of a UTF-8 binary with their byte offsets; stops at invalid UTF-8. */
-function leadingCodePoints(b: Buffer): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  const text = b.toString('utf8');
-  let offset = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (cp === 0xfffd && !b.subarray(offset, offset + 3).equals(Buffer.from([0xef, 0xbf, 0xbd]))) break;
-    out.push([cp, offset]);
-    offset += cpLength(cp);
-  }
-  return out;
-}
-
-export function trimLeadingWhitespace(b: Buffer): Buffer {
-  let start = 0;
-  for (const [cp, offset] of leadingCodePoints(b)) {
-    if (!WHITESPACE.has(cp)) break;
-    start = offset + cpLength(cp);
-  }
-  return b.subarray(start);
-}
-
-export function trimTrailingWhitespace(b: Buffer): Buffer {
-  let end = b.length;
-  // Walk back over whole UTF-8 sequences of whitespace (all of which are valid sequences).
-  for (;;) {
-    let found = false;
-    for (const ws of WHITESPACE) {
-      const seq = Buffer.from(String.fromCodePoint(ws), 'utf8');
-      if (end >= seq.length && b.subarray(end - seq.length, end).equals(seq)) {
-        end -= seq.length;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return b.subarray(0, end);
-  }
-}
-
-export const trimWhitespace = (b: Buffer): Buffer => trimTrailingWhitespace(trimLeadingWhitespace(b));
-
-function trimRepeated(b: Buffer, unit: Buffer, leading: boolean, trailing: boolean): Buffer {
-  if (unit.length === 0) return b;
-  let start = 0;
-  let end = b.length;
-  if (leading) while (end - start >= unit.length && b.subarray(start, start + unit.length).equals(unit)) start += unit.length;
-  if (trailing) while (end - start >= unit.length && b.subarray(end - unit.length, end).equals(unit)) end -= unit.length;
-  return b.subarray(start, end);
-}
-
-export function splitWords(text: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (WHITESPACE.has(cp) && !NON_BREAKING.has(cp)) {
-      if (current !== '') words.push(current);
-      current = '';
-    } else current += ch;
-  }
-  if (current !== '') words.push(current);
-  return words;
-}
 
 let segmenter: Intl.Segmenter | undefined;
 export function graphemes(text: string): string[] {
