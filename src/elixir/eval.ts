@@ -517,7 +517,7 @@ export class Interpreter {
     const module = scope.ctx.module;
     const def = module && !scope.ctx.inModuleBody ? module.functions.get(`${fname}/${arity}`) : undefined;
     if (def) return this.invoke(def, argAsts.map((a) => this.eval(a, scope)));
-    if (fname === '&') throw compileError(`capture argument &${inspect(argAsts[0] as Value)} must be used within the capture operator &`);
+    if (fname === '&') throw compileError(`capture argument &${typeof argAsts[0] === 'number' ? argAsts[0] : ''} must be used within the capture operator &`);
     const imported = this.importedModule(fname, arity, scope);
     if (imported !== undefined) return this.callRemote(imported, fname, argAsts.map((a) => this.eval(a, scope)));
     if (module?.functions.has(`${fname}/${arity}`) && scope.ctx.inModuleBody) {

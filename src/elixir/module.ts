@@ -87,7 +87,7 @@ function projectConfig(project: Value): Value[] {
 /** `@name value` sets (or accumulates); `@name` reads. */
 export function moduleAttribute(interp: Interpreter, arg: Ast, scope: Scope, meta: Meta): Value {
   const module = scope.ctx.module;
-  if (!isNode(arg) || !(arg.form instanceof Atom)) throw argumentError(`expected 0 or 1 argument for @${inspect(arg as Value)}, got: ${inspect(arg as Value)}`);
+  if (!isNode(arg) || !(arg.form instanceof Atom)) throw compileError('invalid module attribute: @ must be followed by a name, as in @version');
   const attr = arg.form.name;
   if (!module) throw argumentError(`cannot invoke @/1 outside module`);
   if (Array.isArray(arg.args)) {
@@ -132,7 +132,7 @@ export function defineFunction(interp: Interpreter, kind: string, args: Ast[], n
     guard = parts[parts.length - 1];
     head = parts[0]!;
   }
-  if (!isNode(head) || !(head.form instanceof Atom)) throw compileError(`invalid syntax in ${kind} ${inspect(head as Value)}`);
+  if (!isNode(head) || !(head.form instanceof Atom)) throw compileError(`invalid syntax in ${kind}: expected a name and arguments, as in ${kind} name(arg)`);
   const fname = head.form.name;
   const rawParams = Array.isArray(head.args) ? head.args : [];
   const prepare = (a: Ast) => resolveAtDefinition(interp, a, scope, 0);

@@ -2,7 +2,7 @@
 // evaluator needs: functions. A Fun lives inside lists, tuples and maps like any term, so the
 // evaluator's values are typed as Term and funs are told apart with isFun(); nothing
 // that encodes terms ever sees one (the package pipeline refuses metadata holding a function).
-import { Atom, ErlFloat, ErlMap, Tuple, atom, compareTerms as compareMapKeys, termEquals, type Term } from '../erlang/term.js';
+import { Atom, ErlFloat, ErlMap, Tuple, atom, termEquals, type Term } from '../erlang/term.js';
 
 export type Value = Term;
 
@@ -127,31 +127,46 @@ function numberCompare(a: number | bigint | ErlFloat, b: number | bigint | ErlFl
 
 /** Elixir's `<`, `>`, Enum.sort/1: term order with numbers compared by value (1 == 1.0). */
 export function compare(a: Value, b: Value): number {
+  return compareWith(a, b, false);
+}
+
+/**
+ * The order of a small map's keys (OTP 25 and older, what the reference builds used): term
+ * order, except that every integer comes before every float, at any depth.
+ */
+export function compareMapKeys(a: Value, b: Value): number {
+  return compareWith(a, b, true);
+}
+
+function compareWith(a: Value, b: Value, keys: boolean): number {
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
-  if (ra === 0) return numberCompare(a as number, b as number);
+  if (ra === 0) {
+    if (keys && (a instanceof ErlFloat) !== (b instanceof ErlFloat)) return a instanceof ErlFloat ? 1 : -1;
+    return numberCompare(a as number, b as number);
+  }
   if (a instanceof Atom) return Buffer.compare(Buffer.from(a.name), Buffer.from((b as Atom).name));
   if (isFun(a)) return funId(a) - funId(b as unknown as Fun);
   if (a instanceof Tuple) {
     const t = b as Tuple;
     if (a.elements.length !== t.elements.length) return a.elements.length < t.elements.length ? -1 : 1;
-    return compareSequences(a.elements, t.elements);
+    return compareSequences(a.elements, t.elements, keys);
   }
   if (a instanceof ErlMap) {
     const m = b as ErlMap;
     if (a.entries.length !== m.entries.length) return a.entries.length < m.entries.length ? -1 : 1;
-    const keys = compareSequences(a.entries.map((e) => e[0]), m.entries.map((e) => e[0]));
-    return keys !== 0 ? keys : compareSequences(a.entries.map((e) => e[1]), m.entries.map((e) => e[1]));
+    const byKey = compareSequences(a.entries.map((e) => e[0]), m.entries.map((e) => e[0]), keys);
+    return byKey !== 0 ? byKey : compareSequences(a.entries.map((e) => e[1]), m.entries.map((e) => e[1]), keys);
   }
-  if (Array.isArray(a)) return compareSequences(a, b as Value[]);
+  if (Array.isArray(a)) return compareSequences(a, b as Value[], keys);
   return Math.sign(Buffer.compare(a as Uint8Array, b as Uint8Array));
 }
 
-function compareSequences(a: Value[], b: Value[]): number {
+function compareSequences(a: Value[], b: Value[], keys: boolean): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compare(a[i]!, b[i]!);
+    const c = compareWith(a[i]!, b[i]!, keys);
     if (c !== 0) return c;
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
