@@ -4,6 +4,7 @@
 // network, no writes, reads only inside the project (see files.ts and stdlib/).
 import { Tuple, atom } from '../erlang/term.js';
 import type { Ast } from './ast.js';
+import { parseElixir } from './parser.js';
 import { isHiddenVariable } from './assumptions.js';
 import { ElixirException, LimitError, MixExsError, OutsideModelError } from './errors.js';
 import { Interpreter, LIMITS } from './eval.js';
@@ -25,7 +26,8 @@ export interface ReadOptions {
   assumptions: Assumptions;
   /** How files of the project are read; by default the disk, bounded to the project. */
   files?: ProjectFiles;
-  parse: Parse;
+  /** The parser (tests may give real Elixir's quoted forms instead). */
+  parse?: Parse;
 }
 
 export interface ProjectConfig {
@@ -113,7 +115,7 @@ class Evaluation implements Runtime {
   runFile(path: string, source: string, how: 'require' | 'compile' | 'eval'): Value {
     const display = posix.relative(this.cwd, path) || path;
     const file: SourceFile = { path, dir: posix.dirname(path), display };
-    const ast = this.options.parse(source, display);
+    const ast = (this.options.parse ?? parseElixir)(source, display);
     const scope = new Scope({ file, module: undefined, fn: undefined, inModuleBody: false });
     const before = new Set(this.interp.modules.keys());
     const value = this.interp.evalBlock(ast, scope);
@@ -142,13 +144,15 @@ class Evaluation implements Runtime {
     return this.runFile(absolute, decode(bytes, path), how);
   }
 
-  /** The error to throw for what stopped the evaluation, with its place. */
+  /** The error to throw for what stopped the evaluation, with its place and the assumptions used until then. */
   finish(e: unknown): Error {
+    let error = e as Error;
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      return new LimitError(`mix.exs nests expressions or calls more than ${LIMITS.depth} deep`);
+      error = new LimitError(`mix.exs nests expressions or calls more than ${LIMITS.depth} deep`);
     }
-    if (e instanceof MixExsError && !e.where) e.locate({ file: 'mix.exs', line: 1 });
-    return e as Error;
+    if (error instanceof MixExsError && !error.where) error.locate({ file: 'mix.exs', line: 1 });
+    if (error instanceof Error) Object.assign(error, { assumptions: [...this.assumed] });
+    return error;
   }
 
   getEnv(name: string): string | undefined {

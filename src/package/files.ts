@@ -12,7 +12,8 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'no
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { CliError } from '../errors.js';
 
-export type ExcludePattern = string | RegExp;
+/** A string (the path contains it) or a regex (it matches the path), as `path =~ pattern`. */
+export type ExcludePattern = string | { test(path: string): boolean };
 
 export interface ExpandOptions {
   /** The names in a directory, in walking order. Defaults to sorted by UTF-8 bytes. */
