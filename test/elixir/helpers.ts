@@ -73,3 +73,8 @@ export function evaluateFixture(name: string, options: Partial<ReadOptions> = {}
 const withoutFunctionIds = (text: string) => text.replace(/#Function<[\d.]+\//g, '#Function<…/');
 
 export const expectedOf = (name: string): string => withoutFunctionIds(readFileSync(join(PROJECTS, `${name}.expected.txt`), 'utf8').trimEnd());
+
+/** A project in a fresh directory whose project/0 returns `[…body…]`, with module code after it and before it. */
+export function sampleMixExs(body: string, extra = '', prelude = ''): string {
+  return `defmodule Sample.MixProject do\n  use Mix.Project\n${prelude}\n  def project do\n    [\n${body}\n    ]\n  end\n${extra}\nend\n`;
+}
