@@ -2,7 +2,7 @@
 // whole file, every module body, then project/0 of the module that does `use Mix.Project`)
 // and return what project/0 returned. Nothing outside the model runs: no programs, no
 // network, no writes, reads only inside the project (see files.ts and stdlib/).
-import { Tuple, atom } from '../erlang/term.js';
+import { Atom, Tuple, atom } from '../erlang/term.js';
 import type { Ast } from './ast.js';
 import { parseElixir } from './parser.js';
 import { isHiddenVariable } from './assumptions.js';
@@ -11,6 +11,7 @@ import { Interpreter, LIMITS } from './eval.js';
 import { registerAttribute } from './module.js';
 import { projectFiles } from './files.js';
 import { Scope, moduleDisplay, type SourceFile } from './scope.js';
+import { astToValue, valueToAst } from './quoted.js';
 import { moduleInToolchain } from './stdlib/system.js';
 import { STDLIB } from './stdlib/index.js';
 import { FileAccessError, type Assumptions, type ProjectFiles, type Runtime } from './runtime.js';
@@ -120,7 +121,7 @@ class Evaluation implements Runtime {
     const before = new Set(this.interp.modules.keys());
     const value = this.interp.evalBlock(ast, scope);
     if (how === 'eval') {
-      const binding = [...scope.vars].map(([k, v]) => new Tuple([atom(k), v]));
+      const binding = [...scope.vars].sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0)).map(([k, v]) => new Tuple([atom(k), v]));
       return new Tuple([value, binding]);
     }
     return [...this.interp.modules.keys()].filter((m) => !before.has(m)).map((m) => new Tuple([atom(m), Buffer.alloc(0)]));
@@ -142,6 +143,26 @@ class Evaluation implements Runtime {
       throw new ElixirException('Code.LoadError', `could not load ${absolute}. Reason: enoent`, { file: Buffer.from(absolute) });
     }
     return this.runFile(absolute, decode(bytes, path), how);
+  }
+
+  stringToQuoted(source: string, columns: boolean): Value {
+    this.tick(Math.ceil(source.length / 100));
+    return astToValue((this.options.parse ?? parseElixir)(source, 'nofile'), columns);
+  }
+
+  evalQuoted(quoted: Value, binding: Value): Value {
+    const ast = valueToAst(quoted);
+    const file: SourceFile = { path: 'nofile', dir: this.cwd, display: 'nofile' };
+    const scope = new Scope({ file, module: undefined, fn: undefined, inModuleBody: false });
+    if (Array.isArray(binding)) {
+      for (const entry of binding) {
+        if (entry instanceof Tuple && entry.elements[0] instanceof Atom) scope.vars.set(entry.elements[0].name, entry.elements[1]!);
+      }
+    }
+    const value = this.interp.evalBlock(ast, scope);
+    // Elixir returns the binding in descending order of the names.
+    const vars = [...scope.vars].sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0)).map(([k, v]) => new Tuple([atom(k), v]));
+    return new Tuple([value, vars]);
   }
 
   /** The error to throw for what stopped the evaluation, with its place and the assumptions used until then. */

@@ -53,6 +53,10 @@ export interface Runtime {
   print(stream: 'stdout' | 'stderr', text: string): void;
   /** Code.require_file / compile_file / eval_file of another file of the project. */
   evalFile(path: string, how: 'require' | 'compile' | 'eval'): Value;
+  /** Code.string_to_quoted/2: source as quoted values; throws the parser's ElixirSyntaxError. */
+  stringToQuoted(source: string, columns: boolean): Value;
+  /** Code.eval_quoted/2: evaluates quoted values with a binding; returns {value, binding}. */
+  evalQuoted(quoted: Value, binding: Value): Value;
   /** Whether a module of that atom name exists (defined in evaluated code, or part of Elixir/OTP). */
   moduleLoaded(module: string): boolean;
   /**

@@ -9,6 +9,7 @@ import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { ElixirException } from '../../src/elixir/errors.js';
 import { inspect } from '../../src/elixir/inspect.js';
 import { readMixProject, type Parse, type ReadOptions } from '../../src/elixir/mix-project.js';
+import { parseElixir } from '../../src/elixir/parser.js';
 import { ElixirRegex } from '../../src/elixir/regex.js';
 import { isFun, makeMap, structName, type Value } from '../../src/elixir/values.js';
 
@@ -20,9 +21,12 @@ export const projectNames = (): string[] =>
     .map((e) => e.name)
     .sort();
 
-/** Parses with the quoted forms real Elixir made for the project's files. */
+/** Parses with the quoted forms real Elixir made for the project's files; code built while running (Code.eval_string) with the parser. */
 export function fixtureParse(name: string): Parse {
-  return (_source, file) => astFromJson(JSON.parse(readFileSync(join(PROJECTS, `${name}.quoted`, `${file}.json`), 'utf8')) as AstJson);
+  return (source, file) =>
+    file === 'nofile'
+      ? parseElixir(source, file)
+      : astFromJson(JSON.parse(readFileSync(join(PROJECTS, `${name}.quoted`, `${file}.json`), 'utf8')) as AstJson);
 }
 
 /** The environment the expectations were made in (make-expected.sh). */

@@ -8,6 +8,7 @@ import { TermSyntaxError, parseTerms } from '../../erlang/text.js';
 import {
   compareVersions, matches, parseRequirement, parseVersion, type RequirementVersion, type Version,
 } from '../../repository/requirement.js';
+import { ElixirSyntaxError } from '../error.js';
 import { ElixirException, OutsideModelError, argumentError } from '../errors.js';
 import { inspect } from '../inspect.js';
 import { ELIXIR_ADDED, ELIXIR_MODULES, OTP_ADDED, OTP_MODULES } from '../modules.js';
@@ -277,6 +278,16 @@ define('Code', {
   'compile_file/2': ([p, rel], rt) => rt.evalFile(relativePath(p!, rel!, 'Code.compile_file/2'), 'compile'),
   'eval_file/1': ([p], rt) => rt.evalFile(strArg(p!, 'Code.eval_file/2'), 'eval'),
   'eval_file/2': ([p, rel], rt) => rt.evalFile(relativePath(p!, rel!, 'Code.eval_file/2'), 'eval'),
+  'string_to_quoted/1': ([s], rt) => stringToQuoted(strArg(s!, 'Code.string_to_quoted/2'), [], rt),
+  'string_to_quoted/2': ([s, o], rt) => stringToQuoted(strArg(s!, 'Code.string_to_quoted/2'), o!, rt),
+  'string_to_quoted!/1': ([s], rt) => rt.stringToQuoted(strArg(s!, 'Code.string_to_quoted!/2'), false),
+  'string_to_quoted!/2': ([s, o], rt) => rt.stringToQuoted(strArg(s!, 'Code.string_to_quoted!/2'), option(o!, 'columns') === TRUE),
+  'eval_quoted/1': ([q], rt) => rt.evalQuoted(q!, []),
+  'eval_quoted/2': ([q, b], rt) => rt.evalQuoted(q!, b!),
+  'eval_quoted/3': ([q, b], rt) => rt.evalQuoted(q!, b!),
+  'eval_string/1': ([s], rt) => rt.evalQuoted(rt.stringToQuoted(strArg(s!, 'Code.eval_string/3'), false), []),
+  'eval_string/2': ([s, b], rt) => rt.evalQuoted(rt.stringToQuoted(strArg(s!, 'Code.eval_string/3'), false), b!),
+  'eval_string/3': ([s, b], rt) => rt.evalQuoted(rt.stringToQuoted(strArg(s!, 'Code.eval_string/3'), false), b!),
   // The code path decides where modules are loaded from; changing it changes nothing here.
   'delete_path/1': () => FALSE,
   'append_path/1': () => TRUE,
@@ -284,6 +295,21 @@ define('Code', {
   'append_path/2': () => TRUE,
   'prepend_path/2': () => TRUE,
 });
+
+function option(opts: Value, key: string): Value | undefined {
+  return isKeyword(opts) ? opts.find((t) => t.elements[0] === atom(key))?.elements[1] : undefined;
+}
+
+/** Code.string_to_quoted/2: {:ok, quoted}, or {:error, {meta, message, token}} for a syntax error. */
+function stringToQuoted(source: string, opts: Value, rt: Runtime): Value {
+  try {
+    return new Tuple([atom('ok'), rt.stringToQuoted(source, option(opts, 'columns') === TRUE)]);
+  } catch (e) {
+    if (!(e instanceof ElixirSyntaxError)) throw e;
+    const meta = [new Tuple([atom('line'), e.line]), new Tuple([atom('column'), e.column])];
+    return new Tuple([atom('error'), new Tuple([meta, out(e.description), out('')])]);
+  }
+}
 
 function relativePath(p: Value, rel: Value, name: string): string {
   const path = strArg(p, name);
