@@ -315,6 +315,23 @@ describe('errors before the build', () => {
     assert.deepEqual(tree(root), before);
   });
 
+  test('--verbose lists what mix.exs took from the stated toolchain and environment; hexts\'s secrets read as unset', async () => {
+    const root = freshCopy(loadBuiltCase('ref_tiny'));
+    const source = readFileSync(join(root, 'mix.exs'), 'utf8');
+    const changed = source.replace('version: "1.0.0"', 'version: "1.0.0", docs: [env: Mix.env(), key: System.get_env("HEX_API_KEY"), modern: Version.match?(System.version(), ">= 1.15.0")]');
+    assert.notEqual(changed, source);
+    writeFileSync(join(root, 'mix.exs'), changed);
+    const secret = 'sekrit0123456789abcdef';
+    const result = await runCli(['build', '--verbose', '--elixir-version', '1.15.2', '-o', join(root, 'out.tar')], { cwd: root, env: { HEX_API_KEY: secret } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^reading mix\.exs as Elixir 1\.15\.2 on Erlang\/OTP 29 would, with MIX_ENV=dev$/m);
+    assert.match(result.stderr, /^ {2}Mix\.env\(\) is :dev \(MIX_ENV is not set\)$/m);
+    assert.match(result.stderr, /^ {2}System\.get_env\("HEX_API_KEY"\) reads as unset: hexts hides its own secrets and settings from mix\.exs$/m);
+    assert.match(result.stderr, /^ {2}System\.version\(\) is "1\.15\.2" \(the Elixir version hexts assumes\)$/m);
+    assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret));
+    assert.ok(!readFileSync(join(root, 'out.tar')).includes(secret));
+  });
+
   test('no mix.exs: says so, naming the directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hexts-build-empty-'));
     scratchDirs.push(dir);

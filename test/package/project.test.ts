@@ -125,6 +125,22 @@ describe('preparePackage', () => {
     });
   });
 
+  test('a 200,000-character description, literal or built, is read in one pass and refused as too long', async () => {
+    const literal = await prepare(`      app: :pkg, version: "1.0.0", description: "${'é'.repeat(200_000)}", ${PACKAGE}`);
+    assert.deepEqual(literal.validation.errors, ['Package description is too long (exceeds 300 characters)']);
+    const built = await prepare(`      app: :pkg, version: "1.0.0", description: String.duplicate("ab ", 70_000) |> String.trim(), ${PACKAGE}`);
+    assert.deepEqual(built.validation.errors, ['Package description is too long (exceeds 300 characters)']);
+  });
+
+  test('exclude_patterns: a regex that would need backtracking is refused by name, not run', async () => {
+    await assert.rejects(prepare(`      app: :pkg, version: "1.0.0", description: "d",
+      ${PACKAGE.replace('package: [', 'package: [exclude_patterns: [~r/(a)\\1/], ')}`), (e: unknown) => {
+      assert.ok(e instanceof PackageError);
+      assert.equal(e.message, 'Invalid :exclude_patterns in package: ~r/(a)\\1/ uses a backreference, which hexts does not match (it could take unbounded time)');
+      return true;
+    });
+  });
+
   test('exclude_patterns from mix.exs: regexes and substrings', async () => {
     const p = await prepare(`      app: :pkg, version: "1.0.0", description: "d",
       ${PACKAGE.replace('package: [', 'package: [files: ["lib", "priv"], exclude_patterns: [~r/\\.bak$/, "tmp"], ')}`, {}, {
