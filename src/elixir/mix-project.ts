@@ -2,7 +2,7 @@
 // whole file, every module body, then project/0 of the module that does `use Mix.Project`)
 // and return what project/0 returned. Nothing outside the model runs: no programs, no
 // network, no writes, reads only inside the project (see files.ts and stdlib/).
-import { Atom, Tuple, atom } from '../erlang/term.js';
+import { Atom, ErlMap, Tuple, atom } from '../erlang/term.js';
 import type { Ast } from './ast.js';
 import { parseElixir } from './parser.js';
 import { isHiddenVariable } from './assumptions.js';
@@ -68,6 +68,7 @@ export function readMixProject(dir: string, options: ReadOptions): ProjectConfig
     throw evaluation.finish(e);
   }
   const project = evaluation.interp.project;
+  if (project) checkNesting(project.project);
   if (!project) {
     throw new MixExsErrorPlain('mix.exs defines no module that does `use Mix.Project`', 'Define one: defmodule MyApp.MixProject do use Mix.Project … def project, do: [...] end.');
   }
@@ -78,6 +79,17 @@ export function readMixProject(dir: string, options: ReadOptions): ProjectConfig
     assumptions: [...evaluation.assumed],
     output: evaluation.output,
   };
+}
+
+/** What the package pipeline walks recursively must not be nested deeper than the evaluator's own bound. */
+function checkNesting(value: Value): void {
+  const stack: Array<[Value, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > LIMITS.depth) throw new LimitError(`project/0 returns values nested more than ${LIMITS.depth} deep`).locate({ file: 'mix.exs', line: 1 });
+    const inner = Array.isArray(v) ? v : v instanceof Tuple ? v.elements : v instanceof ErlMap ? v.entries.flat() : [];
+    for (const x of inner) stack.push([x, depth + 1]);
+  }
 }
 
 class MixExsErrorPlain extends MixExsError {

@@ -18,6 +18,26 @@ export class RegexSyntaxError extends Error {
 /** A pattern feature outside what the linear-time matcher can run. */
 export class RegexUnsupportedError extends Error {}
 
+/** Charged with the matcher's work (thread steps) as it goes; throws to stop a match that takes too long. */
+export type RegexBudget = (units: number) => void;
+
+/** The work one match may take when no budget is given (a few tens of milliseconds). */
+const DEFAULT_WORK = 20_000_000;
+
+export class RegexLimitError extends Error {
+  constructor() {
+    super('matching this regex takes more work than hexts allows');
+  }
+}
+
+function defaultBudget(): RegexBudget {
+  let left = DEFAULT_WORK;
+  return (units) => {
+    left -= units;
+    if (left < 0) throw new RegexLimitError();
+  };
+}
+
 /** An Elixir %Regex{}: a map for the term model (source and opts), plus the compiled program. */
 export class ElixirRegex extends ErlMap {
   constructor(
@@ -38,8 +58,8 @@ export class ElixirRegex extends ErlMap {
   }
 
   /** Whether the regex matches anywhere in `subject` (Regex.match?/2). */
-  test(subject: string | Uint8Array): boolean {
-    return run(this.matcher(), toSubject(subject), 0, false) !== undefined;
+  test(subject: string | Uint8Array, budget: RegexBudget = defaultBudget()): boolean {
+    return run(this.matcher(), toSubject(subject), 0, false, budget) !== undefined;
   }
 
   private matcher(): Program {
@@ -48,12 +68,12 @@ export class ElixirRegex extends ErlMap {
   }
 
   /** The first match at or after byte `from`: [start, end] byte offsets per group (-1 when unset). */
-  exec(subject: Uint8Array, from = 0): Array<[number, number]> | undefined {
+  exec(subject: Uint8Array, from = 0, budget: RegexBudget = defaultBudget()): Array<[number, number]> | undefined {
     const s = toSubject(subject);
     const startIndex = s.byteOffsets.findIndex((b) => b >= from);
     if (startIndex < 0) return undefined;
     const program = this.matcher();
-    const slots = run(program, s, startIndex, true);
+    const slots = run(program, s, startIndex, true, budget);
     if (!slots) return undefined;
     const groups: Array<[number, number]> = [];
     for (let g = 0; g < program.groups; g++) {
@@ -634,8 +654,15 @@ function assertionHolds(what: Assertion, s: Subject, i: number, unicode: boolean
 }
 
 /** Leftmost-first match from code point `start` on; the capture slots of the match, or undefined. */
-function run(program: Program, s: Subject, start: number, wantSlots: boolean): number[] | undefined {
+function run(program: Program, s: Subject, start: number, wantSlots: boolean, budget: RegexBudget): number[] | undefined {
   const { insts } = program;
+  let work = 0;
+  const charge = () => {
+    if (++work === 10_000) {
+      budget(work);
+      work = 0;
+    }
+  };
   const nslots = wantSlots ? program.groups * 2 : 2;
   const unicode = program.unicode;
   let limit = s.cps.length;
@@ -653,6 +680,7 @@ function run(program: Program, s: Subject, start: number, wantSlots: boolean): n
     // An explicit stack keeps deep epsilon chains off the JavaScript stack.
     const stack: Array<{ pc: number; slots: number[] }> = [{ pc, slots }];
     while (stack.length > 0) {
+      charge();
       const { pc: p, slots: sl } = stack.pop()!;
       if (onList[p] === generation) continue;
       onList[p] = generation;
@@ -699,6 +727,7 @@ function run(program: Program, s: Subject, start: number, wantSlots: boolean): n
     nlist = [];
     const cp = i < limit ? s.cps[i] : undefined;
     for (const t of clist) {
+      charge();
       const inst = insts[t.pc]!;
       if (inst.op === 'match') {
         matched = t.slots;

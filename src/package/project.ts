@@ -5,7 +5,7 @@ import { trimWhitespace } from '../elixir/chars.js';
 import { ElixirException } from '../elixir/errors.js';
 import { inspect } from '../elixir/inspect.js';
 import { readMixProject, type ProjectConfig } from '../elixir/mix-project.js';
-import { ElixirRegex, RegexUnsupportedError } from '../elixir/regex.js';
+import { ElixirRegex, RegexLimitError, RegexUnsupportedError } from '../elixir/regex.js';
 import type { Assumptions } from '../elixir/runtime.js';
 import { NIL, structName, truthy } from '../elixir/values.js';
 import { expandFiles, type ExcludePattern, type ExpandOptions } from './files.js';
@@ -190,6 +190,7 @@ function regexPattern(regex: ElixirRegex): ExcludePattern {
       try {
         return regex.test(path);
       } catch (e) {
+        if (e instanceof RegexLimitError) throw new PackageError(`Invalid :exclude_patterns in package: matching ~r/${regex.source}/ against ${path} takes more work than hexts allows`);
         if (!(e instanceof RegexUnsupportedError)) throw e;
         throw new PackageError(`Invalid :exclude_patterns in package: ~r/${regex.source}/ uses ${e.message}, which hexts does not match (it could take unbounded time)`);
       }

@@ -278,6 +278,17 @@ describe('bounded: runaway code stops with a message, never a crash or a hang', 
     assert.equal(inspect(valueOf(`String.match?(${JSON.stringify(long)}, ~r/^(a|aa)*c/)`)), 'false');
   });
 
+  test('regex work counts against the evaluation: many linear scans of a long string stop', () => {
+    const e = failure(() => valueOf('String.replace(String.duplicate("a", 200_000), ~r/(a*b)|a/, "x")'));
+    assert.ok(e instanceof LimitError);
+    assert.equal(inspect(valueOf('String.replace(String.duplicate("a", 2000), ~r/(a*b)|a/, "x") |> byte_size()')), '2000');
+  });
+
+  test('values nested deeper than the evaluator goes: refused, not a stack overflow', () => {
+    assert.ok(failure(() => valueOf('Enum.reduce(1..100_000, [], fn _, acc -> [acc] end)')) instanceof LimitError);
+    assert.ok(failure(() => valueOf('(deep = Enum.reduce(1..100_000, [], fn _, acc -> [acc] end); deep == deep)')) instanceof LimitError);
+  });
+
   test('a regex that needs backtracking is kept as a value, and refused where it would be matched', () => {
     assert.equal(inspect(valueOf('~r/(a)\\1/')), '~r/(a)\\1/');
     const e = failure(() => valueOf('Regex.match?(~r/(a)\\1/, "aa")'));

@@ -10,6 +10,7 @@ import {
   type Value,
 } from '../values.js';
 import { toStringChars } from '../chars.js';
+import { regexExec } from './string.js';
 import { define, funArg, intArg, need } from './table.js';
 
 export { listToString, toStringChars, versionText } from '../chars.js';
@@ -166,10 +167,10 @@ const kernel: Record<string, (args: Value[], rt: Runtime) => Value> = {
     rt.tick(a.length * Math.max(1, b.length));
     return listSubtract(a, b);
   },
-  '=~/2': ([a, b]) => {
+  '=~/2': ([a, b], rt) => {
     const s = a!;
     if (!isBinary(s)) throw new ElixirException('FunctionClauseError', 'no function clause matching in Kernel.=~/2');
-    if (b instanceof ElixirRegex) return bool(b.test(s));
+    if (b instanceof ElixirRegex) return bool(regexExec(b, s, 0, rt) !== undefined);
     if (isBinary(b!)) return bool(Buffer.from(s).includes(Buffer.from(b)));
     throw new ElixirException('FunctionClauseError', 'no function clause matching in Kernel.=~/2');
   },

@@ -1,13 +1,13 @@
 // String, Atom, Integer, Float, Module, Macro and Regex.
 import { Atom, ErlFloat, Tuple, atom } from '../../erlang/term.js';
-import { ElixirException, OutsideModelError, argumentError } from '../errors.js';
+import { ElixirException, LimitError, OutsideModelError, argumentError } from '../errors.js';
 import { formatFloat, inspect } from '../inspect.js';
-import { ElixirRegex, RegexSyntaxError, RegexUnsupportedError, compileRegex } from '../regex.js';
+import { ElixirRegex, RegexLimitError, RegexSyntaxError, RegexUnsupportedError, compileRegex } from '../regex.js';
 import type { Runtime } from '../runtime.js';
 import { FALSE, NIL, TRUE, bool, isBinary, isFun, isKeyword, type Value } from '../values.js';
 import { parseInteger } from './enum.js';
 import { splitWords, trimLeadingWhitespace, trimRepeated, trimTrailingWhitespace, trimWhitespace } from '../chars.js';
-import { toStringChars } from './kernel.js';
+import { toStringChars } from '../chars.js';
 
 export { splitWords } from '../chars.js';
 import { atomArg, binArg, define, intArg, listArg, need, strArg, type StdFn } from './table.js';
@@ -39,7 +39,7 @@ function findAll(subject: Buffer, pattern: Pattern, rt: Runtime, limit = Infinit
     rt.tick();
     let found: Array<[number, number]> | undefined;
     if (pattern.kind === 'regex') {
-      found = regexExec(pattern.regex, subject, from);
+      found = regexExec(pattern.regex, subject, from, rt);
     } else {
       let best: [number, number] | undefined;
       for (const p of pattern.parts) {
@@ -62,11 +62,13 @@ function nextCodePoint(b: Buffer, at: number): number {
   return at + (c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1);
 }
 
-export function regexExec(regex: ElixirRegex, subject: Uint8Array, from = 0): Array<[number, number]> | undefined {
+export function regexExec(regex: ElixirRegex, subject: Uint8Array, from = 0, rt?: Runtime): Array<[number, number]> | undefined {
   try {
-    return regex.exec(subject, from);
+    // The matcher's work counts against the evaluation's steps (one step per ten thread steps).
+    return regex.exec(subject, from, rt ? (units) => rt.tick(Math.ceil(units / 10)) : undefined);
   } catch (e) {
     if (e instanceof RegexUnsupportedError) throw unsupportedRegex(regex, e.message);
+    if (e instanceof RegexLimitError) throw new LimitError(`matching ~r/${regex.source}/ takes more work than hexts allows`);
     throw e;
   }
 }
@@ -230,9 +232,9 @@ const STRING: Record<string, StdFn> = {
   },
   'starts_with?/2': ([s, p]) => startsOrEnds(binArg(s!, 'String.starts_with?/2'), p!, 'start', 'String.starts_with?/2'),
   'ends_with?/2': ([s, p]) => startsOrEnds(binArg(s!, 'String.ends_with?/2'), p!, 'end', 'String.ends_with?/2'),
-  'match?/2': ([s, r]) => {
+  'match?/2': ([s, r], rt) => {
     need(r instanceof ElixirRegex, 'String.match?/2');
-    return bool(regexExec(r as ElixirRegex, binArg(s!, 'String.match?/2')) !== undefined);
+    return bool(regexExec(r as ElixirRegex, binArg(s!, 'String.match?/2'), 0, rt) !== undefined);
   },
   'upcase/1': ([s]) => Buffer.from(text(s!, 'String.upcase/2').toUpperCase(), 'utf8'),
   'upcase/2': ([s]) => Buffer.from(text(s!, 'String.upcase/2').toUpperCase(), 'utf8'),
@@ -453,15 +455,15 @@ function captures(subject: Buffer, groups: Array<[number, number]>, opts: Value 
 }
 
 define('Regex', {
-  'match?/2': ([r, s]) => bool(regexExec(regexArg(r!, 'Regex.match?/2'), binArg(s!, 'Regex.match?/2')) !== undefined),
-  'run/2': ([r, s]) => {
+  'match?/2': ([r, s], rt) => bool(regexExec(regexArg(r!, 'Regex.match?/2'), binArg(s!, 'Regex.match?/2'), 0, rt) !== undefined),
+  'run/2': ([r, s], rt) => {
     const subject = binArg(s!, 'Regex.run/3');
-    const m = regexExec(regexArg(r!, 'Regex.run/3'), subject);
+    const m = regexExec(regexArg(r!, 'Regex.run/3'), subject, 0, rt);
     return m ? captures(subject, m, undefined) : NIL;
   },
-  'run/3': ([r, s, o]) => {
+  'run/3': ([r, s, o], rt) => {
     const subject = binArg(s!, 'Regex.run/3');
-    const m = regexExec(regexArg(r!, 'Regex.run/3'), subject);
+    const m = regexExec(regexArg(r!, 'Regex.run/3'), subject, 0, rt);
     return m ? captures(subject, m, o) : NIL;
   },
   'scan/2': ([r, s], rt) => {
