@@ -361,7 +361,12 @@ define('List', {
 
 // ------------------------------------------------------------ Keyword
 
-const kwGet = (kw: Tuple[], key: Value) => kw.find((t) => t.elements[0] === key)?.elements[1];
+/** :lists.keyfind(key, 1, list) as Keyword.get uses it: other elements are skipped, a tuple of another size is a CaseClauseError. */
+function kwGet(kw: Value[], key: Value): Value | undefined {
+  const found = kw.find((t) => t instanceof Tuple && t.elements.length > 0 && t.elements[0] === key) as Tuple | undefined;
+  if (found && found.elements.length !== 2) throw new ElixirException('CaseClauseError', `no case clause matching: ${inspect(found)}`, { term: found });
+  return found?.elements[1];
+}
 const notKeyword = (which: 'first' | 'second', v: Value) => argumentError(`expected a keyword list as the ${which} argument, got: ${inspect(v)}`);
 const keyError = (key: Value, term: Value) => new ElixirException('KeyError', `key ${inspect(key)} not found in: ${inspect(term)}`, { key, term });
 
@@ -388,11 +393,11 @@ function keywordMerge(a: Value, b: Value, f: Value | undefined, rt: Runtime, nam
 define('Keyword', {
   'get/2': ([kw, k]) => {
     need(Array.isArray(kw) && k instanceof Atom, 'Keyword.get/3');
-    return kwGet(kw as Tuple[], k!) ?? NIL;
+    return kwGet(kw as Value[], k!) ?? NIL;
   },
   'get/3': ([kw, k, d]) => {
     need(Array.isArray(kw) && k instanceof Atom, 'Keyword.get/3');
-    return kwGet(kw as Tuple[], k!) ?? d!;
+    return kwGet(kw as Value[], k!) ?? d!;
   },
   'fetch/2': ([kw, k]) => {
     const v = kwGet(keywordArg(kw!, 'Keyword.fetch/2'), k!);
@@ -412,7 +417,7 @@ define('Keyword', {
   },
   'put_new/3': ([kw, k, v]) => {
     need(Array.isArray(kw) && k instanceof Atom, 'Keyword.put_new/3');
-    return kwGet(kw as Tuple[], k!) !== undefined ? kw! : [new Tuple([k!, v!]), ...(kw as Value[])];
+    return kwGet(kw as Value[], k!) !== undefined ? kw! : [new Tuple([k!, v!]), ...(kw as Value[])];
   },
   'delete/2': ([kw, k]) => {
     need(Array.isArray(kw) && k instanceof Atom, 'Keyword.delete/2');

@@ -1,10 +1,10 @@
 // String, Atom, Integer, Float, Module, Macro and Regex.
-import { Atom, ErlFloat, Tuple, atom } from '../../erlang/term.js';
+import { Atom, ErlFloat, ErlMap, Tuple, atom } from '../../erlang/term.js';
 import { ElixirException, LimitError, OutsideModelError, argumentError } from '../errors.js';
 import { formatFloat, inspect } from '../inspect.js';
 import { ElixirRegex, RegexLimitError, RegexSyntaxError, RegexUnsupportedError, compileRegex } from '../regex.js';
 import type { Runtime } from '../runtime.js';
-import { FALSE, NIL, TRUE, bool, isBinary, isFun, isKeyword, type Value } from '../values.js';
+import { FALSE, NIL, TRUE, bool, isBinary, isFun, isKeyword, mapGet, structName, type Value } from '../values.js';
 import { parseInteger } from './enum.js';
 import { splitWords, trimLeadingWhitespace, trimRepeated, trimTrailingWhitespace, trimWhitespace } from '../chars.js';
 import { toStringChars } from '../chars.js';
@@ -254,9 +254,10 @@ const STRING: Record<string, StdFn> = {
   'length/1': ([s]) => graphemes(text(s!, 'String.length/1')).length,
   'slice/2': ([s, r]) => {
     const t = text(s!, 'String.slice/2');
-    const range = r as unknown as { get(k: Value): Value | undefined };
-    const first = Number(range.get(atom('first')));
-    const last = Number(range.get(atom('last')));
+    need(structName(r!) === 'Range', 'String.slice/2');
+    const range = r as ErlMap;
+    const first = Number(mapGet(range, atom('first')));
+    const last = Number(mapGet(range, atom('last')));
     const gs = graphemes(t);
     const from = first < 0 ? gs.length + first : first;
     const to = last < 0 ? gs.length + last : last;
