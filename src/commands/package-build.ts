@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { encodeMetadata } from '../erlang/pretty.js';
 import { CliError } from '../errors.js';
+import { resolveAssumptions, type ToolchainChoice } from '../elixir/assumptions.js';
 import { preparePackage, type PreparedPackage } from '../package/project.js';
 import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
 import { ERRORS_HEADER } from '../package/validate.js';
@@ -18,6 +19,8 @@ export class PackageBuildError extends CliError {
 
 export interface LoadOptions {
   organization?: string;
+  /** --elixir-version, --otp-release. */
+  toolchain: ToolchainChoice;
   printSummary: boolean;
   /** Publishing stops on what hex.pm refuses but mix builds (Validation.publishRefusals); a build warns. */
   publishing?: boolean;
@@ -36,7 +39,7 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
   const warn = (warning: string) => (options.printSummary ? ctx.out.print(ctx.out.style.yellow(warning)) : ctx.out.warn(warning));
   let prepared: PreparedPackage;
   try {
-    prepared = await preparePackage(ctx.cwd, { organization: options.organization, env: ctx.env });
+    prepared = await readPackage(ctx, options.organization, options.toolchain, !options.printSummary);
   } catch (err) {
     for (const warning of (err as { warnings?: string[] }).warnings ?? []) warn(warning);
     throw err;
@@ -55,6 +58,29 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
   const warnings = [...configWarnings, ...validation.warnings, ...ownWarnings];
   if (errors.length > 0) throw new PackageBuildError(errors, warnings);
   return { ...prepared, warnings };
+}
+
+/**
+ * Reads the package of the project in the current directory. What mix.exs printed is shown
+ * as mix shows it (stdout goes to stderr when stdout is kept for data); --verbose lists the
+ * answers reading it took from the stated toolchain and environment, also when it failed.
+ */
+export async function readPackage(ctx: Context, organization: string | undefined, toolchain: ToolchainChoice, quiet: boolean): Promise<PreparedPackage> {
+  const assumptions = resolveAssumptions(ctx.env, toolchain);
+  ctx.log(`reading mix.exs as Elixir ${assumptions.elixirVersion} on Erlang/OTP ${assumptions.otpRelease} would, with MIX_ENV=${assumptions.mixEnv}`);
+  let prepared: PreparedPackage;
+  try {
+    prepared = await preparePackage(ctx.cwd, { organization, env: ctx.env, assumptions });
+  } catch (err) {
+    for (const note of (err as { assumptions?: string[] }).assumptions ?? []) ctx.log(`  ${note}`);
+    throw err;
+  }
+  for (const note of prepared.assumptions) ctx.log(`  ${note}`);
+  for (const { stream, text } of prepared.mixOutput) {
+    if (stream === 'stdout' && !quiet) ctx.out.print(text.replace(/\n$/, ''));
+    else ctx.out.info(text.replace(/\n$/, ''));
+  }
+  return prepared;
 }
 
 export async function buildPackage(

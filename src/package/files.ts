@@ -12,7 +12,8 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'no
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { CliError } from '../errors.js';
 
-export type ExcludePattern = string | RegExp;
+/** A string (the path contains it) or a regex (it matches the path), as `path =~ pattern`. */
+export type ExcludePattern = string | { test(path: string): boolean };
 
 export interface ExpandOptions {
   /** The names in a directory, in walking order. Defaults to sorted by UTF-8 bytes. */
@@ -76,24 +77,61 @@ function listDirOrFail(listDir: (dir: string) => string[], dir: string): string[
 
 // ------------------------------------------------------------ Path.wildcard
 
+/** What Path.wildcard reads of the file system (the mix.exs evaluator passes its own, bounded to the project). */
+export interface WildcardFs {
+  /** The names in a directory (symlinks followed); [] when it cannot be listed. */
+  list(dir: string): string[];
+  isDirectory(path: string): boolean;
+  exists(path: string): boolean;
+  /** The path with symlinks resolved, to stop at a symlink loop; undefined when it does not exist. */
+  realpath(path: string): string | undefined;
+}
+
+const nodeWildcardFs: WildcardFs = {
+  list: (dir) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+  isDirectory,
+  exists,
+  realpath: (path) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
 /**
- * Elixir's Path.wildcard/1 (Erlang's filelib:wildcard with dotfiles hidden from listings),
- * for `pattern` joined onto `root` as Path.join does. Returns paths relative to `root`, sorted.
+ * Elixir's Path.wildcard/1 (Erlang's filelib:wildcard with dotfiles hidden from listings, or
+ * shown with `matchDot`), for `pattern` joined onto `root` as Path.join does. Returns paths
+ * relative to `root`, sorted.
  */
-export function wildcard(root: string, pattern: string): string[] {
+export function wildcard(root: string, pattern: string, options: { fs?: WildcardFs; matchDot?: boolean } = {}): string[] {
+  const walk: Walk = { fs: options.fs ?? nodeWildcardFs, matchDot: options.matchDot ?? false, walking: new Set() };
   const parts = pattern.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0) return exists(root) ? ['.'] : []; // the project directory itself
+  if (parts.length === 0) return walk.fs.exists(root) ? ['.'] : []; // the project directory itself
   const compiled = parts.map(compilePart);
   const literalPrefix: string[] = [];
   while (compiled.length > 0 && typeof compiled[0] === 'string') literalPrefix.push(compiled.shift() as string);
   const results: string[] = [];
   const start = literalPrefix.join('/');
   if (compiled.length === 0) {
-    if (exists(posix.join(root, start))) results.push(start);
+    if (walk.fs.exists(posix.join(root, start))) results.push(start);
   } else {
-    matchParts(root, start, compiled, results, new Set());
+    matchParts(walk, root, start, compiled, results);
   }
   return results.sort(compareBytes);
+}
+
+interface Walk {
+  fs: WildcardFs;
+  matchDot: boolean;
+  walking: Set<string>;
 }
 
 const DOUBLE_STAR = Symbol('**');
@@ -193,7 +231,7 @@ function splitAlternatives(part: string, from: number): { items: string[]; end: 
   return undefined;
 }
 
-function matchParts(root: string, base: string, parts: CompiledPart[], results: string[], walking: Set<string>): void {
+function matchParts(walk: Walk, root: string, base: string, parts: CompiledPart[], results: string[]): void {
   if (parts.length === 0) {
     results.push(base);
     return;
@@ -201,50 +239,43 @@ function matchParts(root: string, base: string, parts: CompiledPart[], results: 
   const [part, ...rest] = parts;
   const dir = posix.join(root, base || '.');
   if (part === DOUBLE_STAR) {
-    doubleStar(root, base, rest, results, walking);
+    doubleStar(walk, root, base, rest, results);
     return;
   }
   if (part === '..') {
-    if (isDirectory(dir)) matchParts(root, posix.join(base || '.', '..'), rest, results, walking);
+    if (walk.fs.isDirectory(dir)) matchParts(walk, root, posix.join(base || '.', '..'), rest, results);
     return;
   }
-  for (const name of visibleEntries(dir)) {
-    if (typeof part === 'string' ? name === part : part.test(name)) matchParts(root, join(base, name), rest, results, walking);
+  for (const name of visibleEntries(walk, dir)) {
+    if (typeof part === 'string' ? name === part : part.test(name)) matchParts(walk, root, join(base, name), rest, results);
   }
 }
 
 /** `**`: every entry at any depth below `base` (not `base` itself) that the rest matches. */
-function doubleStar(root: string, base: string, rest: CompiledPart[], results: string[], walking: Set<string>): void {
+function doubleStar(walk: Walk, root: string, base: string, rest: CompiledPart[], results: string[]): void {
   const dir = posix.join(root, base || '.');
-  let real: string;
-  try {
-    real = realpathSync(dir);
-  } catch {
-    return;
-  }
-  if (walking.has(real)) return; // a symlink loop: filelib would recurse until the path is too long
-  walking.add(real);
-  for (const name of visibleEntries(dir)) {
+  const real = walk.fs.realpath(dir);
+  if (real === undefined) return;
+  if (walk.walking.has(real)) return; // a symlink loop: filelib would recurse until the path is too long
+  walk.walking.add(real);
+  for (const name of visibleEntries(walk, dir)) {
     const path = join(base, name);
-    doubleStar(root, path, rest, results, walking);
+    doubleStar(walk, root, path, rest, results);
     const [next, ...after] = rest;
     if (next === undefined) results.push(path);
     else if (next === DOUBLE_STAR || (typeof next === 'string' ? name === next : next.test(name))) {
-      matchParts(root, path, after, results, walking);
+      matchParts(walk, root, path, after, results);
     }
   }
-  walking.delete(real);
+  walk.walking.delete(real);
 }
 
 const join = (base: string, name: string) => (base ? `${base}/${name}` : name);
 
-// Listings follow symlinks and hide dotfiles, like Path.wildcard's list_dir.
-function visibleEntries(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((name) => !name.startsWith('.'));
-  } catch {
-    return [];
-  }
+// Listings follow symlinks and hide dotfiles (unless match_dot), like Path.wildcard's list_dir.
+function visibleEntries(walk: Walk, dir: string): string[] {
+  const names = walk.fs.list(dir);
+  return walk.matchDot ? names : names.filter((name) => !name.startsWith('.'));
 }
 
 function isDirectory(path: string): boolean {

@@ -1,8 +1,9 @@
 // The package metadata as `mix hex.build` assembles it, and its metadata.config form.
 import { Atom, ErlMap, Tuple, atom, binary, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
-import { MixRegex } from './mixexs/index.js';
-import { NIL, isKeywordList, toElixirString, truthy } from './mixexs/values.js';
+import { toStringChars } from '../elixir/chars.js';
+import { ElixirRegex } from '../elixir/regex.js';
+import { NIL, isFun, isKeyword as isKeywordList, truthy } from '../elixir/values.js';
 
 /** mix's message texts end up after `** (Mix) `; the CLI prints them that way. */
 export class PackageError extends CliError {
@@ -39,6 +40,15 @@ export function stringOf(t: Term, what: string): string {
   const s = toElixirString(t);
   if (!s) throw new PackageError(`Invalid ${what}: expected a string`);
   return s.toString('utf8');
+}
+
+/** to_string/1, or undefined where Elixir would raise. */
+export function toElixirString(t: Term): Buffer | undefined {
+  try {
+    return toStringChars(t);
+  } catch {
+    return undefined;
+  }
 }
 
 const keyword = (opts: Tuple[], key: string): Term | undefined => opts.find((t) => (t.elements[0] as Atom).name === key)?.elements[1];
@@ -114,15 +124,20 @@ export function metadataPairs(meta: Meta, requirements: Requirement[]): Array<[s
   const pairs: Array<[string, Term]> = [...meta].map(([k, v]) => [k, v]);
   pairs.push(['requirements', requirements.map(requirementTerm)]);
   for (const [key, value] of pairs) {
-    if (containsRegex(value)) throw new PackageError(`Invalid :${key} in package metadata: it contains a regex`);
+    const inside = opaqueValue(value);
+    if (inside) throw new PackageError(`Invalid :${key} in package metadata: it contains ${inside}`);
   }
   return pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function containsRegex(t: Term): boolean {
-  if (t instanceof MixRegex) return true;
-  if (Array.isArray(t)) return t.some(containsRegex);
-  if (t instanceof Tuple) return t.elements.some(containsRegex);
-  if (t instanceof ErlMap) return t.entries.some(([k, v]) => containsRegex(k) || containsRegex(v));
-  return false;
+/** A value metadata.config cannot hold (a regex or a function), named; undefined when there is none. */
+function opaqueValue(t: Term): string | undefined {
+  if (t instanceof ElixirRegex) return 'a regex';
+  if (isFun(t)) return 'a function';
+  const inner = Array.isArray(t) ? t : t instanceof Tuple ? t.elements : t instanceof ErlMap ? t.entries.flat() : [];
+  for (const x of inner) {
+    const found = opaqueValue(x);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -3,8 +3,8 @@
 // (a map starts on the next line, nested maps get no extra indentation, `Links: ` keeps
 // its trailing space).
 import { ErlMap, type Term } from '../erlang/term.js';
-import { DEFAULT_REPO, META_FIELDS, PackageError, type Meta, type Requirement } from './metadata.js';
-import { isKeywordList, makeMap, toElixirString, truthy } from './mixexs/values.js';
+import { isKeyword as isKeywordList, makeMap, truthy } from '../elixir/values.js';
+import { DEFAULT_REPO, META_FIELDS, PackageError, toElixirString, type Meta, type Requirement } from './metadata.js';
 
 export interface Summary {
   /** Lines for stdout, without line endings. */

@@ -2,8 +2,8 @@
 import { binary, termEquals, type Term } from '../erlang/term.js';
 import { checkFileSafety, wildcard } from './files.js';
 import { isValidLicense } from './licenses.js';
-import { DEFAULT_REPO, ERROR_FIELDS, WARN_FIELDS, type Meta, type Requirement } from './metadata.js';
-import { NIL, toElixirString } from './mixexs/values.js';
+import { DEFAULT_REPO, ERROR_FIELDS, WARN_FIELDS, toElixirString, type Meta, type Requirement } from './metadata.js';
+import { NIL } from '../elixir/values.js';
 import { isValidVersion, parseVersion } from '../repository/requirement.js';
 import { countGraphemes } from '../util/graphemes.js';
 

@@ -297,22 +297,39 @@ describe('hexts\'s own order is stable', () => {
 });
 
 describe('errors before the build', () => {
-  test('a mix.exs outside the understood subset: exit 1 with mix.exs:LINE:COL, nothing written', async () => {
+  test('a mix.exs that runs a program: refused with mix.exs:LINE:COL, nothing run or written', async () => {
     const c = loadBuiltCase('ref_tiny');
     const root = freshCopy(c);
     const source = readFileSync(join(root, 'mix.exs'), 'utf8');
-    const changed = source.replace('version: "1.0.0"', 'version: Enum.join(["1", "0", "0"], ".")');
+    const changed = source.replace('version: "1.0.0"', 'version: System.cmd("touch", ["RAN"]) |> elem(0)');
     assert.notEqual(changed, source);
     writeFileSync(join(root, 'mix.exs'), changed);
-    const offset = changed.indexOf('Enum.join');
+    const offset = changed.indexOf('cmd(', changed.indexOf('System.cmd')); // Elixir places a remote call at its name
     const line = changed.slice(0, offset).split('\n').length;
     const column = offset - changed.lastIndexOf('\n', offset - 1);
     const before = tree(root);
     const result = await runCli(['build'], { cwd: root });
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, new RegExp(`^error: mix\\.exs:${line}:${column}: .*Enum\\.join`, 'm'));
+    assert.match(result.stderr, new RegExp(`^error: mix\\.exs:${line}:${column}: hexts cannot evaluate System\\.cmd/2: it runs a program`, 'm'));
     assert.deepEqual(tree(root), before);
+  });
+
+  test('--verbose lists what mix.exs took from the stated toolchain and environment; hexts\'s secrets read as unset', async () => {
+    const root = freshCopy(loadBuiltCase('ref_tiny'));
+    const source = readFileSync(join(root, 'mix.exs'), 'utf8');
+    const changed = source.replace('version: "1.0.0"', 'version: "1.0.0", docs: [env: Mix.env(), key: System.get_env("HEX_API_KEY"), modern: Version.match?(System.version(), ">= 1.15.0")]');
+    assert.notEqual(changed, source);
+    writeFileSync(join(root, 'mix.exs'), changed);
+    const secret = 'sekrit0123456789abcdef';
+    const result = await runCli(['build', '--verbose', '--elixir-version', '1.15.2', '-o', join(root, 'out.tar')], { cwd: root, env: { HEX_API_KEY: secret } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^reading mix\.exs as Elixir 1\.15\.2 on Erlang\/OTP 29 would, with MIX_ENV=dev$/m);
+    assert.match(result.stderr, /^ {2}Mix\.env\(\) is :dev \(MIX_ENV is not set\)$/m);
+    assert.match(result.stderr, /^ {2}System\.get_env\("HEX_API_KEY"\) reads as unset: hexts hides its own secrets and settings from mix\.exs$/m);
+    assert.match(result.stderr, /^ {2}System\.version\(\) is "1\.15\.2" \(the Elixir version hexts assumes\)$/m);
+    assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret));
+    assert.ok(!readFileSync(join(root, 'out.tar')).includes(secret));
   });
 
   test('no mix.exs: says so, naming the directory', async () => {
@@ -473,10 +490,10 @@ describe('--json failures: one object on stdout, the same text on stderr', () =>
   });
 
   test('a mix.exs hexts cannot read, and a hint', async () => {
-    const unreadable = await both(project({ app: 'odd_pkg', version: '1.0.0' }, (s) => s.replace('version: "1.0.0"', 'version: Enum.join(["1", "0", "0"], ".")')));
+    const unreadable = await both(project({ app: 'odd_pkg', version: '1.0.0' }, (s) => s.replace('version: "1.0.0"', 'version: System.cmd("git", ["describe"]) |> elem(0)')));
     assert.equal(unreadable.json.code, 1);
     assert.equal(unreadable.json.stderr, unreadable.plain.stderr);
-    assert.match(unreadable.answer.error.message, /^mix\.exs:\d+:\d+: .*Enum\.join/);
+    assert.match(unreadable.answer.error.message, /^mix\.exs:\d+:\d+: hexts cannot evaluate System\.cmd\/2/);
     assert.deepEqual(unreadable.answer.error.errors, []);
 
     const dir = project({ app: 'twice_pkg', version: '1.0.0' });

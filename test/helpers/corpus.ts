@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url));
+/** The mix.exs constructs set (shared/hex/mixexs-constructs): the same layout, one construct each. */
+export const CONSTRUCTS_DIR = fileURLToPath(new URL('../fixtures/mixexs-constructs/', import.meta.url));
 
 /** expected/case.json: the parts tests read. */
 export interface CaseInfo {
@@ -18,6 +20,10 @@ export interface CaseInfo {
   needs_empty_dirs: string[];
   needs_symlinks: unknown[];
   needs_non_0644_perms: Array<{ path: string; perm: string }>;
+  /** The toolchain and MIX_ENV mix ran with, where a case.json says (the constructs set). */
+  elixir_version?: string;
+  otp_release?: string;
+  mix_env?: string;
 }
 
 /** One `mix hex.build` run, byte for byte. */
@@ -54,58 +60,58 @@ export interface BuiltCase extends CorpusCase {
 }
 
 /** Every case, sorted. */
-export const caseNames = (): string[] =>
-  readdirSync(CORPUS_DIR, { withFileTypes: true })
+export const caseNames = (root = CORPUS_DIR): string[] =>
+  readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
 
 /** The cases mix built (exit 0): they have the tarball and its listings. */
-export const builtCaseNames = (): string[] => caseNames().filter((name) => readRun(name, 'hex.build')!.exitCode === 0);
+export const builtCaseNames = (root = CORPUS_DIR): string[] => caseNames(root).filter((name) => readRun(name, 'hex.build', root)!.exitCode === 0);
 
-const expectedDir = (name: string) => join(CORPUS_DIR, name, 'expected');
-const readOptional = (name: string, file: string) => {
-  const path = join(expectedDir(name), file);
+const expectedDir = (name: string, root: string) => join(root, name, 'expected');
+const readOptional = (name: string, file: string, root: string) => {
+  const path = join(expectedDir(name, root), file);
   return existsSync(path) ? readFileSync(path) : undefined;
 };
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 const tsvRows = (text: string) => lines(text).slice(1).map((line) => line.split('\t'));
 
-function readRun(name: string, prefix: string): MixRun | undefined {
-  const exitCode = readOptional(name, `${prefix}.exitcode`);
+function readRun(name: string, prefix: string, root: string): MixRun | undefined {
+  const exitCode = readOptional(name, `${prefix}.exitcode`, root);
   if (exitCode === undefined) return undefined;
   return {
-    stdout: readOptional(name, `${prefix}.stdout`)!.toString('utf8'),
-    stderr: readOptional(name, `${prefix}.stderr`)!.toString('utf8'),
+    stdout: readOptional(name, `${prefix}.stdout`, root)!.toString('utf8'),
+    stderr: readOptional(name, `${prefix}.stderr`, root)!.toString('utf8'),
     exitCode: Number(exitCode.toString('utf8').trim()),
   };
 }
 
-export function loadCase(name: string): CorpusCase {
-  const build = readRun(name, 'hex.build')!;
+export function loadCase(name: string, root = CORPUS_DIR): CorpusCase {
+  const build = readRun(name, 'hex.build', root)!;
   const files = /\n {2}Files:\n((?: {4}.*\n)*)/.exec(build.stdout)?.[1]!.split('\n').filter(Boolean).map((line) => line.slice(4));
-  const order = readOptional(name, 'files-order.txt');
+  const order = readOptional(name, 'files-order.txt', root);
   if (order !== undefined && JSON.stringify(lines(order.toString('utf8'))) !== JSON.stringify(files)) {
     throw new Error(`${name}: files-order.txt disagrees with the Files: block of hex.build.stdout`);
   }
   return {
     name,
-    projectDir: join(CORPUS_DIR, name, 'project'),
-    info: JSON.parse(readFileSync(join(expectedDir(name), 'case.json'), 'utf8')),
+    projectDir: join(root, name, 'project'),
+    info: JSON.parse(readFileSync(join(expectedDir(name, root), 'case.json'), 'utf8')),
     build,
-    unpack: readRun(name, 'hex.build--unpack'),
+    unpack: readRun(name, 'hex.build--unpack', root),
     files,
-    metadataConfig: readOptional(name, 'metadata.config'),
+    metadataConfig: readOptional(name, 'metadata.config', root),
   };
 }
 
-export function loadBuiltCase(name: string): BuiltCase {
-  const c = loadCase(name);
+export function loadBuiltCase(name: string, root = CORPUS_DIR): BuiltCase {
+  const c = loadCase(name, root);
   if (c.build.exitCode !== 0 || !c.info.tarball || !c.files || !c.metadataConfig) throw new Error(`${name}: not a built case`);
-  const read = (file: string) => readFileSync(join(expectedDir(name), file));
+  const read = (file: string) => readFileSync(join(expectedDir(name, root), file));
   const outerSha256 = lines(read('outer.sha256').toString('utf8'))[0]!.split(' ')[0]!;
   if (outerSha256 !== c.info.outer_sha256) throw new Error(`${name}: outer.sha256 disagrees with case.json`);
-  const unpackedListing = readOptional(name, 'unpacked-listing.tsv');
+  const unpackedListing = readOptional(name, 'unpacked-listing.tsv', root);
   return {
     ...c,
     files: c.files,

@@ -3,12 +3,11 @@ import { describe, test } from 'node:test';
 import { encodeMetadata } from '../../src/erlang/pretty.js';
 import { atom, binary, type Term } from '../../src/erlang/term.js';
 import { PackageError, metadataPairs, readDependencies, type Meta } from '../../src/package/metadata.js';
-import { parseMixProject } from '../../src/package/mixexs/index.js';
 import { renderSummary } from '../../src/package/summary.js';
-import { mixExs, show, tempDir } from './project-helpers.js';
+import { show, tempDir, valueOf } from './project-helpers.js';
 
 const dir = tempDir();
-const term = (expr: string): Term => parseMixProject(mixExs(`      v: ${expr}`), dir, {}).config.get('v')!;
+const term = (expr: string): Term => valueOf(expr, { dir });
 
 describe('dependencies', () => {
   test('only Hex dependencies that reach :prod become requirements', () => {

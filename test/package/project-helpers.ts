@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
 import { Atom, ErlFloat, ErlMap, Tuple, type Term } from '../../src/erlang/term.js';
-import { MixRegex } from '../../src/package/mixexs/index.js';
+import { resolveAssumptions } from '../../src/elixir/assumptions.js';
+import { readMixProject } from '../../src/elixir/mix-project.js';
+import { ElixirRegex } from '../../src/elixir/regex.js';
+import { isFun } from '../../src/elixir/values.js';
+
+/** The toolchain the reference builds were made with (mix's outputs in the corpus). */
+export const ASSUMED = resolveAssumptions({}, { elixirVersion: '1.14.0', otpRelease: '25' });
 
 const made: string[] = [];
 after(() => {
@@ -40,9 +46,18 @@ export function mixExs(body: string, extra = '', prelude = ''): string {
   return `defmodule Sample.MixProject do\n  use Mix.Project\n${prelude}\n  def project do\n    [\n${body}\n    ]\n  end\n${extra}\nend\n`;
 }
 
+/** What an Elixir expression evaluates to, written in the project/0 of a project in `dir` (files there are readable). */
+export function valueOf(expr: string, options: { dir?: string; extra?: string; prelude?: string; env?: Record<string, string> } = {}): Term {
+  const dir = options.dir ?? tempDir();
+  writeFileSync(join(dir, 'mix.exs'), mixExs(`      v: ${expr}`, options.extra, options.prelude));
+  const { project } = readMixProject(dir, { env: options.env ?? {}, assumptions: ASSUMED });
+  return ((project as Term[])[0] as Tuple).elements[1]!;
+}
+
 /** Renders a term roughly the way Elixir's inspect does, to compare against readable expectations. */
 export function show(t: Term): string {
-  if (t instanceof MixRegex) return `~r/${t.source}/${t.modifiers}`;
+  if (t instanceof ElixirRegex) return `~r/${t.source}/${t.modifiers}`;
+  if (isFun(t)) return `&/${t.arity}`;
   if (t instanceof Atom) return /^[A-Za-z_][A-Za-z0-9_@]*[?!]?$/.test(t.name) || t.name.startsWith('Elixir.') ? `:${t.name}` : `:${JSON.stringify(t.name)}`;
   if (t instanceof Uint8Array) return JSON.stringify(Buffer.from(t).toString('utf8'));
   if (t instanceof ErlFloat) return `${t.value}f`;

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { encodeMetadata } from '../../src/erlang/pretty.js';
-import { MixExsError } from '../../src/package/mixexs/index.js';
+import { OutsideModelError } from '../../src/elixir/errors.js';
+import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { PackageError, preparePackage } from '../../src/package/project.js';
-import { mixExs, show, tempProject } from './project-helpers.js';
+import { ASSUMED, mixExs, show, tempProject } from './project-helpers.js';
 
 const SOURCES = { 'lib/a.ex': '', 'README.md': '', LICENSE: '' };
 const PACKAGE = 'package: [licenses: ["MIT"], links: %{"GitHub" => "https://example.org"}]';
 
 async function prepare(body: string, options: { organization?: string; env?: Record<string, string> } = {}, files: Record<string, string> = {}, extra = '') {
   const dir = tempProject({ ...SOURCES, ...files, 'mix.exs': mixExs(body, extra) });
-  return preparePackage(dir, { env: options.env ?? {}, organization: options.organization });
+  const assumptions = options.env ? resolveAssumptions(options.env, { elixirVersion: ASSUMED.elixirVersion, otpRelease: ASSUMED.otpRelease }) : ASSUMED;
+  return preparePackage(dir, { env: options.env ?? {}, organization: options.organization, assumptions });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PackageError> {
@@ -72,15 +74,23 @@ describe('preparePackage', () => {
     assert.ok(!metadataText(fromOption).includes('acme') && !metadataText(fromOption).includes('other'));
   });
 
-  test('mix.exs is evaluated for :prod with the given environment', async () => {
-    const p = await prepare(`      app: :pkg,
+  test('Mix.env() is what mix hex.build sees: MIX_ENV, else :dev', async () => {
+    const body = `      app: :pkg,
       version: System.get_env("PKG_VERSION", "0.0.0-dev"),
       description: if(Mix.env() == :prod, do: "prod", else: "dev"),
       deps: deps(),
-      ${PACKAGE}`, { env: { PKG_VERSION: '4.5.6' } }, {}, '  defp deps do\n    if Mix.env() == :prod, do: [{:a, "~> 1.0"}], else: []\n  end');
-    assert.equal(p.version, '4.5.6');
-    assert.match(metadataText(p), /<<"prod">>/);
-    assert.deepEqual(p.requirements.map((r) => r.name), ['a']);
+      ${PACKAGE}`;
+    const extra = '  defp deps do\n    if Mix.env() == :prod, do: [{:a, "~> 1.0"}], else: []\n  end';
+    const dev = await prepare(body, { env: { PKG_VERSION: '4.5.6' } }, {}, extra);
+    assert.equal(dev.version, '4.5.6');
+    assert.match(metadataText(dev), /<<"dev">>/);
+    assert.deepEqual(dev.requirements, []);
+    assert.ok(dev.assumptions.includes('Mix.env() is :dev (MIX_ENV is not set)'));
+    const prod = await prepare(body, { env: { MIX_ENV: 'prod' } }, {}, extra);
+    assert.equal(prod.version, '0.0.0-dev');
+    assert.match(metadataText(prod), /<<"prod">>/);
+    assert.deepEqual(prod.requirements.map((r) => r.name), ['a']);
+    assert.ok(prod.assumptions.includes('Mix.env() is :prod (from MIX_ENV)'));
   });
 
   test('a package key at the project root: a warning printed before the summary', async () => {
@@ -103,14 +113,30 @@ describe('preparePackage', () => {
     assert.equal(badDescription.message, 'Invalid :description: expected a string');
   });
 
-  test('unsupported Elixir only matters where hexts needs the value', async () => {
+  test('the whole project/0 is evaluated, as mix does: what hexts cannot evaluate stops the build even in a key Hex never reads', async () => {
     const p = await prepare(`      app: :pkg, version: "1.0.0", description: "d",
       aliases: [test: fn _ -> :ok end], releases: [pkg: [steps: [&IO.inspect/1]]],
       ${PACKAGE.replace('package: [', 'package: [maintainers: Enum.map([1], & &1), ')}`);
     assert.equal(p.name, 'pkg');
-    await assert.rejects(prepare(`      app: :pkg, version: "1.0.0", description: "d", ${PACKAGE.replace('["MIT"]', 'Enum.map(["MIT"], & &1)')}`), (e: unknown) => {
-      assert.ok(e instanceof MixExsError);
-      assert.match(e.message, /^mix\.exs:6:\d+: cannot read /);
+    await assert.rejects(prepare(`      app: :pkg, version: "1.0.0", description: "d", docs: [source_ref: System.cmd("git", ["rev-parse", "HEAD"])], ${PACKAGE}`), (e: unknown) => {
+      assert.ok(e instanceof OutsideModelError);
+      assert.match(e.message, /^mix\.exs:6:\d+: hexts cannot evaluate System\.cmd\/2: it runs a program/);
+      return true;
+    });
+  });
+
+  test('a 200,000-character description, literal or built, is read in one pass and refused as too long', async () => {
+    const literal = await prepare(`      app: :pkg, version: "1.0.0", description: "${'é'.repeat(200_000)}", ${PACKAGE}`);
+    assert.deepEqual(literal.validation.errors, ['Package description is too long (exceeds 300 characters)']);
+    const built = await prepare(`      app: :pkg, version: "1.0.0", description: String.duplicate("ab ", 70_000) |> String.trim(), ${PACKAGE}`);
+    assert.deepEqual(built.validation.errors, ['Package description is too long (exceeds 300 characters)']);
+  });
+
+  test('exclude_patterns: a regex that would need backtracking is refused by name, not run', async () => {
+    await assert.rejects(prepare(`      app: :pkg, version: "1.0.0", description: "d",
+      ${PACKAGE.replace('package: [', 'package: [exclude_patterns: [~r/(a)\\1/], ')}`), (e: unknown) => {
+      assert.ok(e instanceof PackageError);
+      assert.equal(e.message, 'Invalid :exclude_patterns in package: ~r/(a)\\1/ uses a backreference, which hexts does not match (it could take unbounded time)');
       return true;
     });
   });

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isValidLicense } from '../../src/package/licenses.js';
 import { preparePackage } from '../../src/package/project.js';
-import { mixExs, tempProject } from './project-helpers.js';
+import { ASSUMED, mixExs, tempProject } from './project-helpers.js';
 
 const SOURCES = { 'lib/a.ex': '', 'README.md': '', LICENSE: '' };
 
 async function check(body: string, files: Record<string, string> = {}, extra = '') {
   const dir = tempProject({ ...SOURCES, ...files, 'mix.exs': mixExs(body, extra) });
-  const p = await preparePackage(dir, { env: {} });
+  const p = await preparePackage(dir, { env: {}, assumptions: ASSUMED });
   return { ...p.validation, summary: p.summary, dir };
 }
 
@@ -181,7 +181,7 @@ describe('validation', () => {
   test('unsafe files fail the build after the license warnings', async () => {
     const dir = tempProject({ ...SOURCES, 'mix.exs': mixExs(PUBLIC.replace('["MIT"]', '["Odd"]')) });
     symlinkSync('/etc/hostname', join(dir, 'lib', 'host'));
-    const p = await preparePackage(dir, { env: {} });
+    const p = await preparePackage(dir, { env: {}, assumptions: ASSUMED });
     assert.equal(p.validation.warnings.length, 1);
     assert.deepEqual(p.validation.errors, ['Creating tarball failed: unsafe symlink in tarball: lib/host -> /etc/hostname']);
   });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Lazy } from '../../cli.js';
+import { toolchainOptions } from '../options.js';
 
 export function define(command: Command, lazy: Lazy): void {
-  command
+  toolchainOptions(command)
     .option('-o, --output <path>', 'where to write the tarball (default NAME-VERSION.tar; with --unpack, the directory)')
     .option('--unpack', 'write the package\'s files and hex_metadata.config to a directory instead of a tarball')
     .option('--organization <org>', 'build for this organization (overrides package[:organization])')
@@ -11,6 +12,12 @@ Reads mix.exs without Elixir, validates the package as mix hex.build does (and i
 version as hex.pm will) and writes a tarball byte-identical to mix's. Files inside directories
 are taken in sorted order (mix uses the file system's order, which is the same on most
 projects).
+
+mix.exs is evaluated as \`mix hex.build\` would evaluate it: Mix.env() is MIX_ENV (default dev),
+System.version() and System.otp_release() are the stated toolchain (--elixir-version,
+--otp-release), modules of dependencies are not loaded. Nothing outside the project is read,
+nothing is run or written, and hexts's own secrets (HEX_API_KEY, HEX_OTP, HEXTS_*, proxy URLs)
+read as unset. --verbose lists every answer that came from these assumptions.
 
 Examples:
   hexts build                      write NAME-VERSION.tar and print its checksum

@@ -4,6 +4,7 @@ import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { checkOrganizationName } from '../../api/permissions.js';
 import { CliError } from '../../errors.js';
+import { toolchainChoice } from '../options.js';
 import { buildPackage, loadPackage, PackageBuildError } from '../package-build.js';
 
 // `hexts build`: like `mix hex.build` — the summary block, then the tarball and its checksum
@@ -21,7 +22,7 @@ export async function run(ctx: Context, invocation: Invocation): Promise<void> {
 
 async function build(ctx: Context, { opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const prepared = await loadPackage(ctx, { organization, printSummary: !ctx.globals.json });
+  const prepared = await loadPackage(ctx, { organization, toolchain: toolchainChoice(opts), printSummary: !ctx.globals.json });
   const base = `${prepared.name}-${prepared.version}`;
   const result = { ok: true, name: prepared.name, version: prepared.version, organization: prepared.organization ?? null };
   const warnings = prepared.warnings.map((w) => w.trim());

@@ -1,9 +1,9 @@
 import { Argument, type Command } from 'commander';
 import type { Lazy } from '../../cli.js';
-import { keyOptions, otpOption } from '../options.js';
+import { keyOptions, otpOption, toolchainOptions } from '../options.js';
 
 export function define(command: Command, lazy: Lazy): void {
-  otpOption(keyOptions(command))
+  toolchainOptions(otpOption(keyOptions(command)))
     .addArgument(new Argument('[what]', 'publish only the package, or only the docs (default: both)').choices(['package', 'docs']))
     .option('--organization <org>', 'publish to this organization\'s private repository (overrides package[:organization])')
     .option('--replace', 'overwrite an existing release (public packages: within an hour of publishing)')

@@ -20,7 +20,8 @@ import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.
 import type { PreparedPackage } from '../../package/project.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
-import { buildPackage, loadPackage } from '../package-build.js';
+import { toolchainChoice } from '../options.js';
+import { buildPackage, loadPackage, readPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
 
 type Mode = 'all' | 'package' | 'docs';
@@ -51,6 +52,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   // question; a dry run sends nothing and needs none.
   const prepared = await loadPackage(ctx, {
     organization: flagOrganization,
+    toolchain: toolchainChoice(opts),
     printSummary: !json && mode !== 'docs',
     publishing: true,
     beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
@@ -303,8 +305,7 @@ async function revert(ctx: Context, mode: Mode, version: string, flagOrganizatio
   for (const [name, flag] of [['replace', '--replace'], ['docsDir', '--docs-dir']] as const) {
     if (opts[name] !== undefined) throw new UsageError(`${flag} cannot be used with --revert, which deletes and uploads nothing`, `Drop ${flag}.`);
   }
-  const { preparePackage } = await import('../../package/project.js');
-  const prepared = await preparePackage(ctx.cwd, { organization: flagOrganization, env: ctx.env });
+  const prepared = await readPackage(ctx, flagOrganization, toolchainChoice(opts), ctx.globals.json);
   const organization = targetOrganization(prepared);
   const name = prepared.name;
   const result = { name, version, repository: organization ?? 'hexpm', reverted: mode === 'docs' ? 'docs' : 'release' };
