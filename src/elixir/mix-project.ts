@@ -12,7 +12,8 @@ import { registerAttribute } from './module.js';
 import { projectFiles } from './files.js';
 import { Scope, moduleDisplay, type SourceFile } from './scope.js';
 import { astToValue, valueToAst } from './quoted.js';
-import { moduleInToolchain } from './stdlib/system.js';
+import { moduleInToolchain, versionAtLeast } from './stdlib/system.js';
+import { EXPORTS_ELIXIR_VERSION, loadedModuleExports } from './exports.js';
 import { STDLIB } from './stdlib/index.js';
 import { FileAccessError, type Assumptions, type ProjectFiles, type Runtime } from './runtime.js';
 import { NIL, type Value } from './values.js';
@@ -232,10 +233,24 @@ class Evaluation implements Runtime {
     const user = this.interp.modules.get(module);
     if (user) return user.compiled && user.functions.get(`${name}/${arity}`)?.visibility === 'def';
     if (STDLIB.has(`${moduleDisplay(module)}.${name}/${arity}`)) return true;
-    if (moduleInToolchain(module, this)) {
-      throw new OutsideModelError(`function_exported?(${moduleDisplay(module)}, :${name}, ${arity}): hexts does not know every function of Elixir ${this.assumptions.elixirVersion}`);
-    }
+    if (moduleInToolchain(module, this)) return this.toolchainFunctionExported(module, name, arity);
     return false;
+  }
+
+  /** Answers from the table of Elixir 1.14.0's loaded modules: exact for 1.14, "still there" for later releases. */
+  private toolchainFunctionExported(module: string, name: string, arity: number): boolean {
+    const call = `function_exported?(${moduleDisplay(module)}, :${name}, ${arity})`;
+    const { elixirVersion } = this.assumptions;
+    const exports = module.startsWith('Elixir.') ? loadedModuleExports(moduleDisplay(module)) : undefined;
+    const sameMinor = elixirVersion.split('.').slice(0, 2).join('.') === EXPORTS_ELIXIR_VERSION.split('.').slice(0, 2).join('.');
+    if (exports && versionAtLeast(elixirVersion, EXPORTS_ELIXIR_VERSION)) {
+      const found = exports.has(`${name}/${arity}`);
+      if (found || sameMinor) {
+        this.assume(`${call} is ${found} (the functions of Elixir ${EXPORTS_ELIXIR_VERSION}${sameMinor ? '' : ', which later releases keep'})`);
+        return found;
+      }
+    }
+    throw new OutsideModelError(`${call}: hexts does not know every function of Elixir ${elixirVersion}; state --elixir-version 1.14.0 if mix.exs was written for it`);
   }
 
   moduleAttribute(module: string, op: 'register' | 'get' | 'put', name: string, value: Value): Value {

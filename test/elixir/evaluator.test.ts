@@ -154,6 +154,19 @@ describe('the environment model: what mix hex.build sees, on a stated toolchain'
     assert.equal(inspect(valueOf(expr, { assumptions: at('1.18.0', '27') })), '[true, true, true, true, false]');
   });
 
+  test('function_exported? answers for the modules mix has loaded, from Elixir 1.14.0\'s functions', () => {
+    // Real Elixir 1.14.0 from the top of a mix.exs: [true, true, true, false, false, true].
+    const expr = '[function_exported?(Mix, :path_for, 1), function_exported?(Mix.Local, :path_for, 1), function_exported?(Mix, :env, 0), function_exported?(Kernel, :if, 2), function_exported?(Jason, :encode, 1), function_exported?(Mix.Local, :archive_ebin, 1)]';
+    assert.equal(inspect(valueOf(expr, { assumptions: at('1.14.0', '25') })), '[true, true, true, false, false, true]');
+    // Later releases keep what 1.14 had; what 1.14 lacked may have been added, so hexts does not guess.
+    assert.equal(inspect(valueOf('function_exported?(Mix, :env, 0)', { assumptions: at('1.18.0', '27') })), 'true');
+    const unknown = failure(() => valueOf('function_exported?(Mix, :newer_function, 0)', { assumptions: at('1.18.0', '27') }));
+    assert.ok(unknown instanceof OutsideModelError);
+    assert.match(unknown.message, /function_exported\?\(Mix, :newer_function, 0\): hexts does not know every function of Elixir 1\.18\.0/);
+    // A module mix has not loaded yet (Mix.Project before use Mix.Project) depends on what ran before: not guessed.
+    assert.ok(failure(() => valueOf('function_exported?(Mix.Dep, :load_on_environment, 1)')) instanceof OutsideModelError);
+  });
+
   test('Mix.compilers() is the stated Elixir\'s', () => {
     assert.equal(inspect(valueOf('Mix.compilers()', { assumptions: at('1.15.7') })), '[:yecc, :leex, :erlang, :elixir, :app]');
     assert.equal(inspect(valueOf('Mix.compilers()', { assumptions: at('1.16.0') })), '[:erlang, :elixir, :app]');
