@@ -3,8 +3,9 @@
 // payload bytes. Reading one follows hex_core's hex_registry:unpack_*: gunzip, decode Signed,
 // verify, decode the payload, then check that it names the repository (and package) asked for.
 
-import { constants, createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { gzip } from 'pako/lib/deflate.js';
 import {
   RegistryError,
   decodeNames,
@@ -38,12 +39,12 @@ J1i2xWFndWa6nfFnRxZmCStCOZWYYPlaxr+FZceFbpMwzTNs4g3d4tLNUcbKAIH4
 /** Decompressed registry files larger than this are refused (hex.pm's `versions` is a few MB). */
 export const MAX_REGISTRY_RESOURCE_SIZE = 64 * 1024 * 1024;
 
-// Erlang's zlib:gzip writes no mtime, no extra flags and OS 3 (Unix); Node writes the OS it
-// runs on, so the header is set to match wherever this runs.
-const ERLANG_GZIP_HEADER = Buffer.from('1f8b0800000000000003', 'hex');
+/** A private key as PEM text, or parsed once by the caller (a registry build signs many files). */
+export type PrivateKeyInput = string | KeyObject;
 
-export function signPayload(payload: Uint8Array, privateKeyPem: string): Buffer {
-  return sign('sha512', payload, { key: privateKeyPem, padding: constants.RSA_PKCS1_PADDING });
+export function signPayload(payload: Uint8Array, privateKey: PrivateKeyInput): Buffer {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  return sign('sha512', payload, { key, padding: constants.RSA_PKCS1_PADDING });
 }
 
 /** True when `signature` is a valid signature of `payload`; throws only for an unusable key. */
@@ -150,10 +151,13 @@ function withContext<T>(from: string, read: () => T): T {
   }
 }
 
-/** gzip(Signed{payload, signature}) with Erlang's gzip header, as hexpm stores registry files. */
-export function sealRegistryResource(payload: Uint8Array, privateKeyPem: string): Buffer {
-  const signed = encodeSigned({ payload: Buffer.from(payload), signature: signPayload(payload, privateKeyPem) });
-  const gzipped = gzipSync(signed);
-  ERLANG_GZIP_HEADER.copy(gzipped, 0);
-  return gzipped;
+/**
+ * gzip(Signed{payload, signature}), byte for byte what Erlang's zlib:gzip/1 writes (hexpm and
+ * `mix hex.registry build`): pako 2 at its defaults deflates as the stock zlib 1.2 Erlang links
+ * and writes the same header (no mtime, OS 3); Node's bundled zlib compresses differently.
+ */
+export function sealRegistryResource(payload: Uint8Array, privateKey: PrivateKeyInput): Buffer {
+  const signed = encodeSigned({ payload: Buffer.from(payload), signature: signPayload(payload, privateKey) });
+  const gzipped = gzip(signed);
+  return Buffer.from(gzipped.buffer, gzipped.byteOffset, gzipped.byteLength);
 }
