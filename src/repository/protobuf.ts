@@ -292,11 +292,15 @@ export function decodeVersions(bytes: Uint8Array): Versions {
 }
 
 /**
- * Encodes a Package the way hexpm's registry builder does: a dependency's `optional` only when
- * true, its `app` only when it differs from the package name and its `repository` only when it
- * differs from the package's own repository.
+ * Which builder's rules decide a dependency's fields. `hexpm` (hexpm's registry builder):
+ * `optional` only when true, `app` only when it differs from the package name. `mix`
+ * (`mix hex.registry build`): both always, `optional` false and `app` equal to the name too.
+ * Either way `repository` only when it differs from the package's own repository.
  */
-export function encodePackage(pkg: Package): Buffer {
+export type DependencyEncoding = 'hexpm' | 'mix';
+
+export function encodePackage(pkg: Package, encoding: DependencyEncoding = 'hexpm'): Buffer {
+  const mix = encoding === 'mix';
   return encode('Package', {
     releases: pkg.releases.map((release) =>
       defined({
@@ -306,8 +310,8 @@ export function encodePackage(pkg: Package): Buffer {
           defined({
             package: dep.package,
             requirement: dep.requirement,
-            optional: dep.optional ? true : undefined,
-            app: dep.app !== undefined && dep.app !== dep.package ? dep.app : undefined,
+            optional: mix ? dep.optional === true : dep.optional ? true : undefined,
+            app: mix ? (dep.app ?? dep.package) : dep.app !== undefined && dep.app !== dep.package ? dep.app : undefined,
             repository: dep.repository !== undefined && dep.repository !== pkg.repository ? dep.repository : undefined,
           }),
         ),

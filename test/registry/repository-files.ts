@@ -1,18 +1,10 @@
 // The signed registry files the test registry serves (`names`, `versions`, `packages/<name>`),
-// built from a plain model the way hexpm's Hexpm.Repository.RegistryBuilder builds them:
-// packages sorted by name, versions ascending, dependencies sorted, published packages only.
+// built from a plain model by the shared builder (src/repository/registry-builder.ts) with
+// hexpm's encoding, as Hexpm.Repository.RegistryBuilder builds them.
 
 import { generateKeyPairSync } from 'node:crypto';
-import { compareVersions } from '../../src/repository/requirement.js';
-import {
-  dateToTimestamp,
-  encodeNames,
-  encodePackage,
-  encodeVersions,
-  type Dependency,
-  type RetirementReason,
-} from '../../src/repository/protobuf.js';
-import { sealRegistryResource } from '../../src/repository/signing.js';
+import { dateToTimestamp, type RetirementReason } from '../../src/repository/protobuf.js';
+import { sealNames, sealPackage, sealVersions, type RegistryPackage } from '../../src/repository/registry-builder.js';
 
 export interface RepoDependency {
   package: string;
@@ -50,70 +42,24 @@ export function generateRepositoryKeyPair(): { privateKeyPem: string; publicKeyP
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
 
-// A package whose releases were all reverted has no entry in names or versions.
-function published(packages: RepoPackage[]): RepoPackage[] {
-  return packages.filter((p) => p.releases.length > 0).sort((a, b) => byteOrder(a.name, b.name));
+function registryPackage(pkg: RepoPackage): RegistryPackage {
+  return {
+    name: pkg.name,
+    updatedAt: dateToTimestamp(pkg.updatedAt),
+    releases: pkg.releases.map((r) => ({ ...r, publishedAt: r.publishedAt && dateToTimestamp(r.publishedAt) })),
+  };
 }
 
-function ascending(releases: RepoRelease[]): RepoRelease[] {
-  return [...releases].sort((a, b) => compareVersions(a.version, b.version));
-}
-
+// hexpm's encoding: packages sorted by name, versions ascending, dependencies sorted
+// [repository, package, requirement, optional, app] and written without their defaults.
 export function buildNames(repository: string, packages: RepoPackage[], privateKeyPem: string): Buffer {
-  const payload = encodeNames({
-    repository,
-    packages: published(packages).map((p) => ({ name: p.name, updatedAt: dateToTimestamp(p.updatedAt) })),
-  });
-  return sealRegistryResource(payload, privateKeyPem);
+  return sealNames(repository, packages.map(registryPackage), privateKeyPem);
 }
 
 export function buildVersions(repository: string, packages: RepoPackage[], privateKeyPem: string): Buffer {
-  const payload = encodeVersions({
-    repository,
-    packages: published(packages).map((p) => {
-      const releases = ascending(p.releases);
-      return {
-        name: p.name,
-        versions: releases.map((r) => r.version),
-        retired: releases.flatMap((r, index) => (r.retired ? [index] : [])),
-        withAdvisories: [],
-      };
-    }),
-  });
-  return sealRegistryResource(payload, privateKeyPem);
+  return sealVersions(repository, packages.map(registryPackage), privateKeyPem);
 }
 
 export function buildPackage(repository: string, pkg: RepoPackage, privateKeyPem: string): Buffer {
-  const payload = encodePackage({
-    name: pkg.name,
-    repository,
-    advisories: [],
-    releases: ascending(pkg.releases).map((release) => ({
-      version: release.version,
-      innerChecksum: release.innerChecksum,
-      outerChecksum: release.outerChecksum,
-      dependencies: sortDependencies(repository, release.dependencies),
-      retired: release.retired && { reason: release.retired.reason, message: release.retired.message },
-      advisoryIndexes: [],
-      publishedAt: release.publishedAt && dateToTimestamp(release.publishedAt),
-    })),
-  });
-  return sealRegistryResource(payload, privateKeyPem);
-}
-
-// hexpm sorts [repository, package, requirement, optional, app] in Erlang term order;
-// encodePackage then leaves out what equals the defaults.
-function sortDependencies(repository: string, dependencies: RepoDependency[]): Dependency[] {
-  const key = (d: RepoDependency) => [d.repository ?? repository, d.package, d.requirement, d.optional ? 'true' : 'false', d.app ?? d.package];
-  return [...dependencies].sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return byteOrder(x[i]!, y[i]!);
-    return 0;
-  });
-}
-
-// Erlang compares binaries byte by byte: UTF-8 order, not UTF-16 code unit order.
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return sealPackage(repository, registryPackage(pkg), privateKeyPem, 'hexpm');
 }
