@@ -24,6 +24,8 @@ export interface LoadOptions {
   printSummary: boolean;
   /** Publishing stops on what hex.pm refuses but mix builds (Validation.publishRefusals); a build warns. */
   publishing?: boolean;
+  /** Publishing to a static repository (--to-dir): hex.pm's refusals do not apply there. */
+  staticRepository?: boolean;
   /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
   beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
 }
@@ -45,7 +47,7 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
     throw err;
   }
   const { configWarnings, summary, validation } = prepared;
-  const refusals = validation.publishRefusals;
+  const refusals = options.staticRepository ? [] : validation.publishRefusals;
   const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
   // What hex.pm would refuse is hexts's own warning (mix says nothing): stderr, so stdout stays mix's.
   const ownWarnings = options.publishing ? [] : refusals.map((r) => r.warning);

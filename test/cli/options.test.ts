@@ -51,6 +51,20 @@ function outDir(): string {
   return mkdtempSync(join(scratch, 'out-'));
 }
 
+/** Signs the static repositories of `registry build`, `publish --to-dir` and `retire --to-dir`. */
+const REGISTRY_KEY = new URL('../fixtures/registry-build/keys/key.pem', import.meta.url).pathname;
+
+/** A static repository (`hexts registry build`) holding NAME 1.0.0: its directory and NAME. */
+async function staticRepository(): Promise<{ dir: string; name: string }> {
+  const dir = mkdtempSync(join(scratch, 'static-'));
+  const name = unique('opt_static_');
+  mkdirSync(join(dir, 'tarballs'));
+  writeFileSync(join(dir, 'tarballs', `${name}-1.0.0.tar`), await makeTarball({ name, version: '1.0.0' }));
+  const built = await runCli(['registry', 'build', dir, '--name', 'acme', '--private-key', REGISTRY_KEY], { env });
+  assert.equal(built.code, 0, built.stderr);
+  return { dir, name };
+}
+
 const orgKey = (organization = 'acme') =>
   registry.createKey({ organization }, { name: unique('ok-'), permissions: [{ domain: 'api', resource: null }, { domain: 'repository', resource: organization }] });
 
@@ -156,6 +170,10 @@ const SCENARIOS: Record<string, Scenario[]> = {
     refused(/--docs-dir cannot be used with --revert/, async () => { project(await published()); return ['publish', '--revert', '1.0.0', '--docs-dir', 'doc']; }),
     refused(/--docs-dir cannot be used with `publish package`, which publishes no docs/, () => { project(unique('opt_pkg_'), true); return ['publish', 'package', '--yes', '--docs-dir', 'doc']; }),
     refused(/--replace cannot be used with `publish docs`/, async () => { project(await published(), true); return ['publish', 'docs', '--replace']; }),
+    ok(async () => { project(unique('opt_dir_')); return ['--json', 'publish', 'package', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--replace', '--yes']; }),
+    ok(async () => { project(unique('opt_dir_')); return ['publish', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--dry-run', '--elixir-version', '1.18.4']; }),
+    refused(/--key cannot be used with --to-dir/, async () => { project(unique('opt_dir_')); return ['publish', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--key', aliceKey]; }),
+    refused(/--private-key goes with --to-dir/, () => { project(unique('opt_dir_')); return ['publish', 'package', '--yes', '--private-key', REGISTRY_KEY]; }),
   ],
   'package fetch': [
     ok(async () => ['package', 'fetch', await published(), '--output', outDir(), '--no-progress']),
@@ -201,6 +219,15 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => ['retire', await published(), '1.0.0', '--unretire', '--key-file', keyFile]),
     ok(async () => ['retire', await published('acme'), '1.0.0', 'invalid', '--message', 'does not compile', '--organization', 'acme']),
     refused(noJson('retire'), async () => ['--json', 'retire', await published(), '1.0.0', '--unretire']),
+    ok(async () => { const { dir, name } = await staticRepository(); return ['retire', name, '1.0.0', 'security', '--message', 'CVE-2026-1', '--to-dir', dir, '--private-key', REGISTRY_KEY]; }),
+    ok(async () => { const { dir, name } = await staticRepository(); return ['retire', name, '1.0.0', '--unretire', '--to-dir', dir, '--private-key', REGISTRY_KEY]; }),
+    refused(/--organization cannot be used with --to-dir/, async () => { const { dir, name } = await staticRepository(); return ['retire', name, '1.0.0', '--unretire', '--to-dir', dir, '--private-key', REGISTRY_KEY, '--organization', 'acme']; }),
+    refused(/--private-key goes with --to-dir/, async () => ['retire', await published(), '1.0.0', '--unretire', '--private-key', REGISTRY_KEY]),
+  ],
+  'registry build': [
+    ok(async () => ['registry', 'build', (await staticRepository()).dir, '--name', 'acme', '--private-key', REGISTRY_KEY]),
+    ok(async () => ['--json', 'registry', 'build', (await staticRepository()).dir, '--name', 'acme', '--private-key', REGISTRY_KEY]),
+    refused(/missing --name/, async () => ['registry', 'build', (await staticRepository()).dir, '--private-key', REGISTRY_KEY]),
   ],
   config: [
     ok(() => ['config', 'http_timeout', '30']),

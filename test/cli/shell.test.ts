@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, scratchHome, spawnCli } from '../helpers/cli.js';
 
-const GROUPS = ['user', 'organization', 'build', 'publish', 'package', 'info', 'owner', 'retire', 'config', 'completion'];
+const GROUPS = ['user', 'organization', 'build', 'publish', 'package', 'info', 'owner', 'registry', 'retire', 'config', 'completion'];
 
 test('--help lists every command group and exits 0', async () => {
   const result = await runCli(['--help']);

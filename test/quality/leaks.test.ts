@@ -18,7 +18,7 @@
 // One row per command and variant: adding a command is adding a line to ROWS. The first test
 // fails when a command of the commander tree has no row.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -83,6 +83,23 @@ const mixHexpmAt = (url: (t: RowContext) => string) => (t: RowContext) => {
   writeFileSync(t.pass.mixConfig, `{'$repos',#{<<"hexpm">> => #{url => <<"${url(t)}">>}}}.\n`, { mode: 0o600 });
 };
 
+/** Signs the static repositories of the rows below; kept outside HOME, as a user keeps it. */
+const REGISTRY_KEY = new URL('../fixtures/registry-build/keys/key.pem', import.meta.url).pathname;
+
+/**
+ * A static repository under HOME (where every file is searched for secrets) holding foo 1.0.0,
+ * built by `hexts registry build`. The signing key is a secret: a line of its PEM goes in the book.
+ */
+async function staticRepository(t: RowContext): Promise<string> {
+  t.world.secrets.add(readFileSync(REGISTRY_KEY, 'utf8').split('\n')[2]!, 'the registry private key');
+  const dir = join(t.pass.home, t.world.unique('static-'));
+  mkdirSync(join(dir, 'tarballs'), { recursive: true });
+  copyFileSync(new URL('../fixtures/registry-build/tarballs/foo-1.0.0.tar', import.meta.url), join(dir, 'tarballs', 'foo-1.0.0.tar'));
+  const built = await runCli(['registry', 'build', dir, '--name', 'acme', '--private-key', REGISTRY_KEY], { env: { PATH: process.env.PATH } });
+  assert.equal(built.code, 0, built.stderr);
+  return dir;
+}
+
 const ROWS: Row[] = [
   // user
   { command: 'user register', argv: registerArgv, stdin: (t) => registerPassword(t) },
@@ -130,6 +147,10 @@ const ROWS: Row[] = [
   { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture() }); return ['publish', '--revert', '1.0.0']; } },
   { command: 'publish', argv: () => ['publish', 'package', '--dry-run'], before: project() },
   { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: project() },
+  // Into a static repository: no credential is used (one given for the run is refused, exit 2).
+  { command: 'publish', argv: async (t) => ['publish', 'package', '--to-dir', await staticRepository(t), '--private-key', REGISTRY_KEY], before: project(), sources: ['env', 'keychain', 'oauth'] },
+  { command: 'registry build', argv: async (t) => ['registry', 'build', await staticRepository(t), '--name', 'acme', '--private-key', REGISTRY_KEY] },
+  { command: 'registry build', argv: async (t) => ['--json', 'registry', 'build', await staticRepository(t), '--name', 'acme', '--private-key', REGISTRY_KEY] },
   // package, info
   // Public packages are fetched anonymously: a key given for the run is refused (exit 2).
   { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE], sources: ['env', 'keychain', 'oauth'] },
@@ -156,6 +177,7 @@ const ROWS: Row[] = [
   { command: 'owner packages', argv: () => ['--json', 'owner', 'packages'] },
   { command: 'retire', argv: async (t) => ['retire', await t.fixture(), '1.0.0', 'security', '--message', 'retired by the leak suite'] },
   { command: 'retire', argv: async (t) => { const name = await t.fixture(); await t.world.retire(name); return ['retire', name, '1.0.0', '--unretire']; } },
+  { command: 'retire', argv: async (t) => ['retire', 'foo', '1.0.0', 'security', '--message', 'retired by the leak suite', '--to-dir', await staticRepository(t), '--private-key', REGISTRY_KEY], sources: ['env', 'keychain', 'oauth'] },
   // config, completion
   { command: 'config', argv: () => ['config'] },
   { command: 'config', argv: () => ['--json', 'config'] },

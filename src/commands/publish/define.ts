@@ -12,15 +12,24 @@ export function define(command: Command, lazy: Lazy): void {
     .option('-y, --yes', 'publish without asking (for CI)')
     .option('--docs-dir <dir>', 'where the built docs are (default doc/, else docs/)')
     .option('--no-progress', 'no upload progress bar')
+    .option('--to-dir <public_dir>', 'publish the package into a static repository directory instead (see `hexts registry build`): no API, no credentials')
+    .option('--private-key <path>', 'with --to-dir: the PEM file of the RSA key that signs that repository')
     .addHelpText('after', `
 Everything local (reading mix.exs, validation, building the tarballs) happens before any
 credential is asked for. Without a terminal, --yes is needed. hexts does not run \`mix docs\`:
 build the docs first, or publish the package alone with \`hexts publish package\`.
 
+With --to-dir the tarball goes to PUBLIC_DIR/tarballs/NAME-VERSION.tar of a repository made
+by \`hexts registry build\` (its name is read from PUBLIC_DIR/names), which is then rebuilt
+and signed with --private-key. A different tarball of the same release is replaced only with
+--replace. No docs, no API, no credentials, no confirmation.
+
 Examples:
   hexts publish --dry-run                          see exactly what would be published
   hexts publish                                    package and docs, after a confirmation
   hexts publish package --organization acme --yes  a private package from CI
-  hexts publish --revert 1.2.3                     delete a release (within the allowed window)`)
+  hexts publish --revert 1.2.3                     delete a release (within the allowed window)
+  hexts publish package --to-dir public --private-key private_key.pem
+                                                   add the release to a static repository`)
     .action(lazy(() => import('./run.js'), { json: true }));
 }

@@ -40,6 +40,8 @@ const CODE_OF_CONDUCT = 'Before publishing, please read the Code of Conduct: htt
 // the uploads. A dry run stops after the screen and needs no credentials at all.
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const mode = (args[0] ?? 'all') as Mode;
+  if (typeof opts.toDir === 'string') return (await import('./to-dir.js')).publishToDir(ctx, mode, opts);
+  if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts publish --to-dir PUBLIC_DIR --private-key KEY`.');
   const flagOrganization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
   if (typeof opts.revert === 'string') return revert(ctx, mode, opts.revert, flagOrganization, opts);
   if (mode === 'package' && opts.docsDir !== undefined) throw new UsageError('--docs-dir cannot be used with `publish package`, which publishes no docs', 'Drop --docs-dir, or publish the docs too with `hexts publish`.');

@@ -14,6 +14,8 @@ export function define(retire: Command, lazy: Lazy): void {
     .option('--message <text>', 'what users should know, 3 to 140 characters (required to retire)')
     .option('--unretire', 'mark the release as no longer retired')
     .option('--organization <org>', 'the organization whose repository holds the package (private packages)')
+    .option('--to-dir <public_dir>', 'retire it in a static repository directory instead (see `hexts registry build`): no API, no credentials')
+    .option('--private-key <path>', 'with --to-dir: the PEM file of the RSA key that signs that repository')
     .addHelpText('after', `
 A retired release can still be used; mix warns about it when it resolves dependencies.
 
@@ -27,6 +29,10 @@ Reasons:
 Examples:
   hexts retire my_pkg 1.2.0 security --message "CVE-2026-1234, use 1.2.1"
   hexts retire my_pkg 0.1.0 renamed --message "now published as my_package"
-  hexts retire my_pkg 1.2.0 --unretire`)
+  hexts retire my_pkg 1.2.0 --unretire
+  hexts retire my_pkg 1.2.0 invalid --message "broken build" --to-dir public --private-key private_key.pem
+
+With --to-dir the retirement is kept in PUBLIC_DIR/retirements.json (mix hex.registry build has
+nowhere to keep one) and the repository is rebuilt, signed with --private-key.`)
     .action(lazy(() => import('./run.js')));
 }

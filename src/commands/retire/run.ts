@@ -36,6 +36,10 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     }
   }
 
+  if (typeof opts.toDir === 'string') {
+    return (await import('./to-dir.js')).retireToDir(ctx, name, version, opts.unretire ? undefined : { reason: reason!, message: message! }, opts);
+  }
+  if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts retire NAME VERSION REASON --message MSG --to-dir PUBLIC_DIR --private-key KEY`.');
   const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: opts.unretire ? 'unretire a release' : 'retire a release' }, { otp: opts.otp });
   const action = { package: name, version, organization, needs: 'maintainer' as const };
   if (opts.unretire) {
