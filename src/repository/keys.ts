@@ -87,7 +87,7 @@ export class RepositoryKeys {
       this.warn(`Pinned the public key of ${this.repoUrl} on first use: ${fingerprint}${pem.trim() === HEXPM_PUBLIC_KEY.trim() ? ' (hex.pm\'s key)' : ''}. `
         + `Check this fingerprint with the registry's operators; files signed with any other key are refused from now on (${this.pinFile}).`);
     }
-    return { pem: kept.public_key, fingerprint: kept.fingerprint, source: 'pinned', file: this.pinFile };
+    return { pem: kept.public_key, fingerprint: checkedFingerprint(kept.public_key, this.pinFile), source: 'pinned', file: this.pinFile };
   }
 
   private async readPins(): Promise<PinFile> {
