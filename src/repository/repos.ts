@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CliError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { withFileLock } from '../util/lock.js';
-import { redactUrl } from '../util/net.js';
+import { endpointUrlProblem, redactUrl } from '../util/net.js';
 import { PUBLIC_REPOSITORY } from './settings.js';
 
 // Repositories added with `hexts repo add` (mix's `hex.repo`): a name, where its files are, the
@@ -59,9 +59,8 @@ export function splitRepoUrl(text: string): { url: string; userinfo?: { username
   } catch {
     throw new UsageError(`invalid repository URL "${redactUrl(text)}"`, 'Give the full URL, e.g. https://repo.example.com or https://example.com/repo.');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`invalid repository URL "${redactUrl(text)}": expected https://`, 'Repositories are read over HTTPS.');
-  }
+  const problem = endpointUrlProblem(text);
+  if (problem) throw new UsageError(`invalid repository URL "${redactUrl(text)}": it ${problem}`, 'Repositories are read over HTTPS: its auth key must not cross the network in the clear.');
   if (url.search || url.hash) throw new UsageError(`invalid repository URL "${redactUrl(text)}": it has a query or fragment`, 'Give the URL the files are under, without ? or #.');
   const userinfo = url.username || url.password ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : undefined;
   url.username = '';
