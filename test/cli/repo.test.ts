@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
-import { keychainAccounts } from '../helpers/keychain.js';
+import { storedSecret } from '../helpers/keychain.js';
 
 const FIXTURES = new URL('../fixtures/hex-repo/', import.meta.url).pathname;
 const KEYS = new URL('../fixtures/keys/', import.meta.url).pathname;
@@ -68,7 +68,7 @@ describe('repositories and their secrets', () => {
     assert.equal(shown[4]!.stdout, 'https://repo.example.com/acme\n');
     assert.equal(JSON.parse(shown[2]!.stdout).fingerprint, 'SHA256:n3ivTcxBVyzHpMb+J//LsSLaPRYaZftiqHkrQMx9/vw');
     assert.ok(!readFileSync(join(m.hextsHome, 'repos.json'), 'utf8').includes('k-SECRET-1'));
-    assert.equal(keychainAccounts('repo:acme').length, 1);
+    assert.match(storedSecret(m.hextsHome, 'repo:acme', 'auth_key') ?? '', /k-SECRET-1/, 'the key is in this profile\'s keychain entry');
 
     ok(await m.run(['repo', 'set', 'acme', '--url', 'https://mirror.example.com/acme', '--publish', 'legacy', '--api-url', 'https://mirror.example.com/api']));
     const json = JSON.parse((await m.run(['repo', 'show', 'acme', '--json'])).stdout);
@@ -77,7 +77,7 @@ describe('repositories and their secrets', () => {
     assert.equal(json.auth_key, 'keychain', 'set keeps the key');
 
     ok(await m.run(['repo', 'remove', 'acme']));
-    assert.deepEqual(keychainAccounts('repo:acme'), [], 'remove deletes its key');
+    assert.equal(storedSecret(m.hextsHome, 'repo:acme', 'auth_key'), undefined, 'remove deletes its key');
     assert.doesNotMatch((await m.run(['repo', 'list'])).stdout, /acme/);
     const again = await m.run(['repo', 'remove', 'acme']);
     ok(again);
