@@ -239,15 +239,21 @@ function repositoryHttp(ctx: Context, config: Config, settings: RepositorySettin
   return http;
 }
 
+/** One file of a repository as served (any status), with `authorization` and nothing else; for checks that look at each step. */
+export async function fetchRepositoryFile(ctx: Context, repoUrl: string, path: string, authorization?: { value: string; credential: string }): Promise<RepositoryResponse> {
+  const config = await ctx.config();
+  const http = repositoryHttp(ctx, config, repositorySettings(config));
+  const maxBytes = path === 'public_key' ? MAX_PUBLIC_KEY_BYTES : MAX_REGISTRY_DOWNLOAD;
+  return http.get(new URL(`${repoUrl}/${path}`), { maxBytes, authorization: authorization?.value, credential: authorization?.credential });
+}
+
 /**
  * The PEM a repository serves at URL/public_key, fetched with `authorization` (the repository's
  * own key, if it has one) and nothing else.
  */
 export async function fetchRepositoryPublicKey(ctx: Context, repoUrl: string, authorization?: { value: string; credential: string }): Promise<string> {
-  const config = await ctx.config();
-  const http = repositoryHttp(ctx, config, repositorySettings(config));
+  const response = await fetchRepositoryFile(ctx, repoUrl, 'public_key', authorization);
   const url = new URL(`${repoUrl}/public_key`);
-  const response = await http.get(url, { maxBytes: MAX_PUBLIC_KEY_BYTES, authorization: authorization?.value, credential: authorization?.credential });
   if (response.status !== 200) {
     const refused = response.status === 401 || response.status === 403;
     throw new CliError(

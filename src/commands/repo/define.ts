@@ -46,6 +46,17 @@ Examples:
   repo.command('list')
     .description('the repositories this machine knows: hexpm, organizations, added ones')
     .action(lazy(pick(() => import('./list.js'), 'list'), { json: true }));
+  repo.command('doctor')
+    .description('check a repository step by step: connection, key, signatures, its name in the signed files, auth key')
+    .argument('<name>', 'an added repository, or hexpm')
+    .addHelpText('after', `
+Each check prints ok or FAIL with what likely fixes it; the exit code is 1 if any failed. It
+ends with the settings Dependabot needs to read the same repository.
+
+Examples:
+  hexts repo doctor oban
+  hexts repo doctor internal --json`)
+    .action(lazy(() => import('./doctor.js'), { json: true }));
   repo.command('show')
     .description('one repository: URL, key fingerprint, where its auth key is kept (the key itself is never shown)')
     .argument('<name>', 'repository name (hexpm, hexpm:ORG, or an added one)')
