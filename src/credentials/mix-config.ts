@@ -64,7 +64,7 @@ async function writeKey(path: string, organization: string, key: string, owner: 
   // Other settings of the entry stay; a token exchanged for an older key goes.
   const kept = previous instanceof ErlMap ? previous.entries.filter(([k]) => !(isAtom(k) && replaced.includes(k.name))) : [];
   const entry = new ErlMap([...kept, [atom('auth_key'), binary(key)], [atom('auth_key_owner'), atom(owner)], ...exchange]);
-  const updated = new ErlMap([...repos.filter(([k]) => !termEquals(k, name)), [name, entry]]);
+  const updated = new ErlMap([...withHexpmEntry(repos.filter(([k]) => !termEquals(k, name))), [name, entry]]);
   const next = [...terms.filter((_, i) => i !== at), tuple(REPOS, updated)];
   await writeFileAtomic(path, encodeConsultFile(next));
 }
@@ -134,6 +134,12 @@ async function readConfig(path: string): Promise<Term[]> {
   return terms;
 }
 
+/** mix writes hexpm's URL with every change of its repositories (Hex.Repo clean_hexpm keeps it): so do we. */
+function withHexpmEntry(repos: Array<[Term, Term]>): Array<[Term, Term]> {
+  const hexpm = binary('hexpm');
+  return repos.some(([k]) => termEquals(k, hexpm)) ? repos : [...repos, [hexpm, new ErlMap([[atom('url'), binary(HEXPM_REPO_URL)]])]];
+}
+
 /** A repository's settings as `mix hex.repo` keeps them: binaries, booleans, or nil. */
 export type MixRepoValues = Record<'url' | 'public_key' | 'fetch_public_key' | 'auth_key' | 'oauth_exchange_url', string | undefined> & { oauth_exchange: boolean };
 
@@ -163,9 +169,7 @@ export function writeMixRepo(path: string, name: string, change: { add: MixRepoV
         entry = new ErlMap([...previous.entries.filter(([k]) => !(isAtom(k) && names.includes(k.name))), ...given.map(([k, v]) => [atom(k), mixValue(v)] as [Term, Term])]);
       }
     }
-    const hexpm = binary('hexpm');
-    const withHexpm = others.some(([k]) => termEquals(k, hexpm)) || termEquals(key, hexpm) ? others : [...others, [hexpm, new ErlMap([[atom('url'), binary(HEXPM_REPO_URL)]])] as [Term, Term]];
-    const updated = new ErlMap(entry ? [...withHexpm, [key, entry]] : withHexpm);
+    const updated = new ErlMap(entry ? [...withHexpmEntry(others), [key, entry]] : withHexpmEntry(others));
     await writeFileAtomic(path, encodeConsultFile([...terms.filter((_, i) => i !== at), tuple(REPOS, updated)]));
   });
 }
