@@ -4,7 +4,8 @@ import type { Config } from '../config/config.js';
 import type { Context } from '../context.js';
 import { RepositoryAuth } from '../credentials/repository-auth.js';
 import { AddedRepositoryAuth } from '../credentials/repo-keys.js';
-import { RepoConfig, checkRepoName, type RepoEntry } from './repos.js';
+import type { RepoEntry } from './repos.js';
+import { resolveRepository } from './target.js';
 import type { Credentials } from '../credentials/session.js';
 import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../package/tar/limits.js';
@@ -64,18 +65,17 @@ export class Repository {
 
   static async open(ctx: Context, options: OpenRepository): Promise<Repository> {
     const config = await ctx.config();
-    const target = options.repo === undefined ? undefined : checkRepoName(options.repo);
-    if (target === PUBLIC_REPOSITORY) return Repository.open(ctx, { ...options, repo: undefined, organization: undefined });
-    if (target?.startsWith(`${PUBLIC_REPOSITORY}:`)) return Repository.open(ctx, { ...options, repo: undefined, organization: target.slice(PUBLIC_REPOSITORY.length + 1) });
-    const entry = target === undefined ? undefined : await new RepoConfig(config.home).require(target);
+    const organization = options.organization && options.organization !== PUBLIC_REPOSITORY ? options.organization : undefined;
+    const target = await resolveRepository(ctx, options.repo ?? (organization ? `${PUBLIC_REPOSITORY}:${organization}` : PUBLIC_REPOSITORY));
+    const entry = target.added;
     const settings = entry ? addedRepositorySettings(repositorySettings(config), entry) : repositorySettings(config);
     const http = repositoryHttp(ctx, config, settings);
-    const addedKey = entry?.public_key ? { pem: entry.public_key, from: `repository ${target}'s key (hexts repo add)` } : undefined;
+    const addedKey = entry?.public_key ? { pem: entry.public_key, from: `repository ${target.name}'s key (hexts repo add)` } : undefined;
     const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m), addedKey);
-    if (entry) return new Repository(ctx, settings, http, keys, new RegistryCache(config.home), undefined, undefined, { name: target!, auth: new AddedRepositoryAuth(ctx, target!, entry) });
-    const organization = options.organization && options.organization !== PUBLIC_REPOSITORY ? options.organization : undefined;
-    const auth = organization && options.credentials ? new RepositoryAuth(ctx, options.credentials, { organization, exchange: settings.exchange }) : undefined;
-    return new Repository(ctx, settings, http, keys, new RegistryCache(config.home), organization, auth);
+    const cache = new RegistryCache(config.home);
+    if (entry) return new Repository(ctx, settings, http, keys, cache, undefined, undefined, { name: target.name, auth: new AddedRepositoryAuth(ctx, target.name, entry) });
+    const auth = target.organization && options.credentials ? new RepositoryAuth(ctx, options.credentials, { organization: target.organization, exchange: settings.exchange }) : undefined;
+    return new Repository(ctx, settings, http, keys, cache, target.organization, auth);
   }
 
   /** "the public repository" or "organization acme's repository", for messages. */

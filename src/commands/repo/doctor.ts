@@ -4,9 +4,10 @@ import { AddedRepositoryAuth } from '../../credentials/repo-keys.js';
 import { CliError, UsageError } from '../../errors.js';
 import { RegistryError } from '../../repository/protobuf.js';
 import { fetchRepositoryFile } from '../../repository/registry.js';
-import { RepoConfig, checkRepoName, type RepoEntry } from '../../repository/repos.js';
-import { PUBLIC_REPOSITORY, repositorySettings } from '../../repository/settings.js';
-import { HEXPM_PUBLIC_KEY, openRegistryResource, publicKeyFingerprint } from '../../repository/signing.js';
+import { checkRepoName, type RepoEntry } from '../../repository/repos.js';
+import { PUBLIC_REPOSITORY } from '../../repository/settings.js';
+import { openRegistryResource, publicKeyFingerprint } from '../../repository/signing.js';
+import { knownPublicKey, resolveRepository } from '../../repository/target.js';
 import { redactUrl } from '../../util/net.js';
 
 // `hexts repo doctor NAME`: reads a repository the way every command does, one step at a
@@ -27,10 +28,8 @@ export async function run(ctx: Context, { args }: Invocation): Promise<void> {
   if (name.startsWith(`${PUBLIC_REPOSITORY}:`)) {
     throw new UsageError(`${name} is a hex.pm organization's repository`, `Check it with \`hexts package fetch PACKAGE --organization ${name.slice(PUBLIC_REPOSITORY.length + 1)} --verbose\`.`);
   }
-  const config = await ctx.config();
-  const entry: RepoEntry = name === PUBLIC_REPOSITORY
-    ? { url: repositorySettings(config).repoUrl, oauth_exchange: false, public_key: repositorySettings(config).repoUrl === 'https://repo.hex.pm' ? HEXPM_PUBLIC_KEY : undefined }
-    : await new RepoConfig(config.home).require(name);
+  const target = await resolveRepository(ctx, name);
+  const entry: RepoEntry = target.added ?? { url: target.url, oauth_exchange: false, public_key: await knownPublicKey(target) };
   const checks: Check[] = [];
   const add = (check: Check) => {
     checks.push(check);

@@ -3,10 +3,10 @@ import type { Context } from '../../context.js';
 import { repoKeyStoredIn } from '../../credentials/repo-keys.js';
 import { CliError, UsageError } from '../../errors.js';
 import { renderTable } from '../../io/table.js';
-import { RepoConfig, checkRepoName } from '../../repository/repos.js';
-import { PUBLIC_REPOSITORY, repositorySettings } from '../../repository/settings.js';
-import { HEXPM_PUBLIC_KEY, publicKeyFingerprint } from '../../repository/signing.js';
-import { readFile } from 'node:fs/promises';
+import { checkRepoName } from '../../repository/repos.js';
+import { repositorySettings } from '../../repository/settings.js';
+import { publicKeyFingerprint } from '../../repository/signing.js';
+import { knownPublicKey, knownRepositories } from '../../repository/target.js';
 
 // `hexts repo list` and `hexts repo show NAME` (mix hex.repo list/show): every repository this
 // machine knows — hexpm, hex.pm organizations it holds keys for, and those added with `repo
@@ -26,30 +26,25 @@ interface RepoRow {
 }
 
 async function rows(ctx: Context): Promise<RepoRow[]> {
-  const config = await ctx.config();
-  const settings = repositorySettings(config);
-  let hexpmKey: string | null = settings.repoUrl === 'https://repo.hex.pm' ? HEXPM_PUBLIC_KEY : null;
-  if (settings.publicKeyPath) hexpmKey = await readFile(settings.publicKeyPath, 'utf8').catch(() => null);
-  const fingerprint = (pem: string | null) => {
+  const credentials = await ctx.credentials();
+  const orgKeys = new Map((await credentials.store.list()).map((s) => [s.slot, s.info.store]));
+  return Promise.all((await knownRepositories(ctx)).map(async (target): Promise<RepoRow> => {
+    const pem = await knownPublicKey(target).catch(() => undefined);
+    let fingerprint: string | null = null;
     try {
-      return pem ? publicKeyFingerprint(pem) : null;
+      fingerprint = pem ? publicKeyFingerprint(pem) : null;
     } catch {
-      return null;
+      // shown as no key
     }
-  };
-  const hexpm: RepoRow = {
-    name: PUBLIC_REPOSITORY, url: settings.repoUrl, public_key: hexpmKey, fingerprint: fingerprint(hexpmKey), auth_key: null,
-    oauth_exchange: settings.exchange, oauth_exchange_url: null, api_url: settings.apiUrl, publish: 'releases',
-  };
-  const organizations = (await (await ctx.credentials()).store.list())
-    .filter((s) => s.slot.startsWith('repository:hexpm:'))
-    .map((s): RepoRow => ({ ...hexpm, name: `hexpm:${s.slot.slice('repository:hexpm:'.length)}`, url: `${settings.repoUrl}/repos/${s.slot.slice('repository:hexpm:'.length)}`, auth_key: s.info.store }));
-  const added = await Promise.all(Object.entries(await new RepoConfig(config.home).all()).map(async ([name, e]): Promise<RepoRow> => ({
-    name, url: e.url, public_key: e.public_key ?? null, fingerprint: fingerprint(e.public_key ?? null),
-    auth_key: e.has_auth_key ? (await repoKeyStoredIn(ctx, name)) ?? null : null,
-    oauth_exchange: e.oauth_exchange, oauth_exchange_url: e.oauth_exchange_url ?? null, api_url: e.api_url ?? null, publish: e.publish ?? null,
-  })));
-  return [hexpm, ...organizations, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const auth_key = target.added
+      ? (target.added.has_auth_key ? ((await repoKeyStoredIn(ctx, target.name)) ?? null) : null)
+      : target.organization ? (orgKeys.get(`repository:${target.name}`) ?? null) : null;
+    return {
+      name: target.name, url: target.url, public_key: pem ?? null, fingerprint, auth_key,
+      oauth_exchange: target.added ? target.added.oauth_exchange : repositorySettings(await ctx.config()).exchange,
+      oauth_exchange_url: target.added?.oauth_exchange_url ?? null, api_url: target.apiUrl ?? null, publish: target.publish ?? null,
+    };
+  }));
 }
 
 const STORES = { keychain: 'OS keychain', file: 'credentials file' };
