@@ -1,3 +1,7 @@
+import { decodeEtf } from '../erlang/etf.js';
+import { termToJson } from '../erlang/json.js';
+import { prettyPrint } from '../erlang/pretty.js';
+import { Tuple, atom, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
 import { ApiError, apiErrorFrom } from './errors.js';
@@ -88,6 +92,8 @@ export function parseHexMessage(header: string): { text: string; level: string }
   return { text: safe, level: m?.[2] ?? 'warn' };
 }
 
+const ERLANG_TYPE = 'application/vnd.hex+erlang';
+
 export class ApiClient {
   readonly apiUrl: URL;
   private readonly transport: Transport;
@@ -126,11 +132,14 @@ export class ApiClient {
    * POSTs a tarball (`application/octet-stream`) with `Expect: 100-continue`. Never retried
    * once the body has gone out; a refused credential or OTP is answered before that.
    */
-  async upload<T>(spec: { path: string; query?: RequestSpec['query']; body: Buffer; onProgress?: (sent: number, total: number) => void }): Promise<ApiResponse<T>> {
+  async upload<T>(spec: { path: string; query?: RequestSpec['query']; body: Buffer; onProgress?: (sent: number, total: number) => void; erlang?: boolean }): Promise<ApiResponse<T>> {
     const url = this.url(spec);
     checkScheme(url);
-    return this.authorized<T>(true, 'required', async (headers, credential) =>
-      this.answer(await this.transport.upload({ url, headers, body: spec.body, credential, onProgress: spec.onProgress })));
+    return this.authorized<T>(true, 'required', async (headers, credential) => {
+      // mini_repo-style servers answer in Erlang's external term format only.
+      if (spec.erlang) headers.accept = ERLANG_TYPE;
+      return this.answer(await this.transport.upload({ url, headers, body: spec.body, credential, onProgress: spec.onProgress }));
+    });
   }
 
   /**
@@ -199,7 +208,7 @@ export class ApiClient {
    */
   private apiAnswer<R extends RawResponse>(raw: R, url: URL): R {
     const type = header(raw.headers, 'content-type') ?? '';
-    const page = type !== '' && !/[/+]json\b/.test(type) && raw.body.length > 0 && (raw.status < 300 || (raw.status >= 400 && raw.status < 500));
+    const page = type !== '' && !/[/+]json\b/.test(type) && !type.startsWith(ERLANG_TYPE) && raw.body.length > 0 && (raw.status < 300 || (raw.status >= 400 && raw.status < 500));
     if (raw.status === 406 || page) throw new NotApiAnswerError(raw.status, url, type, raw.body, this.apiUrl);
     return raw;
   }
@@ -263,6 +272,17 @@ function decodeBody(raw: RawResponse, write: boolean): unknown {
       // Saying "try again" after a write that went through would make a user repeat it.
       throw new InvalidAnswerError(raw.status, write && raw.status < 400);
     }
+  }
+  if (type.startsWith(ERLANG_TYPE)) {
+    let term: Term;
+    try {
+      term = decodeEtf(raw.body);
+    } catch {
+      throw new InvalidAnswerError(raw.status, write && raw.status < 400);
+    }
+    // mini_repo's refusals: "unauthorized", or {error, Reason}.
+    if (term instanceof Tuple && term.elements.length === 2 && term.elements[0] === atom('error')) return { message: prettyPrint(term.elements[1]!) };
+    return termToJson(term);
   }
   return raw.body.toString('utf8');
 }

@@ -62,3 +62,13 @@ export async function publish(
   const response = await client.upload<unknown>({ path, query: { replace: options.replace }, body: tarball, onProgress: options.onProgress });
   return { status: response.status, release: checked(release, client, 'POST', path, response) };
 }
+
+/**
+ * Publishes to a mini_repo-style API: `POST {api}/publish` with the raw tarball (what hex_core
+ * did before Hex 2.4); such servers answer in Erlang's term format, with the package's URL.
+ */
+export async function publishLegacy(client: ApiClient, tarball: Buffer, options: { onProgress?: (sent: number, total: number) => void }): Promise<{ status: number; url?: string }> {
+  const response = await client.upload<unknown>({ path: 'publish', body: tarball, onProgress: options.onProgress, erlang: true });
+  const body = response.body as { url?: unknown } | undefined;
+  return { status: response.status, url: typeof body?.url === 'string' ? body.url : undefined };
+}

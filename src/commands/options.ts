@@ -35,3 +35,8 @@ export const pick = <M>(load: () => Promise<M>, name: keyof M) => async () => ({
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** --repo NAME: a repository other than the one --organization names (hexpm, hexpm:ORG, or one added with `hexts repo add`). */
+export const repoOption = (command: Command): Command =>
+  command.option('--repo <name>', 'read from this repository: hexpm, hexpm:ORG, or one added with `hexts repo add`');
+

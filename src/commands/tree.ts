@@ -23,6 +23,7 @@ export const COMMANDS: TopCommand[] = [
   { name: 'owner', description: 'manage package owners: add, transfer, remove, list, and the packages you own', define: () => import('./owner/define.js') },
   { name: 'registry', description: 'build a static repository (signed registry files over a directory of tarballs), as mix hex.registry', define: () => import('./registry/define.js') },
   { name: 'retire', description: 'retire a release so that users are warned about it, or --unretire it', define: () => import('./retire/define.js') },
+  { name: 'repo', description: 'repositories beyond hex.pm: add, set, remove, list, show (like mix hex.repo)', define: () => import('./repo/define.js') },
   { name: 'config', description: 'show or change settings; each shows where its value comes from', define: () => import('./config/define.js') },
   { name: 'completion', description: 'print a shell completion script: bash, zsh or fish', define: () => import('./completion/define.js') },
 ];

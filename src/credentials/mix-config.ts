@@ -64,7 +64,7 @@ async function writeKey(path: string, organization: string, key: string, owner: 
   // Other settings of the entry stay; a token exchanged for an older key goes.
   const kept = previous instanceof ErlMap ? previous.entries.filter(([k]) => !(isAtom(k) && replaced.includes(k.name))) : [];
   const entry = new ErlMap([...kept, [atom('auth_key'), binary(key)], [atom('auth_key_owner'), atom(owner)], ...exchange]);
-  const updated = new ErlMap([...repos.filter(([k]) => !termEquals(k, name)), [name, entry]]);
+  const updated = new ErlMap([...withHexpmEntry(repos.filter(([k]) => !termEquals(k, name))), [name, entry]]);
   const next = [...terms.filter((_, i) => i !== at), tuple(REPOS, updated)];
   await writeFileAtomic(path, encodeConsultFile(next));
 }
@@ -132,4 +132,44 @@ async function readConfig(path: string): Promise<Term[]> {
     }
   }
   return terms;
+}
+
+/** mix writes hexpm's URL with every change of its repositories (Hex.Repo clean_hexpm keeps it): so do we. */
+function withHexpmEntry(repos: Array<[Term, Term]>): Array<[Term, Term]> {
+  const hexpm = binary('hexpm');
+  return repos.some(([k]) => termEquals(k, hexpm)) ? repos : [...repos, [hexpm, new ErlMap([[atom('url'), binary(HEXPM_REPO_URL)]])]];
+}
+
+/** A repository's settings as `mix hex.repo` keeps them: binaries, booleans, or nil. */
+export type MixRepoValues = Record<'url' | 'public_key' | 'fetch_public_key' | 'auth_key' | 'oauth_exchange_url', string | undefined> & { oauth_exchange: boolean };
+
+const mixValue = (value: string | boolean | undefined): Term => (value === undefined ? atom('nil') : typeof value === 'boolean' ? (value ? TRUE : FALSE) : binary(value));
+
+/**
+ * Writes a repository into hex.config as `mix hex.repo` does: `add` writes every key (nils
+ * too) and replaces an entry of that name, `set` merges the given keys into the entry (adding
+ * it whole if mix has none), `remove` deletes it. Like mix, the write adds hexpm's entry
+ * (`#{url => <<"https://repo.hex.pm">>}`) when there is none and moves `'$repos'` last; every
+ * other entry and key stays.
+ */
+export function writeMixRepo(path: string, name: string, change: { add: MixRepoValues } | { set: Partial<MixRepoValues>; whole: MixRepoValues } | { remove: true }): Promise<void> {
+  return withFileLock(path, async () => {
+    const { terms, at, repos } = await readRepos(path);
+    const key = binary(name);
+    const previous = repos.find(([k]) => termEquals(k, key))?.[1];
+    const others = repos.filter(([k]) => !termEquals(k, key));
+    let entry: ErlMap | undefined;
+    const full = (values: MixRepoValues) => new ErlMap(Object.entries(values).map(([k, v]) => [atom(k), mixValue(v)]));
+    if ('add' in change) entry = full(change.add);
+    else if ('set' in change) {
+      if (!(previous instanceof ErlMap)) entry = full(change.whole);
+      else {
+        const given = Object.entries(change.set) as Array<[string, string | boolean | undefined]>;
+        const names = given.map(([k]) => k);
+        entry = new ErlMap([...previous.entries.filter(([k]) => !(isAtom(k) && names.includes(k.name))), ...given.map(([k, v]) => [atom(k), mixValue(v)] as [Term, Term])]);
+      }
+    }
+    const updated = new ErlMap(entry ? [...withHexpmEntry(others), [key, entry]] : withHexpmEntry(others));
+    await writeFileAtomic(path, encodeConsultFile([...terms.filter((_, i) => i !== at), tuple(REPOS, updated)]));
+  });
 }

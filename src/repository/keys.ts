@@ -15,7 +15,7 @@ import { HEXPM_PUBLIC_KEY, publicKeyFingerprint } from './signing.js';
 export interface RepositoryKey {
   pem: string;
   fingerprint: string;
-  source: 'configured' | 'hexpm' | 'pinned';
+  source: 'configured' | 'hexpm' | 'pinned' | 'added';
   /** For a pinned key: the file it is pinned in. */
   file?: string;
 }
@@ -38,6 +38,8 @@ export class RepositoryKeys {
     /** GETs `${repoUrl}/public_key`, anonymously. */
     private readonly download: () => Promise<Buffer>,
     private readonly warn: (message: string) => void,
+    /** The key a repository was added with (`hexts repo add --public-key`), and what to call it. */
+    private readonly addedKey?: { pem: string; from: string },
   ) {
     this.pinFile = join(home, 'repository-keys.json');
   }
@@ -53,11 +55,13 @@ export class RepositoryKeys {
       return `The key pinned for ${repoUrl} in ${key.file} (${key.fingerprint}) does not verify it: something may have altered the file. `
         + 'If the registry really changed its key, delete that entry (or point HEXTS_REPO_PUBLIC_KEY_PATH at the new key).';
     }
+    if (key.source === 'added') return `The key ${key.file} was added with (${key.fingerprint}) does not verify it: check the key with the repository's operators (\`hexts repo doctor\` shows both fingerprints).`;
     if (key.source === 'configured') return `The configured key (${key.fingerprint}, repo_public_key) does not verify it: check HEXTS_REPO_PUBLIC_KEY_PATH, or something altered the file.`;
     return 'It is not signed with hex.pm\'s key: something between you and the repository altered it.';
   }
 
   private async resolve(): Promise<RepositoryKey> {
+    if (this.addedKey) return { pem: this.addedKey.pem, fingerprint: checkedFingerprint(this.addedKey.pem, this.addedKey.from), source: 'added', file: this.addedKey.from };
     if (this.configuredPath) {
       let pem: string;
       try {
@@ -87,7 +91,7 @@ export class RepositoryKeys {
       this.warn(`Pinned the public key of ${this.repoUrl} on first use: ${fingerprint}${pem.trim() === HEXPM_PUBLIC_KEY.trim() ? ' (hex.pm\'s key)' : ''}. `
         + `Check this fingerprint with the registry's operators; files signed with any other key are refused from now on (${this.pinFile}).`);
     }
-    return { pem: kept.public_key, fingerprint: kept.fingerprint, source: 'pinned', file: this.pinFile };
+    return { pem: kept.public_key, fingerprint: checkedFingerprint(kept.public_key, this.pinFile), source: 'pinned', file: this.pinFile };
   }
 
   private async readPins(): Promise<PinFile> {

@@ -1,7 +1,11 @@
 import { userAgent } from '../api/client.js';
 import { rateLimitHint } from '../api/errors.js';
+import type { Config } from '../config/config.js';
 import type { Context } from '../context.js';
 import { RepositoryAuth } from '../credentials/repository-auth.js';
+import { AddedRepositoryAuth } from '../credentials/repo-keys.js';
+import type { RepoEntry } from './repos.js';
+import { resolveRepository } from './target.js';
 import type { Credentials } from '../credentials/session.js';
 import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../package/tar/limits.js';
@@ -32,6 +36,8 @@ export function checkPackageName(name: string): string {
 export interface OpenRepository {
   /** An organization's repository; absent (or `hexpm`) for the public one. */
   organization?: string;
+  /** A repository added with `hexts repo add` (or `hexpm`, `hexpm:ORG`); instead of organization. */
+  repo?: string;
   /** Whose credentials an organization's repository gets (see RepositoryAuth). */
   credentials?: Credentials;
 }
@@ -50,32 +56,31 @@ export class Repository {
     private readonly cache: RegistryCache,
     readonly organization: string | undefined,
     private readonly auth: RepositoryAuth | undefined,
+    /** A repository added with `hexts repo add`: its name and credential. */
+    private readonly added?: { name: string; auth: AddedRepositoryAuth },
   ) {
-    this.name = organization ?? PUBLIC_REPOSITORY;
+    this.name = added?.name ?? organization ?? PUBLIC_REPOSITORY;
     this.url = settings.repoUrl + (organization ? `/repos/${encodeURIComponent(organization)}` : '');
   }
 
   static async open(ctx: Context, options: OpenRepository): Promise<Repository> {
     const config = await ctx.config();
-    const settings = repositorySettings(config);
-    const http = new RepositoryHttp({
-      userAgent: userAgent(VERSION, ctx.env),
-      timeoutMs: settings.timeoutMs,
-      concurrency: settings.concurrency,
-      caCertsPath: config.get('cacerts_path'),
-      proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
-      log: (line) => ctx.log(line),
-      announce: (line) => ctx.out.info(line),
-    });
-    ctx.onDispose(() => http.close());
-    const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m));
     const organization = options.organization && options.organization !== PUBLIC_REPOSITORY ? options.organization : undefined;
-    const auth = organization && options.credentials ? new RepositoryAuth(ctx, options.credentials, { organization, exchange: settings.exchange }) : undefined;
-    return new Repository(ctx, settings, http, keys, new RegistryCache(config.home), organization, auth);
+    const target = await resolveRepository(ctx, options.repo ?? (organization ? `${PUBLIC_REPOSITORY}:${organization}` : PUBLIC_REPOSITORY));
+    const entry = target.added;
+    const settings = entry ? addedRepositorySettings(repositorySettings(config), entry) : repositorySettings(config);
+    const http = repositoryHttp(ctx, config, settings);
+    const addedKey = entry?.public_key ? { pem: entry.public_key, from: `repository ${target.name}'s key (hexts repo add)` } : undefined;
+    const keys = new RepositoryKeys(config.home, settings.repoUrl, settings.publicKeyPath, () => downloadPublicKey(http, settings.repoUrl), (m) => ctx.out.warn(m), addedKey);
+    const cache = new RegistryCache(config.home);
+    if (entry) return new Repository(ctx, settings, http, keys, cache, undefined, undefined, { name: target.name, auth: new AddedRepositoryAuth(ctx, target.name, entry) });
+    const auth = target.organization && options.credentials ? new RepositoryAuth(ctx, options.credentials, { organization: target.organization, exchange: settings.exchange }) : undefined;
+    return new Repository(ctx, settings, http, keys, cache, target.organization, auth);
   }
 
   /** "the public repository" or "organization acme's repository", for messages. */
   get description(): string {
+    if (this.added) return `repository ${this.added.name} (${redactUrl(this.url)})`;
     return this.organization ? `organization ${this.organization}'s repository` : 'the public repository (hexpm)';
   }
 
@@ -141,6 +146,16 @@ export class Repository {
 
   /** A GET with the repository's credential (if it has one and may send it), renewed once after a 401. */
   private async get(url: URL, options: Omit<GetOptions, 'authorization'>): Promise<RepositoryResponse> {
+    if (this.added) {
+      const { auth } = this.added;
+      const authorization = await auth.authorization();
+      const credential = authorization ? await auth.description() : undefined;
+      const response = await this.http.get(url, { ...options, authorization, credential });
+      if (response.status === 401 && authorization && (await auth.renew(authorization))) {
+        return this.http.get(url, { ...options, authorization: await auth.authorization(), credential });
+      }
+      return response;
+    }
     const auth = this.settings.sendCredentials ? this.auth : undefined;
     const authorization = await auth?.authorization();
     const credential = authorization ? await auth!.description() : undefined;
@@ -157,6 +172,13 @@ export class Repository {
   private async failure(response: RepositoryResponse, what: string): Promise<CliError> {
     const status = response.status;
     const org = this.organization;
+    if (this.added && (status === 401 || status === 403)) {
+      const credential = await this.added.auth.description();
+      const name = this.added.name;
+      return credential
+        ? new CliError(`${this.description} refused ${credential} (${status})`, `The key may be wrong, revoked or expired: set a current one with \`hexts repo set ${name} --auth-key KEY\` (\`hexts repo doctor ${name}\` checks it).`)
+        : new CliError(`${this.description} needs credentials (${status}), and none are set for it`, `Set its key: \`hexts repo set ${name} --auth-key KEY\` (or --auth-key - to read it from stdin).`);
+    }
     if (status === 404) {
       if (what.startsWith('package ')) return new CliError(`no ${what} in ${this.description}`, 'Check the name (and --organization for a private package).');
       return new CliError(`${what} was not found in ${this.description} (${redactUrl(response.url.href)})`);
@@ -201,6 +223,50 @@ export class Repository {
     const hint = status === 429 ? rateLimitHint(response.headers) : status >= 500 ? 'The repository is having trouble; try again later.' : undefined;
     return new CliError(`${redactUrl(response.url.href)} answered with status ${status} for ${what}`, hint);
   }
+}
+
+function repositoryHttp(ctx: Context, config: Config, settings: RepositorySettings): RepositoryHttp {
+  const http = new RepositoryHttp({
+    userAgent: userAgent(VERSION, ctx.env),
+    timeoutMs: settings.timeoutMs,
+    concurrency: settings.concurrency,
+    caCertsPath: config.get('cacerts_path'),
+    proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
+    log: (line) => ctx.log(line),
+    announce: (line) => ctx.out.info(line),
+  });
+  ctx.onDispose(() => http.close());
+  return http;
+}
+
+/** One file of a repository as served (any status), with `authorization` and nothing else; for checks that look at each step. */
+export async function fetchRepositoryFile(ctx: Context, repoUrl: string, path: string, authorization?: { value: string; credential: string }): Promise<RepositoryResponse> {
+  const config = await ctx.config();
+  const http = repositoryHttp(ctx, config, repositorySettings(config));
+  const maxBytes = path === 'public_key' ? MAX_PUBLIC_KEY_BYTES : MAX_REGISTRY_DOWNLOAD;
+  return http.get(new URL(`${repoUrl}/${path}`), { maxBytes, authorization: authorization?.value, credential: authorization?.credential });
+}
+
+/**
+ * The PEM a repository serves at URL/public_key, fetched with `authorization` (the repository's
+ * own key, if it has one) and nothing else.
+ */
+export async function fetchRepositoryPublicKey(ctx: Context, repoUrl: string, authorization?: { value: string; credential: string }): Promise<string> {
+  const response = await fetchRepositoryFile(ctx, repoUrl, 'public_key', authorization);
+  const url = new URL(`${repoUrl}/public_key`);
+  if (response.status !== 200) {
+    const refused = response.status === 401 || response.status === 403;
+    throw new CliError(
+      `cannot download the public key: ${redactUrl(url.href)} answered with status ${response.status}`,
+      refused ? 'The repository wants credentials: give its key with --auth-key KEY (or user:password@ in the URL).' : 'Check the URL: the repository\'s files (names, versions, public_key) are right under it.',
+    );
+  }
+  return response.body.toString('utf8');
+}
+
+/** Where an added repository's files are and what may go there: its own URL, its own key, nothing of the registry's. */
+function addedRepositorySettings(base: RepositorySettings, entry: RepoEntry): RepositorySettings {
+  return { ...base, repoUrl: entry.url, apiUrl: entry.api_url ?? base.apiUrl, hexpm: false, sendCredentials: true, exchange: entry.oauth_exchange, publicKeyPath: undefined };
 }
 
 async function downloadPublicKey(http: RepositoryHttp, repoUrl: string): Promise<Buffer> {

@@ -57,10 +57,28 @@ export function verifyPayload(payload: Uint8Array, signature: Uint8Array, public
   }
 }
 
-/** `SHA256:<base64>` of the DER SubjectPublicKeyInfo, unpadded as ssh prints fingerprints. */
+/**
+ * The key's fingerprint as mix and OpenSSH print it (`ssh:hostkey_fingerprint(sha256, Key)`,
+ * `ssh-keygen -lf`): `SHA256:` and unpadded base64 of SHA-256 over the SSH wire form of the RSA
+ * key (string "ssh-rsa", mpint e, mpint n). Any PEM form of the key gives the same.
+ */
 export function publicKeyFingerprint(publicKeyPem: string): string {
-  const der = rsaPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
-  return 'SHA256:' + createHash('sha256').update(der).digest('base64').replace(/=+$/, '');
+  const { n, e } = rsaPublicKey(publicKeyPem).export({ format: 'jwk' });
+  const field = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return [length, bytes];
+  };
+  // An mpint is the minimal big-endian magnitude, with a zero byte first when its top bit is set.
+  const mpint = (base64url: string) => {
+    let bytes = Buffer.from(base64url, 'base64url');
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    bytes = bytes.subarray(start);
+    return field(bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  };
+  const blob = Buffer.concat([...field(Buffer.from('ssh-rsa')), ...mpint(e!), ...mpint(n!)]);
+  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
 function rsaPublicKey(pem: string): KeyObject {

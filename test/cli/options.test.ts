@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli.js';
+import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
@@ -63,6 +64,21 @@ async function staticRepository(): Promise<{ dir: string; name: string }> {
   const built = await runCli(['registry', 'build', dir, '--name', 'acme', '--private-key', REGISTRY_KEY], { env });
   assert.equal(built.code, 0, built.stderr);
   return { dir, name };
+}
+
+/** A file with the local registry's public key, for --public-key. */
+function repoKeyFile(): string {
+  const path = join(scratch, 'repo-public.pem');
+  writeFileSync(path, registry.repoPublicKeyPem);
+  return path;
+}
+
+/** A repository added for the scenario to change or remove. */
+async function addedRepo(): Promise<string> {
+  const name = unique('added');
+  const added = await runCli(['repo', 'add', name, 'https://repo.example.com', '--auth-key', 'opt-key'], { env });
+  assert.equal(added.code, 0, added.stderr);
+  return name;
 }
 
 const orgKey = (organization = 'acme') =>
@@ -162,6 +178,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => { project(await published(), true); return ['publish', 'docs', '--key-file', keyFile, '--otp', '123456']; }),
     ok(() => { project(unique('opt_dry_'), true); return ['publish', '--dry-run', '--replace', '--key', aliceKey, '--otp', '123456']; }),
     ok(() => { project(unique('opt_dry_')); return ['--json', 'publish', 'package', '--dry-run']; }),
+    ok(() => { project(unique('opt_repo_')); return ['publish', 'package', '--yes', '--repo', 'hexpm:acme']; }),
     ok(() => { project(unique('opt_dry_')); return ['publish', 'package', '--dry-run', '--elixir-version', '1.18.4', '--otp-release', '27']; }),
     ok(async () => { project(await published()); return ['publish', '--revert', '1.0.0', '--dry-run']; }),
     ok(async () => { project(await published()); return ['--json', 'publish', 'docs', '--revert', '1.0.0', '--dry-run']; }),
@@ -175,10 +192,43 @@ const SCENARIOS: Record<string, Scenario[]> = {
     refused(/--key cannot be used with --to-dir/, async () => { project(unique('opt_dir_')); return ['publish', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--key', aliceKey]; }),
     refused(/--private-key goes with --to-dir/, () => { project(unique('opt_dir_')); return ['publish', 'package', '--yes', '--private-key', REGISTRY_KEY]; }),
   ],
+  'repo add': [
+    ok(() => ['repo', 'add', unique('r'), registry.repoUrl, '--fetch-public-key', publicKeyFingerprint(registry.repoPublicKeyPem), '--auth-key', 'opt-key', '--insecure-storage', '--no-oauth-exchange', '--oauth-exchange-url', `${registry.url}/api`]),
+    ok(() => ['repo', 'add', unique('r'), 'https://repo.example.com', '--public-key', repoKeyFile(), '--oauth-exchange', '--api-url', 'https://repo.example.com/api', '--publish', 'legacy', '--mix']),
+    refused(noJson('repo add'), () => ['--json', 'repo', 'add', unique('r'), 'https://repo.example.com']),
+  ],
+  'repo set': [
+    ok(async () => ['repo', 'set', await addedRepo(), '--url', registry.repoUrl, '--fetch-public-key', publicKeyFingerprint(registry.repoPublicKeyPem), '--auth-key', 'opt-key', '--insecure-storage', '--oauth-exchange', '--oauth-exchange-url', `${registry.url}/api`]),
+    ok(async () => ['repo', 'set', await addedRepo(), '--public-key', repoKeyFile(), '--no-oauth-exchange', '--api-url', 'https://repo.example.com/api', '--publish', 'releases', '--mix']),
+    refused(noJson('repo set'), async () => ['--json', 'repo', 'set', await addedRepo(), '--publish', 'legacy']),
+  ],
+  'repo remove': [
+    ok(async () => ['repo', 'remove', await addedRepo(), '--mix']),
+    refused(noJson('repo remove'), async () => ['--json', 'repo', 'remove', await addedRepo()]),
+  ],
+  'repo list': [
+    ok(() => ['repo', 'list']),
+    ok(() => ['--json', 'repo', 'list']),
+  ],
+  'repo show': [
+    ok(() => ['repo', 'show', 'hexpm', '--url']),
+    ok(() => ['repo', 'show', 'hexpm', '--public-key']),
+    ok(async () => ['repo', 'show', await addedRepo(), '--auth-key']),
+    ok(() => ['repo', 'show', 'hexpm', '--oauth-exchange']),
+    ok(() => ['repo', 'show', 'hexpm', '--oauth-exchange-url']),
+    ok(() => ['--json', 'repo', 'show', 'hexpm']),
+    refused(/give one of --url, --public-key/, () => ['repo', 'show', 'hexpm', '--url', '--public-key']),
+  ],
+  'repo doctor': [
+    ok(() => ['repo', 'doctor', 'hexpm']),
+    ok(() => ['--json', 'repo', 'doctor', 'hexpm']),
+  ],
   'package fetch': [
     ok(async () => ['package', 'fetch', await published(), '--output', outDir(), '--no-progress']),
     ok(async () => ['package', 'fetch', await published('acme'), '--organization', 'acme', '--unpack', '-o', join(outDir(), 'tree'), '--key', aliceKey]),
     ok(async () => ['--json', 'package', 'fetch', await published('acme'), '--organization', 'acme', '--output', outDir(), '--key-file', keyFile]),
+    ok(async () => ['package', 'fetch', await published('acme'), '--repo', 'hexpm:acme', '--output', outDir()]),
+    refused(/give either --organization or --repo/, () => ['package', 'fetch', 'opt_any', '--repo', 'hexpm:acme', '--organization', 'acme']),
     refused(/--key goes with --organization: public packages are fetched without a key/, () => ['package', 'fetch', 'opt_any', '--key', aliceKey]),
     refused(/--key-file goes with --organization/, () => ['package', 'fetch', 'opt_any', '--key-file', keyFile]),
     refused(/--json cannot be used with --output -/, async () => ['--json', 'package', 'fetch', await published(), '--output', '-']),
@@ -190,6 +240,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
   info: [
     ok(async () => ['info', await published(), '--key', aliceKey]),
     ok(async () => ['--json', 'info', await published('acme'), '--organization', 'acme', '--key-file', keyFile]),
+    ok(async () => ['info', await published(), '--repo', 'hexpm']),
   ],
   'owner add': [
     ok(async () => ['owner', 'add', await published(), 'bob', '--level', 'maintainer', '--otp', '123456', '--key', aliceKey]),

@@ -28,10 +28,10 @@ const repo = (terms: Term[], name: string) => (value(terms, '$repos') as ErlMap)
 /** A map's entries in order, atoms as names and binaries as text. */
 const entries = (map: Term | undefined) => (map as ErlMap).entries.map((pair) => pair.map((t) => (isAtom(t) ? t.name : Buffer.from(t as Uint8Array).toString())));
 
-test('a hex.pm key in a new hex.config: exactly what it was before registries other than hex.pm were handled', async () => {
+test('a hex.pm key in a new hex.config: the organization\'s entry, and hexpm\'s URL as mix 2.5.1 writes it with every repository change', async () => {
   const path = configPath();
   await writeMixOrganizationKey(path, 'acme', KEY, 'organization', HEXPM);
-  assert.equal(readFileSync(path, 'latin1'), `{'$repos',#{<<"hexpm:acme">> =>\n                #{auth_key => <<"${KEY}">>,\n                  auth_key_owner => organization}}}.\n`);
+  assert.equal(readFileSync(path, 'latin1'), `{'$repos',#{<<"hexpm">> => #{url => <<"https://repo.hex.pm">>},\n            <<"hexpm:acme">> =>\n                #{auth_key => <<"${KEY}">>,\n                  auth_key_owner => organization}}}.\n`);
 });
 
 test('a hex.pm key where mix 2.5.1 keeps a login and an older key: hexpm:acme gets the key and its owner only, the rest stays', async () => {

@@ -179,6 +179,20 @@ const ROWS: Row[] = [
   { command: 'retire', argv: async (t) => { const name = await t.fixture(); await t.world.retire(name); return ['retire', name, '1.0.0', '--unretire']; } },
   { command: 'retire', argv: async (t) => ['retire', 'foo', '1.0.0', 'security', '--message', 'retired by the leak suite', '--to-dir', await staticRepository(t), '--private-key', REGISTRY_KEY], sources: ['env', 'keychain', 'oauth'] },
   // config, completion
+  // repositories added with `repo add`: a password in the URL and an auth key, each a sentinel
+  { command: 'repo add', argv: (t) => ['repo', 'add', 'leakbasic', `https://leakuser:${repoSecret(t, 'a repository URL password')}@127.0.0.1:9/hex`], sources: ['env'] },
+  { command: 'repo add', argv: () => ['repo', 'add', 'leakkey', 'https://127.0.0.1:9/hex', '--auth-key', '-'], stdin: (t) => repoSecret(t, 'a repository auth key'), sources: ['env'] },
+  { command: 'repo set', argv: () => ['repo', 'set', 'leakkey', '--auth-key', '-', '--api-url', 'https://127.0.0.1:9/api'], stdin: (t) => repoSecret(t, 'a repository auth key'), sources: ['env'] },
+  { command: 'repo set', argv: (t) => ['repo', 'set', 'leakbasic', '--url', `https://leakuser:${repoSecret(t, 'a repository URL password')}@127.0.0.1:9/hex2`], sources: ['env'] },
+  { command: 'repo list', argv: () => ['repo', 'list'], sources: ['env'] },
+  { command: 'repo list', argv: () => ['--json', 'repo', 'list'], sources: ['env'] },
+  { command: 'repo show', argv: () => ['repo', 'show', 'leakbasic'], sources: ['env'] },
+  { command: 'repo show', argv: () => ['repo', 'show', 'leakkey', '--auth-key'], sources: ['env'] },
+  { command: 'repo show', argv: () => ['--json', 'repo', 'show', 'leakbasic'], sources: ['env'] },
+  { command: 'repo doctor', argv: () => ['repo', 'doctor', 'leakkey'], sources: ['env'], exit: 1 },
+  { command: 'repo doctor', argv: () => ['repo', 'doctor', 'leakbasic'], sources: ['env'], exit: 1 },
+  { command: 'repo remove', argv: () => ['repo', 'remove', 'leakbasic'], sources: ['env'] },
+  { command: 'repo remove', argv: () => ['repo', 'remove', 'leakkey'], sources: ['env'] },
   { command: 'config', argv: () => ['config'] },
   { command: 'config', argv: () => ['--json', 'config'] },
   { command: 'config', argv: () => ['config', 'api_url'] },
@@ -220,6 +234,13 @@ const ROWS: Row[] = [
   { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], last: true, exit: 1, before: async (t) => { await t.pass.revokeSession(); t.world.registry.advanceClock(3600); } },
   { command: 'user deauth', argv: () => ['user', 'deauth'], last: true },
 ];
+
+/** A fresh secret for a repository (URL password, auth key), known to the book before hexts sees it. */
+function repoSecret(t: RowContext, what: string): string {
+  const secret = `repo-sentinel-${t.world.unique('')}-${Math.random().toString(36).slice(2)}`;
+  t.world.secrets.add(secret, what);
+  return secret;
+}
 
 /** A fresh password for `user register`, known to the book before hexts sees it. */
 function registerPassword(t: RowContext): string {

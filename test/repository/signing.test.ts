@@ -34,12 +34,20 @@ function assertRegistryError(run: () => unknown, code: string, message?: string 
   });
 }
 
-test('the hex.pm public key parses and has the fingerprint openssl computes', () => {
+test('the hex.pm public key parses and has the fingerprint mix and ssh-keygen print', () => {
   const key = createPublicKey(HEXPM_PUBLIC_KEY);
   assert.equal(key.asymmetricKeyType, 'rsa');
   assert.equal(key.asymmetricKeyDetails?.modulusLength, 2048);
-  // openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64
-  assert.equal(publicKeyFingerprint(HEXPM_PUBLIC_KEY), 'SHA256:8TepzfBmXMNVz+MwATdg5V++BUQHK21O8pFp/UFB2nM');
+  // mix hex.repo list, and `ssh-keygen -i -m PKCS8 -f hexpm.pem | ssh-keygen -lf -`
+  assert.equal(publicKeyFingerprint(HEXPM_PUBLIC_KEY), 'SHA256:O1LOYhHFW4kcrblKAxROaDEzLD8bn1seWbe5tq8TRsk');
+});
+
+test('fingerprints of every PEM form equal ssh-keygen -lf and Erlang\'s ssh:hostkey_fingerprint (fixtures/keys/fingerprints.txt)', () => {
+  const keys = new URL('../fixtures/keys/', import.meta.url);
+  for (const file of ['public.pem', 'key.pem', 'key-pkcs1.pem', 'registry-public_key.pem']) {
+    assert.equal(publicKeyFingerprint(readFileSync(new URL(file, keys), 'utf8')), 'SHA256:n3ivTcxBVyzHpMb+J//LsSLaPRYaZftiqHkrQMx9/vw', file);
+  }
+  assert.equal(publicKeyFingerprint(readFileSync(new URL('other-public.pem', keys), 'utf8')), 'SHA256:nd0w/LFZC3GiZ8lvhlK1pGtzz8678hWh4JWiviD5lEM');
 });
 
 test('a fingerprint is the same for the SPKI and PKCS#1 forms of a key and differs between keys', () => {

@@ -7,6 +7,7 @@ export function define(info: Command, lazy: Lazy): void {
     .argument('[package]', 'package name (without one: this hexts and the registry it uses)')
     .argument('[version]', 'a release of it: its dependencies, retirement and publisher')
     .option('--organization <org>', 'a private package of this organization')
+    .option('--repo <name>', 'a package of a repository added with `hexts repo add` (what its signed registry holds)')
     .addHelpText('after', `
 Without PACKAGE, prints what mix hex.info prints without one: the hexts and Node versions, and
 the registry in use (API and repository URLs, proxies, CA certificates), each with where its

@@ -1,7 +1,6 @@
 import { missingApiHint } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import * as packages from '../../api/packages.js';
-import { checkOrganizationName } from '../../api/permissions.js';
 import * as releases from '../../api/releases.js';
 import type { Package as ApiPackage, Release as ApiRelease } from '../../api/types.js';
 import type { Invocation } from '../../cli.js';
@@ -15,6 +14,7 @@ import { compareVersions, isValidVersion, parseVersion } from '../../repository/
 import { retirementReason, retirementText } from '../../repository/resolve.js';
 import { VERSION } from '../../version.js';
 import { explainAccessError } from '../access-errors.js';
+import { repositoryChoice } from '../repository-choice.js';
 
 // `hexts info NAME [VERSION]` (mix hex.info): the package or one release from the API, laid
 // out as mix prints it. When the credential may read the organization's repository but not
@@ -24,14 +24,16 @@ import { explainAccessError } from '../access-errors.js';
 const RECENT_RELEASES = 8;
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const { organization, repo } = repositoryChoice(opts);
   if (args[0] === undefined) {
-    if (organization) throw new UsageError('--organization needs a PACKAGE', 'Run `hexts info PACKAGE --organization ORG`.');
+    if (organization || repo) throw new UsageError(`${repo ? '--repo' : '--organization'} needs a PACKAGE`, `Run \`hexts info PACKAGE ${repo ? `--repo ${repo}` : '--organization ORG'}\`.`);
     return showClient(ctx);
   }
   const name = checkPackageName(args[0]);
   const version = args[1];
   if (version !== undefined && !isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give a full version, e.g. 1.4.0 or 2.0.0-rc.1.');
+  // An added repository has files and no API: its signed records are what there is to show.
+  if (repo) return showRegistryRecord(ctx, await (await Repository.open(ctx, { repo })).package(name), version);
   const credentials = await ctx.credentials();
   const fromRegistry = async () => {
     ctx.out.warn(`The credential here may not read the API, so this is what ${organization}'s signed registry holds (no description, licenses, links or publisher).`);

@@ -7,6 +7,7 @@ export function define(pkg: Command, lazy: Lazy): void {
     .description('download packages, checked against the signed registry, and save or unpack them')
     .argument('<packages...>', 'NAME, NAME@VERSION or NAME@REQUIREMENT (e.g. "plug@~> 1.14"); mix\'s `NAME VERSION` works too')
     .option('--organization <org>', 'fetch from this organization\'s private repository')
+    .option('--repo <name>', 'fetch from this repository: hexpm, hexpm:ORG, or one added with `hexts repo add`')
     .option('--unpack', 'extract the files (and hex_metadata.config) instead of saving the tarball')
     .option('-o, --output <path>', 'directory to save into (default: here); with --unpack and one package, the directory to unpack into (default NAME-VERSION); `-` writes the tarball to stdout')
     .option('--no-progress', 'no download progress bar (it shows on a terminal only, for tarballs of 1 MiB or more)')
@@ -24,6 +25,7 @@ Examples:
   hexts package fetch jason 1.4.4                       as mix writes it (same as jason@1.4.4)
   hexts package fetch "plug@~> 1.14" telemetry@1.2.1    several at once
   hexts package fetch billing --organization acme --unpack
+  hexts package fetch pro_lib --repo oban                 a repository added with hexts repo add
   hexts package fetch jason --output - | tar -xO metadata.config`)
     .action(lazy(() => import('./fetch.js'), { json: true }));
   keyOptions(pkg.command('search'))

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../errors.js';
@@ -12,6 +11,7 @@ import { parsePackageSpec, resolveRelease, retirementReason, retirementText, typ
 import { writeFileAtomic } from '../../util/atomic.js';
 import { writeFailure } from '../../util/fs-errors.js';
 import { progressBar } from '../publish/progress.js';
+import { repositoryChoice } from '../repository-choice.js';
 
 // `hexts package fetch NAME[@VERSION|@REQUIREMENT]…` (mix hex.package fetch): resolves each
 // package against its signed registry record, downloads the tarball, checks the outer checksum
@@ -31,9 +31,12 @@ interface Fetched {
 }
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const { organization, repo } = repositoryChoice(opts);
   if (!organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
-    throw new UsageError(`${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: public packages are fetched without a key`, 'Drop it, or add --organization ORG for a private package.');
+    throw new UsageError(
+      `${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: ${repo ? `repository ${repo} is read with the auth key it was added with` : 'public packages are fetched without a key'}`,
+      repo ? `Drop it; change the repository's key with \`hexts repo set ${repo} --auth-key KEY\`.` : 'Drop it, or add --organization ORG for a private package.',
+    );
   }
   const specs = [...new Set(joinVersions(args))].map(parsePackageSpec);
   const output = typeof opts.output === 'string' ? opts.output : undefined;
@@ -41,7 +44,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 
   // The public repository is read anonymously: no credential is even looked up.
   const credentials = organization ? await ctx.credentials() : undefined;
-  const repository = await Repository.open(ctx, { organization, credentials });
+  const repository = await Repository.open(ctx, { organization, repo, credentials });
 
   // Each package is two GETs (its registry record, then the tarball); the repository keeps at
   // most http_concurrency requests in flight, and as many packages are worked on at once.

@@ -6,6 +6,7 @@ export function define(command: Command, lazy: Lazy): void {
   toolchainOptions(otpOption(keyOptions(command)))
     .addArgument(new Argument('[what]', 'publish only the package, or only the docs (default: both)').choices(['package', 'docs']))
     .option('--organization <org>', 'publish to this organization\'s private repository (overrides package[:organization])')
+    .option('--repo <name>', 'publish to a repository added with `hexts repo add` (through its --api-url), or hexpm:ORG')
     .option('--replace', 'overwrite an existing release (public packages: within an hour of publishing)')
     .option('--revert <version>', 'delete a release and its docs (with `docs`: only its docs) instead of publishing')
     .option('--dry-run', 'show what would be published (or, with --revert, deleted), then stop: nothing is sent, no credentials needed')
@@ -28,6 +29,7 @@ Examples:
   hexts publish --dry-run                          see exactly what would be published
   hexts publish                                    package and docs, after a confirmation
   hexts publish package --organization acme --yes  a private package from CI
+  hexts publish package --repo internal --yes      to a self-hosted repository (hexts repo add)
   hexts publish --revert 1.2.3                     delete a release (within the allowed window)
   hexts publish package --to-dir public --private-key private_key.pem
                                                    add the release to a static repository`)

@@ -21,6 +21,7 @@ import type { PreparedPackage } from '../../package/project.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
 import { toolchainChoice } from '../options.js';
+import { repositoryChoice } from '../repository-choice.js';
 import { buildPackage, loadPackage, readPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
 
@@ -42,7 +43,11 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const mode = (args[0] ?? 'all') as Mode;
   if (typeof opts.toDir === 'string') return (await import('./to-dir.js')).publishToDir(ctx, mode, opts);
   if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts publish --to-dir PUBLIC_DIR --private-key KEY`.');
-  const flagOrganization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const { organization: flagOrganization, repo } = repositoryChoice(opts);
+  if (repo) {
+    if (typeof opts.revert === 'string') throw new UsageError(`--revert goes to hex.pm-compatible APIs; repository ${repo} is not one hexts can revert on`);
+    return (await import('./to-repo.js')).publishToRepository(ctx, repo, mode, opts);
+  }
   if (typeof opts.revert === 'string') return revert(ctx, mode, opts.revert, flagOrganization, opts);
   if (mode === 'package' && opts.docsDir !== undefined) throw new UsageError('--docs-dir cannot be used with `publish package`, which publishes no docs', 'Drop --docs-dir, or publish the docs too with `hexts publish`.');
   if (mode === 'docs' && opts.replace) throw new UsageError('--replace cannot be used with `publish docs`: a release\'s docs are replaced without it', 'Drop --replace.');

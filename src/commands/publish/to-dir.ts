@@ -10,7 +10,7 @@ import { buildPackage, loadPackage } from '../package-build.js';
 // then rebuilt. Nothing is sent anywhere and no credential is needed.
 
 /** Options that only mean something to a registry's API. */
-const API_ONLY = [['organization', '--organization'], ['revert', '--revert'], ['docsDir', '--docs-dir'], ['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp']] as const;
+const API_ONLY = [['organization', '--organization'], ['repo', '--repo'], ['revert', '--revert'], ['docsDir', '--docs-dir'], ['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp']] as const;
 
 export async function publishToDir(ctx: Context, mode: 'all' | 'package' | 'docs', opts: Record<string, unknown>): Promise<void> {
   const dir = opts.toDir as string;
