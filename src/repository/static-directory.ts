@@ -376,7 +376,7 @@ export async function publishToDirectory(target: StaticDirectory, tarball: Uint8
   const meta = new Map(unpacked.metadata.map(([key, value]) => [text(key), value]));
   const name = text(meta.get('name'));
   const version = text(meta.get('version'));
-  if (name === undefined || !/^[a-z][a-z0-9_]*$/.test(name)) throw new CliError(`the tarball's package name ${JSON.stringify(name ?? null)} is not a valid Hex package name`);
+  if (name === undefined || !/^[a-z][A-Za-z0-9_]*$/.test(name)) throw new CliError(`the tarball's package name ${JSON.stringify(name ?? null)} is not a valid Hex package name`);
   if (version === undefined || !isValidVersion(version)) throw new CliError(`the tarball's version ${JSON.stringify(version ?? null)} is not a valid version`);
 
   return changeDirectory(target, async (root, repository) => {

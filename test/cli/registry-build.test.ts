@@ -1,7 +1,7 @@
 // `hexts registry build`, `publish --to-dir` and `retire --to-dir` as a user runs them: mix's
 // lines and files (test/fixtures/registry-build), the errors, --json, and a static repository
-// made this way served by a plain file server and read back by `hexts package fetch`, which
-// verifies every file against the repository's public key.
+// made this way served by a plain file server, added with `hexts repo add`, and read back by
+// `hexts package fetch --repo`, which verifies every file against the repository's public key.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -126,7 +126,7 @@ describe('a static repository published and retired into with hexts, read back b
     ({ url, server } = await serve(join(cwd, 'public')));
     const home = scratchHome();
     cleanups.push(home.cleanup);
-    readerEnv = { ...env, HOME: home.home, HEXTS_HOME: home.hextsHome, HEX_REPO_URL: url };
+    readerEnv = { ...env, HOME: home.home, HEXTS_HOME: home.hextsHome };
     const made = makeProject({ app: 'static_pkg', version: '1.0.0', deps: ['{:jason, "~> 1.4"}'] });
     cleanups.push(made.cleanup);
     project = made.dir;
@@ -135,25 +135,27 @@ describe('a static repository published and retired into with hexts, read back b
 
   const publicDir = () => join(cwd, 'public');
 
-  test('publish --to-dir needs a repository there: built first, named hexpm as the reader expects', async () => {
+  test('publish --to-dir needs a repository there: built first, then added for the reader', async () => {
     const none = await runCli(['publish', 'package', '--to-dir', publicDir(), '--private-key', KEY], { cwd: project, env });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^error: .*public holds no repository yet \(no .*public\/names\)\nBuild it once, naming it: `hexts registry build /m);
-    const built = await runCli(['registry', 'build', 'public', '--name', 'hexpm', '--private-key', KEY], { cwd, env });
+    const built = await runCli(['registry', 'build', 'public', '--name', 'acme', '--private-key', KEY], { cwd, env });
     assert.equal(built.code, 0, built.stderr);
+    const added = await runCli(['repo', 'add', 'acme', url, '--public-key', join(publicDir(), 'public_key')], { env: readerEnv });
+    assert.equal(added.code, 0, added.stderr);
   });
 
   test('publish --to-dir builds the package, copies it in and rebuilds: no API, no credentials', async () => {
     const result = await runCli(['--json', 'publish', '--to-dir', publicDir(), '--private-key', KEY, '--yes'], { cwd: project, env });
     assert.equal(result.code, 0, result.stderr);
     const json = JSON.parse(result.stdout);
-    assert.deepEqual(json, { name: 'static_pkg', version: '1.0.0', repository: 'hexpm', checksum: json.checksum, tarball: `${publicDir()}/tarballs/static_pkg-1.0.0.tar` });
+    assert.deepEqual(json, { name: 'static_pkg', version: '1.0.0', repository: 'acme', checksum: json.checksum, tarball: `${publicDir()}/tarballs/static_pkg-1.0.0.tar` });
     assert.match(json.checksum, /^[0-9a-f]{64}$/);
     assert.match(result.stderr, /A static repository holds no docs: only the package is published\.\n/);
     assert.match(result.stderr, new RegExp(`^\\* creating ${publicDir()}/packages/static_pkg\\n\\* updating ${publicDir()}/names\\n\\* updating ${publicDir()}/versions$`, 'm'));
     assert.deepEqual(result.unreadOptions, []);
 
-    const fetched = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '-o', join(cwd, 'out')], { env: readerEnv });
+    const fetched = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '--repo', 'acme', '-o', join(cwd, 'out')], { env: readerEnv });
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.ok(readFileSync(join(cwd, 'out', 'static_pkg-1.0.0.tar')).equals(readFileSync(join(publicDir(), 'tarballs', 'static_pkg-1.0.0.tar'))));
   });
@@ -162,7 +164,7 @@ describe('a static repository published and retired into with hexts, read back b
     writeFileSync(join(project, 'mix.exs'), readFileSync(join(project, 'mix.exs'), 'utf8').replace('The static_pkg package.', 'Changed.'));
     const refused = await runCli(['publish', 'package', '--to-dir', publicDir(), '--private-key', KEY], { cwd: project, env });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /error: .*\/tarballs\/static_pkg-1\.0\.0\.tar already exists with different contents: static_pkg 1\.0\.0 is already published in hexpm\nPublish a new version, or pass --replace/);
+    assert.match(refused.stderr, /error: .*\/tarballs\/static_pkg-1\.0\.0\.tar already exists with different contents: static_pkg 1\.0\.0 is already published in acme\nPublish a new version, or pass --replace/);
     const replaced = await runCli(['publish', 'package', '--to-dir', publicDir(), '--private-key', KEY, '--replace'], { cwd: project, env });
     assert.equal(replaced.code, 0, replaced.stderr);
   });
@@ -172,14 +174,14 @@ describe('a static repository published and retired into with hexts, read back b
     assert.equal(retired.code, 0, retired.stderr);
     assert.match(retired.stderr, /^static_pkg 1\.0\.0 has been retired$/m);
     assert.deepEqual(JSON.parse(readFileSync(join(publicDir(), 'retirements.json'), 'utf8')), { static_pkg: { '1.0.0': { reason: 'security', message: 'CVE-2026-1, use 1.0.1' } } });
-    const fetched = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '-o', join(cwd, 'out2')], { env: readerEnv });
+    const fetched = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '--repo', 'acme', '-o', join(cwd, 'out2')], { env: readerEnv });
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stderr, /^static_pkg 1\.0\.0 is retired: \(security\) CVE-2026-1, use 1\.0\.1$/m);
 
     const unretired = await runCli(['retire', 'static_pkg', '1.0.0', '--unretire', '--to-dir', 'public', '--private-key', KEY], { cwd, env });
     assert.equal(unretired.code, 0, unretired.stderr);
     assert.match(unretired.stderr, /^static_pkg 1\.0\.0 has been unretired$/m);
-    const again = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '-o', join(cwd, 'out3')], { env: readerEnv });
+    const again = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '--repo', 'acme', '-o', join(cwd, 'out3')], { env: readerEnv });
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /retired/);
   });
@@ -188,6 +190,7 @@ describe('a static repository published and retired into with hexts, read back b
     const cases: Array<[string[], RegExp, string?]> = [
       [['publish', 'docs', '--to-dir', 'public', '--private-key', KEY], /^error: a static repository holds no docs: `publish docs` cannot go --to-dir/, project],
       [['publish', '--to-dir', 'public', '--private-key', KEY, '--organization', 'acme'], /^error: --organization cannot be used with --to-dir/, project],
+      [['publish', '--to-dir', 'public', '--private-key', KEY, '--repo', 'acme'], /^error: --repo cannot be used with --to-dir/, project],
       [['publish', '--to-dir', 'public'], /^error: --to-dir needs --private-key/, project],
       [['publish', '--private-key', KEY, '--yes'], /^error: --private-key goes with --to-dir/, project],
       [['retire', 'static_pkg', '1.0.0', 'invalid', '--message', 'broken', '--to-dir', 'public', '--private-key', KEY, '--otp', '123456'], /^error: --otp cannot be used with --to-dir/],
