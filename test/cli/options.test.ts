@@ -15,7 +15,7 @@ import { buildProgram } from '../../src/cli.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 interface Scenario {
   argv: () => string[] | Promise<string[]>;

@@ -5,7 +5,7 @@ import { startRegistry } from './server.js';
 // npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]
 //
 // Node 20 takes `--env-file` for its own option anywhere on its command line unless a `--`
-// comes before the script (`node --import tsx -- test/registry/main.ts …`), and exits when the
+// comes before the script (`node --import tsx -- registry/main.ts …`), and exits when the
 // file does not exist yet. Without that `--` in the npm script, pass `npm run registry -- --
 // --env-file PATH`: a leading `--` in the arguments is skipped here.
 //

@@ -25,7 +25,7 @@ import {
 } from './http.js';
 import { rebuildRepository } from './packages.js';
 import { runApiPipeline } from './pipeline.js';
-import { generateRepositoryKeyPair } from './repository-files.js';
+import { generateRepositoryKeyPair } from './repository/files.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
 import { matchRoute, type Route } from './router.js';
 import { authRoutes } from './routes/auth.js';

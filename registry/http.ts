@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { decodeEtf, encodeEtf } from '../../src/erlang/etf.js';
-import { jsonToTerm, termToJson } from '../../src/erlang/json.js';
+import { decodeEtf, encodeEtf } from '../src/erlang/etf.js';
+import { jsonToTerm, termToJson } from '../src/erlang/json.js';
 import { isRecord } from './cast.js';
 import type { Core } from './core.js';
 import { md5Hex } from './crypto.js';
