@@ -4,10 +4,11 @@ import { startRegistry } from './server.js';
 
 // npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]
 //
-// Node 20 takes `--env-file` for its own option anywhere on its command line unless a `--`
-// comes before the script (`node --import tsx -- registry/main.ts …`), and exits when the
-// file does not exist yet. Without that `--` in the npm script, pass `npm run registry -- --
-// --env-file PATH`: a leading `--` in the arguments is skipped here.
+// The npm script runs the bundle scripts/build-registry.mjs makes (`node -- build/registry.cjs`,
+// plain node); from source: `node --import tsx -- registry/main.ts`. Node 20 takes `--env-file`
+// for its own option anywhere on its command line unless a `--` comes before the script, and
+// exits when the file does not exist yet: the npm script has that `--`. A leading `--` in the
+// arguments (`npm run registry -- -- --env-file PATH`) is skipped here.
 //
 // Serves the local registry until SIGINT/SIGTERM and prints the environment that points a
 // client at it (`eval "$(npm run -s registry)"` style lines). The real mix client reads
@@ -79,4 +80,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-await main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
