@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startRegistry } from './server.js';
 
-// npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]
+// npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth] [--static DIR]
 //
 // The npm script runs the bundle scripts/build-registry.mjs makes (`node -- build/registry.cjs`,
 // plain node); from source: `node --import tsx -- registry/main.ts`. Node 20 takes `--env-file`
@@ -14,9 +14,11 @@ import { startRegistry } from './server.js';
 // client at it (`eval "$(npm run -s registry)"` style lines). The real mix client reads
 // HEX_API_URL and HEX_CACERTS_PATH but not HEX_REPO_URL: point its hexpm repository here with
 // `mix hex.repo set hexpm --url $HEX_REPO_URL --public-key $HEXTS_REPO_PUBLIC_KEY_PATH`, since
-// the registry signs with its own key rather than hex.pm's.
+// the registry signs with its own key rather than hex.pm's. Where --static is served is
+// printed on stderr.
 
-const usage = 'usage: main.ts [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth]';
+const usage =
+  'usage: npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth] [--static DIR]';
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         'env-file': { type: 'string' },
         'basic-auth': { type: 'boolean' },
+        static: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -51,15 +54,23 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const registry = await startRegistry({
-    port,
-    dataDir: values['data-dir'],
-    basicAuth: values['basic-auth'] ? true : undefined,
-  });
+  let registry;
+  try {
+    registry = await startRegistry({
+      port,
+      dataDir: values['data-dir'],
+      basicAuth: values['basic-auth'] ? true : undefined,
+      staticDir: values.static,
+    });
+  } catch (err) {
+    console.error(`registry: ${(err as Error).message}`);
+    process.exit(1);
+  }
   const lines = Object.entries(registry.env()).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
   const text = `${lines.join('\n')}\n`;
   if (values['env-file']) await writeFile(values['env-file'], text);
   process.stdout.write(text);
+  if (registry.staticUrl) process.stderr.write(`static repository ${values.static}: ${registry.staticUrl}/\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

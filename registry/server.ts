@@ -43,11 +43,13 @@ import { retirementRoutes } from './routes/retirements.js';
 import { testRoutes } from './routes/test.js';
 import { userRoutes } from './routes/users.js';
 import { Clock, DEFAULT_CONFIG, emptyData, Storage, type Config, type Data, type Secrets } from './state.js';
+import { serveDirectory, staticRoot } from './static.js';
 import { makeCertificates, type Certificates } from './tls.js';
 
 // A hex.pm-compatible registry on https://127.0.0.1 for tests: the API under /api (pipeline.ts,
 // routes/), the repository under /repo (routes/repo.ts) and test controls under /_test
-// (routes/test.ts, faults.ts, request-log.ts). State lives in state.ts and core.ts.
+// (routes/test.ts, faults.ts, request-log.ts). State lives in state.ts and core.ts. Optionally
+// a static repository directory under /static (static.ts).
 
 export interface RegistryOptions {
   /** Default 0: any free port. */
@@ -58,6 +60,8 @@ export interface RegistryOptions {
   basicAuth?: boolean;
   /** Serve with these instead of a fresh CA and certificate (e.g. an expired one). */
   certificates?: Certificates;
+  /** Serve this directory read-only under /static/ (a repository `mix hex.registry build` wrote). */
+  staticDir?: string;
 }
 
 export interface Registry {
@@ -71,6 +75,8 @@ export interface Registry {
   caCertPath: string;
   repoPublicKeyPem: string;
   repoPublicKeyPath: string;
+  /** https://127.0.0.1:PORT/static, when started with `staticDir`. */
+  staticUrl: string | null;
   /** HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH and HEXTS_REPO_PUBLIC_KEY_PATH. */
   env(): Record<string, string>;
   /** Closes the server and every connection; waits for state to be written. */
@@ -134,6 +140,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   await writeFile(caCertPath, secrets.caCertPem);
   await writeFile(repoPublicKeyPath, secrets.repoPublicKeyPem);
 
+  const staticDir = options.staticDir === undefined ? null : await staticRoot(options.staticDir);
   const faults = new Faults();
   const log = new RequestLog();
   const routes = [...API_ROUTES, ...repoRoutes, ...browserRoutes];
@@ -143,7 +150,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
 
   const server: Server = createServer({ cert: secrets.serverCertPem, key: secrets.serverKeyPem, minVersion: 'TLSv1.2' });
   const handle = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
-    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, faults, log, signal: aborter.signal }).catch((err: unknown) => {
+    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, staticDir, faults, log, signal: aborter.signal }).catch((err: unknown) => {
       if (!aborter.signal.aborted) console.error('registry: request failed', err);
       res.destroy();
     });
@@ -183,6 +190,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     caCertPath,
     repoPublicKeyPem: secrets.repoPublicKeyPem,
     repoPublicKeyPath,
+    staticUrl: staticDir === null ? null : `${core.url}/static`,
     env: () => ({
       HEX_API_URL: `${core.url}/api`,
       HEX_REPO_URL: `${core.url}/repo`,
@@ -245,6 +253,8 @@ interface RequestContext {
   expectContinue: boolean;
   routes: Route[];
   controlRoutes: Route[];
+  /** Real path of the --static directory. */
+  staticDir: string | null;
   faults: Faults;
   log: RequestLog;
   signal: AbortSignal;
@@ -365,6 +375,9 @@ async function route(rc: RequestContext, ctx: Ctx, extraHeaders: Record<string, 
       throw err;
     }
     return match.route.handler(ctx);
+  }
+  if (rc.staticDir !== null && segments[0] === 'static' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    return serveDirectory(ctx, rc.staticDir, segments.slice(1));
   }
   const match = matchRoute(rc.routes, ctx.method, segments);
   if (!match) return errorReply(404);
