@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { startRegistry } from './server.js';
 
 // npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth] [--static DIR]
+//                     [--mini-repo NAME… --mini-repo-token TOKEN]
 //
 // The npm script runs the bundle scripts/build-registry.mjs makes (`node -- build/registry.cjs`,
 // plain node); from source: `node --import tsx -- registry/main.ts`. Node 20 takes `--env-file`
@@ -14,11 +15,11 @@ import { startRegistry } from './server.js';
 // client at it (`eval "$(npm run -s registry)"` style lines). The real mix client reads
 // HEX_API_URL and HEX_CACERTS_PATH but not HEX_REPO_URL: point its hexpm repository here with
 // `mix hex.repo set hexpm --url $HEX_REPO_URL --public-key $HEXTS_REPO_PUBLIC_KEY_PATH`, since
-// the registry signs with its own key rather than hex.pm's. Where --static is served is
-// printed on stderr.
+// the registry signs with its own key rather than hex.pm's. Where --static and --mini-repo
+// are served is printed on stderr.
 
 const usage =
-  'usage: npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth] [--static DIR]';
+  'usage: npm run registry -- [--port N] [--data-dir DIR] [--env-file PATH] [--basic-auth] [--static DIR] [--mini-repo NAME]... [--mini-repo-token TOKEN]';
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
         'env-file': { type: 'string' },
         'basic-auth': { type: 'boolean' },
         static: { type: 'string' },
+        'mini-repo': { type: 'string', multiple: true },
+        'mini-repo-token': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -54,6 +57,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  const miniRepos = values['mini-repo'] ?? [];
+  const miniToken = values['mini-repo-token'];
+  if ((miniRepos.length > 0) !== (miniToken !== undefined)) {
+    console.error(`--mini-repo and --mini-repo-token go together\n${usage}`);
+    process.exit(2);
+  }
+
   let registry;
   try {
     registry = await startRegistry({
@@ -61,6 +71,7 @@ async function main(): Promise<void> {
       dataDir: values['data-dir'],
       basicAuth: values['basic-auth'] ? true : undefined,
       staticDir: values.static,
+      mini: miniToken === undefined ? undefined : { repositories: miniRepos, token: miniToken },
     });
   } catch (err) {
     console.error(`registry: ${(err as Error).message}`);
@@ -71,6 +82,9 @@ async function main(): Promise<void> {
   if (values['env-file']) await writeFile(values['env-file'], text);
   process.stdout.write(text);
   if (registry.staticUrl) process.stderr.write(`static repository ${values.static}: ${registry.staticUrl}/\n`);
+  for (const repo of miniRepos) {
+    process.stderr.write(`mini_repo ${repo}: API ${registry.mini!.apiUrl}/repos/${repo}, repository ${registry.mini!.repoUrl(repo)}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -4,8 +4,9 @@ import { md5Hex } from './crypto.js';
 import { bytes, empty, header, type Ctx, type Reply } from './http.js';
 
 // Repository files served as a plain web server or S3 bucket serves them (`--static DIR` at
-// /static/…): every file as application/octet-stream, an ETag and 304 like the registry's own
-// repository routes, no directory listings, and nothing outside the directory.
+// /static/…, and mini.ts's files at /mini/repos/REPO/…): every file as application/octet-stream,
+// an ETag and 304 like the registry's own repository routes, no directory listings, and nothing
+// outside the directory.
 
 function text(status: number, message: string): Reply {
   return bytes(status, Buffer.from(`${message}\n`), 'text/plain; charset=utf-8');
@@ -14,7 +15,7 @@ function text(status: number, message: string): Reply {
 /**
  * Path segments (already percent-decoded) of which one names something other than an entry of
  * its directory: `.` or `..`, or with an encoded `/`, `\`, `:` or NUL inside (as Plug.Static's
- * invalid_path? refuses them).
+ * invalid_path? refuses them; mini_repo serves its files with Plug.Static).
  */
 export function unsafeSegment(segments: string[]): boolean {
   return segments.some((s) => s === '.' || s === '..' || /[/\\:\0]/.test(s));
