@@ -67,6 +67,7 @@ describe('publishing to and reading from an added repository', () => {
     assert.ok(readFileSync(join(out, 'minipkg-1.2.0.tar')).length > 0);
     const info = await run(['info', 'minipkg', '--repo', 'acme']);
     ok(info);
+    assert.match(info.stdout, /^Config: \{:minipkg, "~> 1\.3", repo: "acme"\}$/m);
     assert.match(info.stdout, /1\.3\.0/);
   });
 
