@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Starts test/registry/main.ts; resolves with the child and the environment it exports. */
+/** Starts registry/main.ts; resolves with the child and the environment it exports. */
 export function startRegistry() {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--', 'test/registry/main.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--', 'registry/main.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {

@@ -77,3 +77,6 @@ await build({
   format: 'cjs',
   define: { HEXTS_BUILD_ID: JSON.stringify(buildId.digest('hex').slice(0, 16)) },
 });
+
+// The local registry, outside dist/ (see scripts/build-registry.mjs).
+await import('./build-registry.mjs');

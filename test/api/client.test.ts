@@ -14,8 +14,8 @@ import * as keys from '../../src/api/keys.js';
 import * as releases from '../../src/api/releases.js';
 import * as users from '../../src/api/users.js';
 import { CliError } from '../../src/errors.js';
-import { totpCode, base32Decode } from '../registry/crypto.js';
-import { makeCertificates } from '../registry/tls.js';
+import { totpCode, base32Decode } from '../../registry/crypto.js';
+import { makeCertificates } from '../../registry/tls.js';
 import { clientFor, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;

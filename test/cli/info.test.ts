@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { VERSION } from '../../src/version.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 let registry: Registry;
 let today: string;

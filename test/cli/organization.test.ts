@@ -6,10 +6,10 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parsePermission } from '../../src/api/permissions.js';
-import { base32Decode, totpCode } from '../registry/crypto.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
 import { runCli, scratchHome, spawnCli, type CliResult } from '../helpers/cli.js';
 import { cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { base32Decode, totpCode } from '../registry/crypto.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { runCli, scratchHome, type CliResult, type RunOptions } from '../helpers/cli.js';
 import { cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 

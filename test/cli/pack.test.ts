@@ -28,9 +28,13 @@ test('the packed package installs with npm install -g without a warning, and run
   const files = (packed[0].files as Array<{ path: string }>).map((f) => f.path);
   assert.ok(files.includes('bin/hexts.cjs') && files.some((f) => f.startsWith('dist/')), files.join(', '));
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/')), 'only the built CLI ships');
+  assert.ok(!files.some((f) => f.startsWith('registry/') || f.startsWith('build/')), 'the local registry never ships');
 
   const prefix = join(work, 'prefix');
   const install = run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, packed[0].filename)], work);
   assert.deepEqual(install.output.split('\n').filter((line) => /^npm warn/i.test(line)), []);
   assert.equal(run(join(prefix, 'bin', 'hexts'), ['--version'], work).stdout.trim(), version);
+  // Nor bundled into the CLI: its /_test/ routes create accounts and approve logins.
+  const installed = join(prefix, 'lib', 'node_modules', 'hexts');
+  for (const file of files) assert.ok(!readFileSync(join(installed, file), 'utf8').includes('no such test route'), `${file} holds registry code`);
 });

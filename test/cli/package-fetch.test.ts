@@ -19,7 +19,7 @@ import { makeProject } from '../helpers/projects.js';
 import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
 import { buildTar, fileEntry } from '../package/tarball-helpers.js';
-import { makeTarball, type TarballSpec } from '../registry/tarballs.js';
+import { makeTarball, type TarballSpec } from '../../registry/tarballs.js';
 
 let registry: Registry;
 let proxy: RepoProxy;

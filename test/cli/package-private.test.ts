@@ -12,7 +12,7 @@ import { parseTerms } from '../../src/erlang/text.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 let registry: Registry;
 let proxy: RepoProxy;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { scratchHome } from '../helpers/cli.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { hasTmux, Terminal } from '../helpers/terminal.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 let registry: Registry;
 const cleanups: Array<() => void> = [];

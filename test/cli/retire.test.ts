@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
-import { base32Decode, totpCode } from '../registry/crypto.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import type { Release } from '../../src/api/types.js';
 
 let registry: Registry;

@@ -11,7 +11,7 @@ import { buildProgram } from '../../src/cli.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 interface Leaf {
   path: string[];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { base32Decode, totpCode } from '../registry/crypto.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { hextsHomeIn, storedSecret } from '../helpers/keychain.js';
 import { approvingAs, cliEnv, clientFor, deviceCodeIn, testRegistry, type Registry } from '../helpers/registry.js';

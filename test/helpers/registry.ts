@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApiClient, type ClientOptions } from '../../src/api/client.js';
-import { startRegistry, type Registry, type RegistryOptions } from '../registry/server.js';
+import { startRegistry, type Registry, type RegistryOptions } from '../../registry/server.js';
 import { runCli } from './cli.js';
 
 export type { Registry };

@@ -25,7 +25,7 @@ import { ErlMap, Tuple, atom, isAtom, type Term } from '../../src/erlang/term.js
 import { runCli, spawnCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { clearService, keychainAccounts, secretToolLookup } from '../helpers/keychain.js';
 import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 const WRITERS = 20;
 const RUN_TIMEOUT_MS = 120_000;

@@ -68,7 +68,7 @@ import * as releases from '../../src/api/releases.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { approvingAs, clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { runInSandbox, sandboxMissing, shrinkingFile } from './sandbox.js';
 import { clearKeychain, credentialState, keychainEntry, temporaries, tree } from './state.js';
 

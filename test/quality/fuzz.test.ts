@@ -56,7 +56,7 @@ import { openRegistryResource, signPayload } from '../../src/repository/signing.
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { builtCaseNames, loadBuiltCase } from '../helpers/corpus.js';
 import { cliEnv, testRegistry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from '../registry/test-client.js';
 import {
   assemble,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from '../helpers/registry.js';
-import { makeCertificates } from '../registry/tls.js';
+import { makeCertificates } from '../../registry/tls.js';
 
 // A hostile registry, over real HTTPS: a server in front of the local registry that forwards
 // every request (method, headers, body) and its answer unchanged, except where a test tells it

@@ -6,7 +6,7 @@ import { gzip } from '../../src/package/tar/gzip.js';
 import type { TarEntry } from '../../src/package/tar/ustar.js';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
 import { buildTar, fileEntry } from '../package/tarball-helpers.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 
 export type InnerEntry = { entry: TarEntry; data?: Uint8Array };
 

@@ -22,7 +22,7 @@ import { HEX_CLI_OAUTH_CLIENT_ID } from '../../src/config/config.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { approvingAs, clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from '../registry/test-client.js';
 
 let registry: Registry;

@@ -16,8 +16,8 @@ import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { keychainAccount } from '../helpers/keychain.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { approvingAs, cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
-import { base32Decode, totpCode } from '../registry/crypto.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { rawRequest, startHostileFront, type HostileFront } from './hostile-front.js';
 
 export const USER = 'leaky';

@@ -24,8 +24,8 @@ import { after, before, describe, test } from 'node:test';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
-import { makeTarball } from '../registry/tarballs.js';
-import { makeCertificateAuthority, makeCertificates, type CertificateAuthority } from '../registry/tls.js';
+import { makeTarball } from '../../registry/tarballs.js';
+import { makeCertificateAuthority, makeCertificates, type CertificateAuthority } from '../../registry/tls.js';
 import { tree } from './state.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

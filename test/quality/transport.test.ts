@@ -34,7 +34,7 @@ import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
-import { makeTarball } from '../registry/tarballs.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { rawRequest, startHostileFront, type HostileFront } from './hostile-front.js';
 import { tree } from './state.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:https';
 import { test } from 'node:test';
-import { startRegistry } from './server.js';
+import { startRegistry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
 // The /_test controls over HTTP (what a test driving hexts as a separate process uses), and

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { encodeEtf } from '../../src/erlang/etf.js';
 import { binary, ErlMap } from '../../src/erlang/term.js';
-import { startRegistry, type Registry } from './server.js';
-import { makeTarball } from './tarballs.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
 
 // api.md §1: negotiation, bodies, errors, datetimes, caching.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { startRegistry, type Registry } from './server.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
 // Rate limits (api.md §6), the fault switch and the request log.

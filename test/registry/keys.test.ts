@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startRegistry, type Registry } from './server.js';
-import { makeTarball } from './tarballs.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
 
 // api.md §2 (keys, permissions) and §4 (keys, /api/auth).

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'node:tls';
-import { startRegistry } from './server.js';
-import { makeCertificateAuthority, makeCertificates } from './tls.js';
-import { makeTarball } from './tarballs.js';
+import { startRegistry } from '../../registry/server.js';
+import { makeCertificateAuthority, makeCertificates } from '../../registry/tls.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
 
 // TLS, persistence across restarts, and the command-line entry point.
@@ -118,12 +118,12 @@ test('state, keys and certificates survive a restart with a data directory', asy
   await second.stop();
 });
 
-test('main.ts prints the environment, writes the env file and stops on SIGTERM', async (t) => {
+test('the built registry (npm run registry) prints the environment, writes the env file and stops on SIGTERM', async (t) => {
   const dir = await tempDir(t);
   const envFile = join(dir, 'registry.env');
-  // As `npm run registry -- -- --env-file …` runs it: the `--` keeps Node 20 from taking
-  // --env-file for its own option.
-  const args = ['--import', 'tsx', 'test/registry/main.ts', '--', '--port', '0', '--data-dir', join(dir, 'data'), '--env-file', envFile];
+  // As `npm run registry -- --env-file …` runs it (after `npm run build`): plain node, no tsx;
+  // the `--` keeps Node 20 from taking --env-file for its own option.
+  const args = ['--', 'build/registry.cjs', '--port', '0', '--data-dir', join(dir, 'data'), '--env-file', envFile];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

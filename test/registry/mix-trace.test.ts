@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { decodeEtf, encodeEtf } from '../../src/erlang/etf.js';
 import { jsonToTerm, termToJson } from '../../src/erlang/json.js';
-import { base32Decode, totpCode } from './crypto.js';
-import { startRegistry } from './server.js';
-import { makeTarball } from './tarballs.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
+import { startRegistry } from '../../registry/server.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call, type Response } from './test-client.js';
 
 // Replays, in order, every request the real `mix hex` (Hex 2.5.1) sent in the recorded session

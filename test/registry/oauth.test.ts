@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { base32Decode, totpCode } from './crypto.js';
+import { base32Decode, totpCode } from '../../registry/crypto.js';
 import { after, before, describe, test } from 'node:test';
-import { startRegistry, type Registry } from './server.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
 // api.md §4 (OAuth) and §2 (tokens), client.md §2.1 (the device flow from mix's side).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startRegistry, type Registry } from './server.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
 // api.md §3 (roles) and §4 (organizations, members, repositories).

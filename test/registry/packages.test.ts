@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { startRegistry, type Registry } from './server.js';
-import { makeTarball } from './tarballs.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
 
 // api.md §4–§5: package show and search, retirement, docs and owners.

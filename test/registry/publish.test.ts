@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { binary } from '../../src/erlang/term.js';
-import { startRegistry, type Registry } from './server.js';
-import { makeTarball, type TarballSpec } from './tarballs.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
+import { makeTarball, type TarballSpec } from '../../registry/tarballs.js';
 import { call, USER_AGENT, type Response } from './test-client.js';
 
 // api.md §5: publish checks in order, replace rules, release show/revert.

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { openRegistryResource } from '../../src/repository/signing.js';
-import { startRegistry, type Registry } from './server.js';
-import { makeTarball } from './tarballs.js';
+import { startRegistry, type Registry } from '../../registry/server.js';
+import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
 
 // api.md §7 and tarball.md §11: the signed registry files, tarballs and private access.

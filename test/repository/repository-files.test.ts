@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { buildNames, buildPackage, buildVersions, generateRepositoryKeyPair, type RepoPackage } from '../registry/repository-files.js';
+import { buildNames, buildPackage, buildVersions, generateRepositoryKeyPair, type RepoPackage } from '../../registry/repository/files.js';
 import { RegistryError, openRegistryResource } from '../../src/repository/signing.js';
 import { decodePackage, decodeSigned } from '../../src/repository/protobuf.js';
 

@@ -33,7 +33,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   const version = args[1];
   if (version !== undefined && !isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give a full version, e.g. 1.4.0 or 2.0.0-rc.1.');
   // An added repository has files and no API: its signed records are what there is to show.
-  if (repo) return showRegistryRecord(ctx, await (await Repository.open(ctx, { repo })).package(name), version);
+  if (repo) return showRegistryRecord(ctx, await (await Repository.open(ctx, { repo })).package(name), version, true);
   const credentials = await ctx.credentials();
   const fromRegistry = async () => {
     ctx.out.warn(`The credential here may not read the API, so this is what ${organization}'s signed registry holds (no description, licenses, links or publisher).`);
@@ -156,7 +156,8 @@ function printDependencies(out: Output, deps: Array<{ name: string; requirement:
 
 // ---------------------------------------------------------------- from the signed registry
 
-function showRegistryRecord(ctx: Context, record: RegistryPackage, version: string | undefined): void {
+/** `added`: the record is from a repository added with `hexts repo add` (mix.exs names it with repo:). */
+function showRegistryRecord(ctx: Context, record: RegistryPackage, version: string | undefined, added = false): void {
   const newestFirst = [...record.releases].sort((a, b) => compareVersions(b.version, a.version));
   const publishedAt = (r: RegistryRelease) => (r.publishedAt ? timestampToDate(r.publishedAt).toISOString() : null);
   const retirement = (r: RegistryRelease) => (r.retired ? { reason: retirementReason(r.retired), message: r.retired.message ?? null } : null);
@@ -175,7 +176,7 @@ function showRegistryRecord(ctx: Context, record: RegistryPackage, version: stri
     }
     const out = ctx.out;
     if (release.retired) out.print(out.style.yellow([out.style.bold('This version has been retired'), `: ${retirementText(release.retired)}`]));
-    out.print(`Config: ${mixSnippet(record.name, release.version, record.repository)}`);
+    out.print(`Config: ${mixSnippet(record.name, release.version, record.repository, added)}`);
     if (release.publishedAt) out.print(`Released: ${publishedAt(release)!.slice(0, 10)}`);
     printDependencies(out, Object.entries(requirements(release)).map(([dep, r]) => ({ name: dep, ...r })));
     return;
@@ -189,15 +190,16 @@ function showRegistryRecord(ctx: Context, record: RegistryPackage, version: stri
     return;
   }
   const snippetRelease = newestFirst.find((r) => parseVersion(r.version).pre.length === 0) ?? newestFirst[0];
-  if (snippetRelease) ctx.out.print(`Config: ${mixSnippet(record.name, snippetRelease.version, record.repository)}`);
+  if (snippetRelease) ctx.out.print(`Config: ${mixSnippet(record.name, snippetRelease.version, record.repository, added)}`);
   printReleases(ctx.out, newestFirst.map((r) => ({ version: r.version, date: publishedAt(r)?.slice(0, 10), retired: r.retired !== undefined })));
 }
 
 /** hex.pm's mix.exs dependency snippet (HexpmWeb.PackageView.dep_snippet) for a package named like its app. */
-function mixSnippet(name: string, version: string, repository: string): string {
+function mixSnippet(name: string, version: string, repository: string, added = false): string {
   const v = parseVersion(version);
   const requirement = v.pre.length ? `~> ${v.major}.${v.minor}.${v.patch}-${v.pre.join('.')}` : v.major === 0 ? `~> 0.${v.minor}.${v.patch}` : `~> ${v.major}.${v.minor}`;
-  return `{:${name}, "${requirement}"${repository === 'hexpm' ? '' : `, organization: "${repository}"`}}`;
+  const from = added ? `, repo: "${repository}"` : repository === 'hexpm' ? '' : `, organization: "${repository}"`;
+  return `{:${name}, "${requirement}"${from}}`;
 }
 
 /** The date part of an ISO timestamp (mix prints releases by day). */

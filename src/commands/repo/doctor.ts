@@ -1,3 +1,5 @@
+import { fixedAuthorization } from '../../api/client.js';
+import { ApiError } from '../../api/errors.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { AddedRepositoryAuth } from '../../credentials/repo-keys.js';
@@ -88,6 +90,23 @@ export async function run(ctx: Context, { args }: Invocation): Promise<void> {
     if (file === 'names' && opened && 'packages' in opened) first = opened.packages[0]?.name;
   }
   if (first) await openChecked(ctx, get, `packages/${first}`, key, name, add, first);
+
+  // The publishing API, where one is set: does it take the key? (mini_repo checks it before routing.)
+  if (entry.api_url && authorization) {
+    try {
+      const client = await ctx.api({ apiUrl: entry.api_url, auth: fixedAuthorization(authorization, credential!) });
+      await client.get('users/me');
+      add({ check: 'API', ok: true, detail: `${redactUrl(entry.api_url)} accepts ${credential}` });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        add({ check: 'API', ok: false, detail: `${redactUrl(entry.api_url)} refused ${credential} (401)`, hint: `Set a current key: \`hexts repo set ${name} --auth-key KEY\`.` });
+      } else if (err instanceof ApiError) {
+        add({ check: 'API', ok: true, detail: `${redactUrl(entry.api_url)} took ${credential} (it answered ${err.status}, not 401)` });
+      } else {
+        add({ check: 'API', ok: false, detail: `${redactUrl(entry.api_url)}: ${(err as Error).message}`, hint: (err as CliError).hint });
+      }
+    }
+  }
 
   // The auth key: needed at all, and accepted.
   if (authorization) {

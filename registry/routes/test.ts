@@ -16,6 +16,7 @@ import {
 } from '../arrange.js';
 import { parseFault, type Faults } from '../faults.js';
 import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from '../http.js';
+import type { MiniRepos } from '../mini.js';
 import type { RequestLog } from '../request-log.js';
 import { route, type Route } from '../router.js';
 import { makeTarball } from '../tarballs.js';
@@ -27,6 +28,7 @@ import type { Config, Role } from '../state.js';
 export interface TestControls {
   faults: Faults;
   log: RequestLog;
+  mini: MiniRepos | null;
 }
 
 function badRequest(message: string): Reply {
@@ -153,6 +155,27 @@ export function testRoutes(controls: TestControls): Route[] {
       return empty(204);
     }],
     ['GET', '/_test/requests', () => view(200, controls.log.list())],
+    // What was published to a mini_repo-style repository, and the key its files are signed with.
+    ['GET', '/_test/mini/:repo', (ctx) => {
+      const repo = required(ctx, 'repo');
+      const packages = controls.mini?.published(repo);
+      if (!packages) return view(404, { error: `no mini repository ${repo}` });
+      return view(200, {
+        public_key: controls.mini!.publicKeyPem(repo)!,
+        packages: Object.fromEntries(
+          Object.entries(packages).map(([name, releases]) => [
+            name,
+            releases.map((r) => ({
+              version: r.version,
+              inner_checksum: r.innerChecksum.toString('hex'),
+              outer_checksum: r.outerChecksum.toString('hex'),
+              dependencies: r.dependencies.map((d) => ({ ...d })),
+              retired: r.retired ? { ...r.retired } : null,
+            })),
+          ]),
+        ),
+      });
+    }],
     ['DELETE', '/_test/requests', () => {
       controls.log.clear();
       return empty(204);

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
-import { encodeMetadata } from '../../src/erlang/pretty.js';
-import { binary, FALSE, TRUE, tuple, type Term } from '../../src/erlang/term.js';
-import { createPackageTarball } from '../../src/package/tarball.js';
+import { encodeMetadata } from '../src/erlang/pretty.js';
+import { binary, FALSE, TRUE, tuple, type Term } from '../src/erlang/term.js';
+import { createPackageTarball } from '../src/package/tarball.js';
 
 // Builds small release tarballs for the registry's tests with the project's own tarball
 // writer, from a plain description of metadata.config.

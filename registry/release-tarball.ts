@@ -1,7 +1,7 @@
-import { termToJson } from '../../src/erlang/json.js';
-import { Atom, ErlMap, Tuple, type Term } from '../../src/erlang/term.js';
-import { TarballError } from '../../src/package/tar/error.js';
-import { unpackPackageTarball } from '../../src/package/unpack.js';
+import { termToJson } from '../src/erlang/json.js';
+import { Atom, ErlMap, Tuple, type Term } from '../src/erlang/term.js';
+import { TarballError } from '../src/package/tar/error.js';
+import { unpackPackageTarball } from '../src/package/unpack.js';
 
 // Reads an uploaded release with the project's tarball reader and turns metadata.config into
 // the map hex_tarball:unpack gives hexpm: binary keys, `requirements` as name → fields (from

@@ -23,9 +23,10 @@ import {
   type Format,
   type Reply,
 } from './http.js';
+import { MiniRepos, type MiniOptions, type MiniRelease } from './mini.js';
 import { rebuildRepository } from './packages.js';
 import { runApiPipeline } from './pipeline.js';
-import { generateRepositoryKeyPair } from './repository-files.js';
+import { generateRepositoryKeyPair } from './repository/files.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
 import { matchRoute, type Route } from './router.js';
 import { authRoutes } from './routes/auth.js';
@@ -43,11 +44,14 @@ import { retirementRoutes } from './routes/retirements.js';
 import { testRoutes } from './routes/test.js';
 import { userRoutes } from './routes/users.js';
 import { Clock, DEFAULT_CONFIG, emptyData, Storage, type Config, type Data, type Secrets } from './state.js';
+import { serveDirectory, staticRoot } from './static.js';
 import { makeCertificates, type Certificates } from './tls.js';
 
 // A hex.pm-compatible registry on https://127.0.0.1 for tests: the API under /api (pipeline.ts,
 // routes/), the repository under /repo (routes/repo.ts) and test controls under /_test
-// (routes/test.ts, faults.ts, request-log.ts). State lives in state.ts and core.ts.
+// (routes/test.ts, faults.ts, request-log.ts). State lives in state.ts and core.ts. Optionally
+// a static repository directory under /static (static.ts) and a mini_repo-style server under
+// /mini (mini.ts).
 
 export interface RegistryOptions {
   /** Default 0: any free port. */
@@ -58,6 +62,21 @@ export interface RegistryOptions {
   basicAuth?: boolean;
   /** Serve with these instead of a fresh CA and certificate (e.g. an expired one). */
   certificates?: Certificates;
+  /** Serve this directory read-only under /static/ (a repository `mix hex.registry build` wrote). */
+  staticDir?: string;
+  /** Serve these repositories mini_repo-style under /mini/. */
+  mini?: MiniOptions;
+}
+
+export interface MiniEndpoint {
+  /** https://127.0.0.1:PORT/mini/api; a client's API URL for REPO is `${apiUrl}/repos/REPO`. */
+  apiUrl: string;
+  /** https://127.0.0.1:PORT/mini/repos/REPO, the repository's files. */
+  repoUrl(repo: string): string;
+  /** The PEM (PKCS#1) REPO's files are signed for; throws for an unconfigured REPO. */
+  publicKeyPem(repo: string): string;
+  /** What was published to REPO, package by package; throws for an unconfigured REPO. */
+  published(repo: string): Record<string, MiniRelease[]>;
 }
 
 export interface Registry {
@@ -71,6 +90,10 @@ export interface Registry {
   caCertPath: string;
   repoPublicKeyPem: string;
   repoPublicKeyPath: string;
+  /** https://127.0.0.1:PORT/static, when started with `staticDir`. */
+  staticUrl: string | null;
+  /** The mini_repo-style server, when started with `mini`. */
+  mini: MiniEndpoint | null;
   /** HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH and HEXTS_REPO_PUBLIC_KEY_PATH. */
   env(): Record<string, string>;
   /** Closes the server and every connection; waits for state to be written. */
@@ -134,16 +157,18 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   await writeFile(caCertPath, secrets.caCertPem);
   await writeFile(repoPublicKeyPath, secrets.repoPublicKeyPem);
 
+  const staticDir = options.staticDir === undefined ? null : await staticRoot(options.staticDir);
+  const mini = options.mini ? new MiniRepos(options.mini, () => `${core.url}/mini`) : null;
   const faults = new Faults();
   const log = new RequestLog();
   const routes = [...API_ROUTES, ...repoRoutes, ...browserRoutes];
-  const controlRoutes = testRoutes({ faults, log });
+  const controlRoutes = testRoutes({ faults, log, mini });
   const aborter = new AbortController();
   const sockets = new Set<Socket>();
 
   const server: Server = createServer({ cert: secrets.serverCertPem, key: secrets.serverKeyPem, minVersion: 'TLSv1.2' });
   const handle = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
-    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, faults, log, signal: aborter.signal }).catch((err: unknown) => {
+    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, staticDir, mini, faults, log, signal: aborter.signal }).catch((err: unknown) => {
       if (!aborter.signal.aborted) console.error('registry: request failed', err);
       res.destroy();
     });
@@ -183,6 +208,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     caCertPath,
     repoPublicKeyPem: secrets.repoPublicKeyPem,
     repoPublicKeyPath,
+    staticUrl: staticDir === null ? null : `${core.url}/static`,
+    mini: mini && {
+      apiUrl: `${core.url}/mini/api`,
+      repoUrl: (repo) => `${core.url}/mini/repos/${repo}`,
+      publicKeyPem: (repo) => mini.publicKeyPem(repo) ?? unknownMiniRepo(repo),
+      published: (repo) => mini.published(repo) ?? unknownMiniRepo(repo),
+    },
     env: () => ({
       HEX_API_URL: `${core.url}/api`,
       HEX_REPO_URL: `${core.url}/repo`,
@@ -212,6 +244,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       return { version: release.version, checksum: release.outerChecksum };
     },
   };
+}
+
+function unknownMiniRepo(repo: string): never {
+  throw new Error(`no mini repository ${repo}`);
 }
 
 async function newSecrets(): Promise<Secrets> {
@@ -245,6 +281,9 @@ interface RequestContext {
   expectContinue: boolean;
   routes: Route[];
   controlRoutes: Route[];
+  /** Real path of the --static directory. */
+  staticDir: string | null;
+  mini: MiniRepos | null;
   faults: Faults;
   log: RequestLog;
   signal: AbortSignal;
@@ -366,6 +405,10 @@ async function route(rc: RequestContext, ctx: Ctx, extraHeaders: Record<string, 
     }
     return match.route.handler(ctx);
   }
+  if (rc.staticDir !== null && segments[0] === 'static' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    return serveDirectory(ctx, rc.staticDir, segments.slice(1));
+  }
+  if (rc.mini && segments[0] === 'mini') return rc.mini.handle(ctx, segments);
   const match = matchRoute(rc.routes, ctx.method, segments);
   if (!match) return errorReply(404);
   ctx.pathParams = match.params;
@@ -400,7 +443,7 @@ function writeReply(res: ServerResponse, reply: Reply, format: Format, extraHead
     headers['content-type'] = rendered.contentType;
   } else if (reply.body.kind === 'bytes' && !noBody) {
     data = reply.body.data;
-    headers['content-type'] = reply.body.contentType;
+    if (reply.body.contentType !== null) headers['content-type'] = reply.body.contentType;
   }
   if (fault?.type === 'truncate_download' && data.length > 1) {
     headers['content-length'] = String(data.length);

@@ -1,4 +1,4 @@
-import { isValidVersion } from '../../../src/repository/requirement.js';
+import { isValidVersion } from '../../src/repository/requirement.js';
 import { HEXPM } from '../core.js';
 import { apiCache, errorReply, Halt, header, notFound, stringParam, validationFailed, whenStale, type Ctx, type Reply, type ViewValue, view } from '../http.js';
 import type { Organization, Package, Release } from '../state.js';

@@ -1,4 +1,4 @@
-import { compareVersions, parseVersion } from '../../src/repository/requirement.js';
+import { compareVersions, parseVersion } from '../src/repository/requirement.js';
 import { publicEmail } from './accounts.js';
 import { compareStrings, HEXPM, type Core } from './core.js';
 import type { ViewValue } from './http.js';

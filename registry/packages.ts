@@ -1,11 +1,11 @@
-import { isValidLicense } from '../../src/package/licenses.js';
-import type { RetirementReason } from '../../src/repository/protobuf.js';
-import { isValidRequirement, isValidVersion } from '../../src/repository/requirement.js';
+import { isValidLicense } from '../src/package/licenses.js';
+import type { RetirementReason } from '../src/repository/protobuf.js';
+import { isValidRequirement, isValidVersion } from '../src/repository/requirement.js';
 import type { Errors } from './accounts.js';
 import { castString, castStringList, characters, isRecord } from './cast.js';
 import { HEXPM, type Core } from './core.js';
 import type { ViewValue } from './http.js';
-import { buildNames, buildPackage, buildVersions, type RepoPackage } from './repository-files.js';
+import { buildNames, buildPackage, buildVersions, type RepoPackage } from './repository/files.js';
 import type { Package, PackageMeta, Release, Requirement, Retirement, User } from './state.js';
 import { docsTarballPath, tarballPath } from './views.js';
 

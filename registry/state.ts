@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../src/util/atomic.js';
+import { writeFileAtomic } from '../src/util/atomic.js';
 
 // The registry's data, in memory, optionally persisted to a data directory: `state.json`
 // (written atomically after every change) plus `store/` for tarballs and docs. Times are

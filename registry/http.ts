@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { decodeEtf, encodeEtf } from '../../src/erlang/etf.js';
-import { jsonToTerm, termToJson } from '../../src/erlang/json.js';
+import { decodeEtf, encodeEtf } from '../src/erlang/etf.js';
+import { jsonToTerm, termToJson } from '../src/erlang/json.js';
 import { isRecord } from './cast.js';
 import type { Core } from './core.js';
 import { md5Hex } from './crypto.js';
@@ -17,7 +17,7 @@ export type ViewValue = null | boolean | number | string | Date | ViewValue[] | 
 
 export type ReplyBody =
   | { kind: 'view'; value: ViewValue }
-  | { kind: 'bytes'; data: Buffer; contentType: string }
+  | { kind: 'bytes'; data: Buffer; contentType: string | null }
   | { kind: 'empty' };
 
 export interface Reply {
@@ -41,7 +41,8 @@ export function empty(status: number, headers: Record<string, string> = {}): Rep
   return { status, headers, body: { kind: 'empty' } };
 }
 
-export function bytes(status: number, data: Buffer, contentType: string, headers: Record<string, string> = {}): Reply {
+/** `contentType` null: no content-type header (as Plug's send_resp without one). */
+export function bytes(status: number, data: Buffer, contentType: string | null, headers: Record<string, string> = {}): Reply {
   return { status, headers, body: { kind: 'bytes', data, contentType } };
 }
 
