@@ -1,17 +1,16 @@
 // `hexts registry build`, `publish --to-dir` and `retire --to-dir` as a user runs them: mix's
 // lines and files (test/fixtures/registry-build), the errors, --json, and a static repository
-// made this way served by a plain file server, added with `hexts repo add`, and read back by
-// `hexts package fetch --repo`, which verifies every file against the repository's public key.
+// made this way served over HTTPS by the local registry (--static DIR, as a plain web server
+// serves it), added with `hexts repo add`, and read back by `hexts package fetch --repo`, which
+// verifies every file against the repository's public key.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, scratchHome, spawnCli } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
+import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 
 const FIXTURES = new URL('../fixtures/registry-build/', import.meta.url).pathname;
 const KEY = join(FIXTURES, 'keys', 'key.pem');
@@ -101,37 +100,24 @@ describe('hexts registry build', () => {
   });
 });
 
-/** Serves `dir` read-only over plain HTTP on loopback, as any static web server would. */
-async function serve(dir: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url!, 'http://x').pathname));
-    readFile(join(dir, path)).then(
-      (body) => res.writeHead(200, { 'content-length': body.length }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 describe('a static repository published and retired into with hexts, read back by hexts', () => {
   let cwd: string;
   let project: string;
-  let url: string;
-  let server: Server;
+  let registry: Registry;
   let readerEnv: Record<string, string | undefined>;
 
   before(async () => {
     cwd = scratch();
-    ({ url, server } = await serve(join(cwd, 'public')));
+    mkdirSync(join(cwd, 'public'));
+    registry = await testRegistry({ staticDir: join(cwd, 'public') });
     const home = scratchHome();
     cleanups.push(home.cleanup);
-    readerEnv = { ...env, HOME: home.home, HEXTS_HOME: home.hextsHome };
+    readerEnv = cliEnv(registry, home.home, { HEXTS_HOME: home.hextsHome });
     const made = makeProject({ app: 'static_pkg', version: '1.0.0', deps: ['{:jason, "~> 1.4"}'] });
     cleanups.push(made.cleanup);
     project = made.dir;
   });
-  after(() => server.close());
+  after(() => registry.stop());
 
   const publicDir = () => join(cwd, 'public');
 
@@ -141,7 +127,7 @@ describe('a static repository published and retired into with hexts, read back b
     assert.match(none.stderr, /^error: .*public holds no repository yet \(no .*public\/names\)\nBuild it once, naming it: `hexts registry build /m);
     const built = await runCli(['registry', 'build', 'public', '--name', 'acme', '--private-key', KEY], { cwd, env });
     assert.equal(built.code, 0, built.stderr);
-    const added = await runCli(['repo', 'add', 'acme', url, '--public-key', join(publicDir(), 'public_key')], { env: readerEnv });
+    const added = await runCli(['repo', 'add', 'acme', registry.staticUrl!, '--public-key', join(publicDir(), 'public_key')], { env: readerEnv });
     assert.equal(added.code, 0, added.stderr);
   });
 
