@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { encodeEtf } from '../src/erlang/etf.js';
 import { atom, binary, ErlMap, tuple, type Term } from '../src/erlang/term.js';
-import { encodeNames, encodePackage, encodeVersions, RETIREMENT_REASONS, type Dependency, type RetirementReason } from '../src/repository/protobuf.js';
+import { RETIREMENT_REASONS, type Dependency, type RetirementReason } from '../src/repository/protobuf.js';
 import { compareVersions, isValidVersion } from '../src/repository/requirement.js';
-import { sealRegistryResource } from '../src/repository/signing.js';
+import { buildRegistryFiles, byteOrder } from '../src/repository/registry-builder.js';
 import { constantTimeEqual } from './crypto.js';
 import { BadRequest, bytes, empty, header, parseBody, type Ctx, type Reply } from './http.js';
 import { readReleaseTarball } from './release-tarball.js';
@@ -59,31 +59,11 @@ class MiniRepository {
   rebuild(): void {
     const packages = [...this.packages].filter(([, releases]) => releases.length > 0).sort(([a], [b]) => byteOrder(a, b));
     for (const path of this.files.keys()) if (path.startsWith('packages/')) this.files.delete(path);
-    const seal = (payload: Buffer) => sealRegistryResource(payload, this.privateKeyPem);
-    this.files.set('names', seal(encodeNames({ repository: this.name, packages: packages.map(([name]) => ({ name })) })));
-    this.files.set(
-      'versions',
-      seal(
-        encodeVersions({
-          repository: this.name,
-          packages: packages.map(([name, releases]) => ({
-            name,
-            versions: releases.map((r) => r.version),
-            retired: releases.flatMap((r, index) => (r.retired ? [index] : [])),
-            withAdvisories: [],
-          })),
-        }),
-      ),
-    );
-    for (const [name, releases] of packages) {
-      const payload = encodePackage({
-        name,
-        repository: this.name,
-        advisories: [],
-        releases: releases.map((r) => ({ ...r, advisoryIndexes: [] })),
-      });
-      this.files.set(`packages/${name}`, seal(payload));
-    }
+    // The one builder hexts has (src/repository/registry-builder.ts), as mini_repo encodes: no updated_at.
+    const files = buildRegistryFiles(this.name, packages.map(([name, releases]) => ({ name, releases })), this.privateKeyPem, 'hexpm');
+    this.files.set('names', files.names);
+    this.files.set('versions', files.versions);
+    for (const [name, file] of files.packages) this.files.set(`packages/${name}`, file);
   }
 }
 
@@ -263,9 +243,4 @@ function dependencies(requirements: unknown): Dependency[] {
       optional: fields.optional === true,
       repository: typeof fields.repository === 'string' ? fields.repository : undefined,
     }));
-}
-
-// Erlang compares binaries byte by byte: UTF-8 order, not UTF-16 code unit order.
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
