@@ -1,5 +1,5 @@
-import { decodeEtf } from '../erlang/etf.js';
-import { termToJson } from '../erlang/json.js';
+import { decodeEtf, encodeEtf } from '../erlang/etf.js';
+import { jsonToTerm, termToJson } from '../erlang/json.js';
 import { prettyPrint } from '../erlang/pretty.js';
 import { Tuple, atom, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
@@ -59,8 +59,10 @@ export interface RequestSpec {
   /** A path under the API URL (`/users/me`) or an absolute URL. */
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
-  /** Sent as JSON. */
+  /** Sent as JSON, or in Erlang's term format with `erlang`. */
   body?: unknown;
+  /** Speak application/vnd.hex+erlang, as mini_repo-style servers only do. */
+  erlang?: boolean;
   /** `none` never sends credentials; `required` makes the auth provider insist on one. */
   auth?: 'none' | 'optional' | 'required';
 }
@@ -121,9 +123,10 @@ export class ApiClient {
 
   async request<T>(spec: RequestSpec): Promise<ApiResponse<T>> {
     const url = this.url(spec);
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const body = spec.body === undefined ? undefined : spec.erlang ? encodeEtf(jsonToTerm(spec.body)) : JSON.stringify(spec.body);
     return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', async (headers, credential) => {
-      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (spec.erlang) headers.accept = ERLANG_TYPE;
+      if (body !== undefined) headers['content-type'] = spec.erlang ? ERLANG_TYPE : 'application/json';
       return this.answer(await this.transport.request({ method: spec.method, url, headers, body, credential, maxBytes: MAX_BODY_BYTES }));
     });
   }

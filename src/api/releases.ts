@@ -72,3 +72,10 @@ export async function publishLegacy(client: ApiClient, tarball: Buffer, options:
   const body = response.body as { url?: unknown } | undefined;
   return { status: response.status, url: typeof body?.url === 'string' ? body.url : undefined };
 }
+
+/** mini_repo-style retire and unretire: the same routes, an Erlang-term body. */
+export async function retireLegacy(client: ApiClient, name: string, version: string, retirement: { reason: RetirementReason; message?: string } | undefined): Promise<void> {
+  const path = `${releasePath(name, version)}/retire`;
+  if (retirement) await client.request({ method: 'POST', path, body: retirement, auth: 'required', erlang: true });
+  else await client.request({ method: 'DELETE', path, auth: 'required', erlang: true });
+}

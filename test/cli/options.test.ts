@@ -274,6 +274,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => { const { dir, name } = await staticRepository(); return ['retire', name, '1.0.0', '--unretire', '--to-dir', dir, '--private-key', REGISTRY_KEY]; }),
     refused(/--organization cannot be used with --to-dir/, async () => { const { dir, name } = await staticRepository(); return ['retire', name, '1.0.0', '--unretire', '--to-dir', dir, '--private-key', REGISTRY_KEY, '--organization', 'acme']; }),
     refused(/--private-key goes with --to-dir/, async () => ['retire', await published(), '1.0.0', '--unretire', '--private-key', REGISTRY_KEY]),
+    ok(async () => ['retire', await published('acme'), '1.0.0', '--unretire', '--repo', 'hexpm:acme']),
   ],
   'registry build': [
     ok(async () => ['registry', 'build', (await staticRepository()).dir, '--name', 'acme', '--private-key', REGISTRY_KEY]),

@@ -71,6 +71,16 @@ describe('publishing to and reading from an added repository', () => {
     assert.match(info.stdout, /1\.3\.0/);
   });
 
+  test('retire --repo and --unretire through the legacy API; readers see it in the signed files', async () => {
+    ok(await run(['retire', 'minipkg', '1.2.0', 'security', '--message', 'leaks memory', '--repo', 'acme']));
+    assert.deepEqual(registry.mini!.published('acme').minipkg!.find((r) => r.version === '1.2.0')!.retired, { reason: 'security', message: 'leaks memory' });
+    const info = await run(['info', 'minipkg', '1.2.0', '--repo', 'acme']);
+    ok(info);
+    assert.match(info.stdout, /This version has been retired: \(security\) leaks memory/);
+    ok(await run(['retire', 'minipkg', '1.2.0', '--unretire', '--repo', 'acme']));
+    assert.equal(registry.mini!.published('acme').minipkg!.find((r) => r.version === '1.2.0')!.retired, undefined);
+  });
+
   test('a repository whose files are signed with another key is refused on reading', async () => {
     ok(await run(['repo', 'add', 'otherkey', registry.mini!.repoUrl('acme'), '--public-key', join(KEYS, 'other-public.pem')]));
     const r = await run(['package', 'fetch', 'minipkg', '--repo', 'otherkey', '--output', home.home]);

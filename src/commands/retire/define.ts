@@ -14,6 +14,7 @@ export function define(retire: Command, lazy: Lazy): void {
     .option('--message <text>', 'what users should know, 3 to 140 characters (required to retire)')
     .option('--unretire', 'mark the release as no longer retired')
     .option('--organization <org>', 'the organization whose repository holds the package (private packages)')
+    .option('--repo <name>', 'a repository added with `hexts repo add`, through its --api-url (or hexpm:ORG)')
     .option('--to-dir <public_dir>', 'retire it in a static repository directory instead (see `hexts registry build`): no API, no credentials')
     .option('--private-key <path>', 'with --to-dir: the PEM file of the RSA key that signs that repository')
     .addHelpText('after', `

@@ -1,4 +1,3 @@
-import { checkOrganizationName } from '../../api/permissions.js';
 import * as releases from '../../api/releases.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
@@ -6,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { countGraphemes } from '../../util/graphemes.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { attempt } from '../package-refusals.js';
+import { repositoryChoice } from '../repository-choice.js';
 
 // `hexts retire PACKAGE VERSION REASON --message MSG` and `… --unretire`, as `mix hex.retire`
 // (client.md §1.5). commander has checked REASON; the message is checked here as hex.pm
@@ -16,7 +16,7 @@ const MAX_MESSAGE_LENGTH = 140;
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const [name, version, reason] = args as [string, string, releases.RetirementReason | undefined];
-  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const { organization, repo } = repositoryChoice(opts);
   const message = opts.message as string | undefined;
   if (!isValidVersion(version)) throw new UsageError(`invalid version "${version}"`, 'Give the full version of the release, e.g. 1.4.0 or 2.0.0-rc.1.');
 
@@ -38,6 +38,10 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 
   if (typeof opts.toDir === 'string') {
     return (await import('./to-dir.js')).retireToDir(ctx, name, version, opts.unretire ? undefined : { reason: reason!, message: message! }, opts);
+  }
+  if (repo) {
+    if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir: a repository with an API signs its own files');
+    return (await import('./to-repo.js')).retireInRepository(ctx, repo, name, version, opts.unretire ? undefined : { reason: reason!, message: message! }, opts);
   }
   if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts retire NAME VERSION REASON --message MSG --to-dir PUBLIC_DIR --private-key KEY`.');
   const client = await ctx.apiFor({ kind: 'api', access: 'write', organization, action: opts.unretire ? 'unretire a release' : 'retire a release' }, { otp: opts.otp });

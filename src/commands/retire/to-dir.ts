@@ -8,7 +8,7 @@ import { changeLine, retireInDirectory, unretireInDirectory, type StaticDirector
 // `--unretire`): the retirement is recorded in PUBLIC_DIR/retirements.json and the static
 // repository rebuilt, so clients see it in versions and packages/NAME. No API, no credentials.
 
-const API_ONLY = [['organization', '--organization'], ['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp']] as const;
+const API_ONLY = [['organization', '--organization'], ['repo', '--repo'], ['key', '--key'], ['keyFile', '--key-file'], ['otp', '--otp']] as const;
 
 export async function retireToDir(ctx: Context, name: string, version: string, retirement: { reason: RetirementReason; message: string } | undefined, opts: Record<string, unknown>): Promise<void> {
   const dir = opts.toDir as string;
