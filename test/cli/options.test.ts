@@ -236,6 +236,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'package search': [
     ok(() => ['package', 'search', 'opt', '--key', aliceKey]),
     ok(() => ['--json', 'package', 'search', 'opt', '--organization', 'acme', '--key-file', keyFile]),
+    ok(() => ['package', 'search', 'opt', '--repo', 'hexpm']),
   ],
   info: [
     ok(async () => ['info', await published(), '--key', aliceKey]),

@@ -65,6 +65,9 @@ describe('publishing to and reading from an added repository', () => {
     const fetched = await run(['package', 'fetch', 'minipkg@1.2.0', '--repo', 'acme', '--output', out]);
     ok(fetched);
     assert.ok(readFileSync(join(out, 'minipkg-1.2.0.tar')).length > 0);
+    const search = await run(['package', 'search', 'mini', '--repo', 'acme']);
+    ok(search);
+    assert.match(search.stdout, /^Repository +Package +Version +URL\nacme +minipkg +1\.3\.0$/m);
     const info = await run(['info', 'minipkg', '--repo', 'acme']);
     ok(info);
     assert.match(info.stdout, /^Config: \{:minipkg, "~> 1\.3", repo: "acme"\}$/m);

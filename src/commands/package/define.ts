@@ -32,6 +32,7 @@ Examples:
     .description('search packages by name and description (your organizations\' too when logged in)')
     .argument('<query>', 'what to look for, in the registry\'s search syntax (json, name:phx_*, depends:plug)')
     .option('--organization <org>', 'search only this organization\'s packages')
+    .option('--repo <name>', 'search the package names of a repository added with `hexts repo add` (or hexpm:ORG)')
     .addHelpText('after', `
 Examples:
   hexts package search json

@@ -1,13 +1,12 @@
 import { ApiError } from '../../api/errors.js';
 import * as packages from '../../api/packages.js';
-import { checkOrganizationName } from '../../api/permissions.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import type { Credentials } from '../../credentials/session.js';
 import { renderTable } from '../../io/table.js';
 import { Repository } from '../../repository/registry.js';
 import { compareVersions, isValidVersion, parseVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
+import { repositoryChoice } from '../repository-choice.js';
 
 // `hexts package search QUERY` (mix hex.package search): GET [/repos/ORG]/packages?search=…
 // sorted by downloads, as a table of package, description, newest stable version and URL,
@@ -15,14 +14,16 @@ import { explainAccessError } from '../access-errors.js';
 // read the organization's repository but not the API searches the signed package names.
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
+  const { organization, repo } = repositoryChoice(opts);
   const credentials = await ctx.credentials();
   const fromRegistry = async (org: string) => {
     ctx.out.warn(`The credential here may not read the API, so these are the names in ${org}'s signed registry that contain "${args[0]}".`);
-    return searchRegistry(ctx, credentials, org, args[0]!);
+    return searchRegistry(await Repository.open(ctx, { organization: org, credentials }), args[0]!);
   };
   let rows: Row[];
-  if (organization && (await credentials.repositoryOnly(organization))) rows = await fromRegistry(organization);
+  // An added repository has no search API: its signed names are what there is to search.
+  if (repo) rows = await searchRegistry(await Repository.open(ctx, { repo }), args[0]!);
+  else if (organization && (await credentials.repositoryOnly(organization))) rows = await fromRegistry(organization);
   else rows = await searchApi(ctx, args[0]!, organization, fromRegistry);
   if (ctx.globals.json) {
     ctx.out.json(rows);
@@ -34,7 +35,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
   const withOrganizations = rows.some((r) => r.repository !== 'hexpm');
   const withDescriptions = rows.some((r) => r.description !== null);
-  const headers = [...(withOrganizations ? ['Organization'] : []), 'Package', ...(withDescriptions ? ['Description'] : []), 'Version', 'URL'];
+  const headers = [...(withOrganizations ? [repo ? 'Repository' : 'Organization'] : []), 'Package', ...(withDescriptions ? ['Description'] : []), 'Version', 'URL'];
   const table = rows.map((r) => [
     ...(withOrganizations ? [r.repository === 'hexpm' ? '' : r.repository] : []),
     r.name,
@@ -72,9 +73,8 @@ interface Row {
   url: string | null;
 }
 
-/** Names containing the query, from the organization's signed `names` and `versions` files. */
-async function searchRegistry(ctx: Context, credentials: Credentials, organization: string, query: string): Promise<Row[]> {
-  const repository = await Repository.open(ctx, { organization, credentials });
+/** Names containing the query, from a repository's signed `names` and `versions` files. */
+async function searchRegistry(repository: Repository, query: string): Promise<Row[]> {
   const [names, versions] = await Promise.all([repository.names(), repository.versions()]);
   const byName = new Map(versions.packages.map((p) => [p.name, p]));
   const needle = query.toLowerCase();
@@ -83,7 +83,7 @@ async function searchRegistry(ctx: Context, credentials: Credentials, organizati
     .map((p) => {
       const entry = byName.get(p.name);
       const retired = new Set(entry?.retired.map((i) => entry.versions[i]));
-      return { repository: organization, name: p.name, description: null, version: newestStable((entry?.versions ?? []).filter((v) => !retired.has(v))), url: null };
+      return { repository: repository.name, name: p.name, description: null, version: newestStable((entry?.versions ?? []).filter((v) => !retired.has(v))), url: null };
     });
 }
 
