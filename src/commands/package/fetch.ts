@@ -10,6 +10,7 @@ import { isValidVersion } from '../../repository/requirement.js';
 import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { writeFailure } from '../../util/fs-errors.js';
+import { mapLimited } from '../../util/map-limited.js';
 import { progressBar } from '../publish/progress.js';
 import { repositoryChoice } from '../repository-choice.js';
 
@@ -179,17 +180,4 @@ async function verify(name: string, release: Release, tarball: Buffer): Promise<
     throw new CliError(`Checksum mismatch against registry (inner): the registry says ${expectedInner}, the tarball's CHECKSUM is ${innerChecksum}`, altered);
   }
   return { outer_checksum: outer, inner_checksum: innerChecksum };
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
