@@ -8,9 +8,9 @@ import {
 import { HEXPM, type Core } from './core.js';
 import { base32Decode } from './crypto.js';
 import { approveDevice, denyDevice, issueToken, newSessionId, HEX_CLI_CLIENT_ID } from './oauth.js';
-import { publish } from './packages.js';
+import { castRetirement, publish, rebuildRepository, setRetirement } from './packages.js';
 import { readReleaseTarball } from './release-tarball.js';
-import type { Config, Organization, Release, Role, User } from './state.js';
+import type { Advisory, Config, Organization, Package, Release, Role, User } from './state.js';
 
 // Operations that put the registry into a state quickly, for tests: what the /_test routes do,
 // callable in-process too. They throw ArrangeError with a readable message when asked for
@@ -168,4 +168,62 @@ export async function publishTarball(
   });
   if ('errors' in result) throw new ArrangeError(`cannot publish: ${JSON.stringify(result.errors)}`);
   return result.release;
+}
+
+function requirePackage(core: Core, repository: string, name: string): Package {
+  const pkg = core.package(repository, name);
+  if (!pkg) throw new ArrangeError(`no package ${name} in ${repository}`);
+  return pkg;
+}
+
+/** Retires (or with `retirement` null, unretires) one release, as the retire API would. */
+export function retireRelease(
+  core: Core,
+  options: { repository?: string; name: string; version: string; retirement: { reason: string; message?: string | null } | null },
+): void {
+  const pkg = requirePackage(core, options.repository ?? HEXPM, options.name);
+  const release = core.release(pkg, options.version);
+  if (!release) throw new ArrangeError(`no release ${options.name} ${options.version}`);
+  if (options.retirement === null) return setRetirement(core, pkg, [release], null);
+  const cast = castRetirement({ reason: options.retirement.reason, message: options.retirement.message ?? null });
+  if ('errors' in cast) throw new ArrangeError(`bad retirement: ${JSON.stringify(cast.errors)}`);
+  setRetirement(core, pkg, [release], cast.retirement);
+}
+
+const CVSS_RATINGS = ['none', 'low', 'medium', 'high', 'critical'];
+
+export interface NewAdvisory {
+  repository?: string;
+  name: string;
+  /** OSV's id: EEF-…, GHSA-…, CVE-… */
+  id: string;
+  summary: string;
+  cvssRating?: string | null;
+  cvssScore?: number | null;
+  aliases?: string[];
+  /** The versions it affects. */
+  versions: string[];
+}
+
+/** Attaches a security advisory to a package (replacing one with the same id), as hexpm's OSV sync does; the registry files are rebuilt. */
+export function addAdvisory(core: Core, options: NewAdvisory): void {
+  const pkg = requirePackage(core, options.repository ?? HEXPM, options.name);
+  if (!options.id || !options.summary) throw new ArrangeError('id and summary are required');
+  const rating = options.cvssRating ?? null;
+  if (rating !== null && !CVSS_RATINGS.includes(rating)) throw new ArrangeError(`cvss_rating must be one of ${CVSS_RATINGS.join(', ')}`);
+  const unknown = options.versions.filter((v) => !core.release(pkg, v));
+  if (unknown.length) throw new ArrangeError(`no release ${options.name} ${unknown.join(', ')}`);
+  const advisory: Advisory = {
+    packageId: pkg.id,
+    id: options.id,
+    summary: options.summary,
+    cvssRating: rating,
+    cvssScore: options.cvssScore ?? null,
+    aliases: options.aliases ?? [],
+    versions: options.versions,
+  };
+  core.data.advisories = [...core.data.advisories.filter((a) => !(a.packageId === pkg.id && a.id === advisory.id)), advisory];
+  pkg.updatedAt = core.now();
+  rebuildRepository(core, pkg.repository);
+  core.changed();
 }

@@ -1,5 +1,5 @@
 import { isValidLicense } from '../src/package/licenses.js';
-import type { RetirementReason } from '../src/repository/protobuf.js';
+import type { AdvisorySeverity, RetirementReason } from '../src/repository/protobuf.js';
 import { isValidRequirement, isValidVersion } from '../src/repository/requirement.js';
 import type { Errors } from './accounts.js';
 import { castString, castStringList, characters, isRecord } from './cast.js';
@@ -409,9 +409,11 @@ export function rebuildRepository(core: Core, repository: string): void {
 }
 
 function repoPackage(core: Core, pkg: Package): RepoPackage {
+  const advisories = core.data.advisories.filter((a) => a.packageId === pkg.id);
   return {
     name: pkg.name,
     updatedAt: new Date(pkg.updatedAt),
+    advisories: advisories.map((a) => ({ id: a.id, summary: a.summary, cvssRating: a.cvssRating as AdvisorySeverity | null, cvssScore: a.cvssScore, aliases: a.aliases })),
     releases: core.releasesOf(pkg).map((r) => ({
       version: r.version,
       innerChecksum: Buffer.from(r.innerChecksum, 'hex'),
@@ -427,6 +429,7 @@ function repoPackage(core: Core, pkg: Package): RepoPackage {
         ? { reason: r.retirement.reason as RetirementReason, message: r.retirement.message ?? undefined }
         : undefined,
       publishedAt: new Date(r.insertedAt),
+      advisoryIds: advisories.filter((a) => a.versions.includes(r.version)).map((a) => a.id),
     })),
   };
 }

@@ -120,6 +120,10 @@ export interface Registry {
   requests(): LoggedRequest[];
   clearRequests(): void;
   publish(tarball: Buffer, options: { publisher: string; repository?: string; replace?: boolean }): Promise<{ version: string; checksum: string }>;
+  /** Same as POST /_test/retirements: retires a release (null unretires). */
+  retire(options: Parameters<typeof arrange.retireRelease>[1]): void;
+  /** Same as POST /_test/advisories. */
+  addAdvisory(options: arrange.NewAdvisory): void;
 }
 
 const API_ROUTES: Route[] = [
@@ -141,6 +145,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const storage = new Storage(options.dataDir ?? null);
   const loaded = await storage.loadState();
   const data: Data = loaded?.data ?? emptyData(Date.now(), { ...DEFAULT_CONFIG });
+  data.advisories ??= []; // state written before advisories were kept
   const secrets: Secrets = loaded?.secrets ?? (await newSecrets());
   if (options.basicAuth !== undefined) data.config.basicAuth = options.basicAuth;
   if (options.certificates) Object.assign(secrets, certificateSecrets(options.certificates));
@@ -243,6 +248,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       const release = await arrange.publishTarball(core, tarball, o);
       return { version: release.version, checksum: release.outerChecksum };
     },
+    retire: (o) => arrange.retireRelease(core, o),
+    addAdvisory: (o) => arrange.addAdvisory(core, o),
   };
 }
 

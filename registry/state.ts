@@ -166,6 +166,21 @@ export interface Release {
   updatedAt: number;
 }
 
+/**
+ * A security advisory on a package (hexpm's package_advisories, as synced from OSV): the
+ * releases it affects by version. hexpm builds the registry's advisory entries from these.
+ */
+export interface Advisory {
+  packageId: number;
+  id: string;
+  summary: string;
+  /** none, low, medium, high or critical; null when OSV gave no rating. */
+  cvssRating: string | null;
+  cvssScore: number | null;
+  aliases: string[];
+  versions: string[];
+}
+
 export interface Secrets {
   /** HMAC key for API key secrets. */
   appSecret: string;
@@ -202,6 +217,7 @@ export interface Data {
   deviceCodes: DeviceCode[];
   packages: Package[];
   releases: Release[];
+  advisories: Advisory[];
   shortUrls: Record<string, string>;
 }
 
@@ -218,6 +234,7 @@ export function emptyData(now: number, config: Config): Data {
     deviceCodes: [],
     packages: [],
     releases: [],
+    advisories: [],
     shortUrls: {},
   };
 }

@@ -3,7 +3,7 @@
 // hexpm's encoding, as Hexpm.Repository.RegistryBuilder builds them.
 
 import { generateKeyPairSync } from 'node:crypto';
-import { dateToTimestamp, type RetirementReason } from '../../src/repository/protobuf.js';
+import { dateToTimestamp, type AdvisorySeverity, type RetirementReason, type SecurityAdvisory } from '../../src/repository/protobuf.js';
 import { sealNames, sealPackage, sealVersions, type RegistryPackage } from '../../src/repository/registry-builder.js';
 
 export interface RepoDependency {
@@ -23,12 +23,23 @@ export interface RepoRelease {
   dependencies: RepoDependency[];
   retired?: { reason: RetirementReason; message?: string };
   publishedAt?: Date;
+  /** Ids of the package's advisories that affect this release. */
+  advisoryIds?: string[];
+}
+
+export interface RepoAdvisory {
+  id: string;
+  summary: string;
+  cvssRating: AdvisorySeverity | null;
+  cvssScore: number | null;
+  aliases: string[];
 }
 
 export interface RepoPackage {
   name: string;
   updatedAt: Date;
   releases: RepoRelease[];
+  advisories?: RepoAdvisory[];
 }
 
 export function generateRepositoryKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
@@ -42,12 +53,34 @@ export function generateRepositoryKeyPair(): { privateKeyPem: string; publicKeyP
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 }
 
+// hexpm (RegistryBuilder.build_package): the package's advisories ordered by id, each linking
+// to OSV; a release lists the indexes of those that affect it.
 function registryPackage(pkg: RepoPackage): RegistryPackage {
+  const advisories = [...(pkg.advisories ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const index = new Map(advisories.map((a, i) => [a.id, i]));
   return {
     name: pkg.name,
     updatedAt: dateToTimestamp(pkg.updatedAt),
-    releases: pkg.releases.map((r) => ({ ...r, publishedAt: r.publishedAt && dateToTimestamp(r.publishedAt) })),
+    releases: pkg.releases.map(({ advisoryIds, ...r }) => ({
+      ...r,
+      publishedAt: r.publishedAt && dateToTimestamp(r.publishedAt),
+      advisoryIndexes: (advisoryIds ?? []).flatMap((id) => (index.has(id) ? [index.get(id)!] : [])).sort((a, b) => a - b),
+    })),
+    advisories: advisories.map(registryAdvisory),
   };
+}
+
+function registryAdvisory(a: RepoAdvisory): SecurityAdvisory {
+  const advisory: SecurityAdvisory = {
+    id: a.id,
+    summary: a.summary,
+    htmlUrl: `https://osv.dev/vulnerability/${encodeURI(a.id)}`,
+    apiUrl: `https://api.osv.dev/v1/vulns/${encodeURI(a.id)}`,
+    aliases: a.aliases,
+  };
+  if (a.cvssScore !== null) advisory.cvssScore = a.cvssScore;
+  if (a.cvssRating !== null) advisory.severity = a.cvssRating;
+  return advisory;
 }
 
 // hexpm's encoding: packages sorted by name, versions ascending, dependencies sorted

@@ -10,6 +10,8 @@ import {
   newOrganization,
   newToken,
   publishTarball,
+  retireRelease,
+  addAdvisory,
   setBilling,
   setTotp,
   verifyUser,
@@ -112,6 +114,37 @@ export function testRoutes(controls: TestControls): Route[] {
       const repository = stringParam(ctx, 'repository') ?? undefined;
       const release = await publishTarball(ctx.core, tarball, { publisher: required(ctx, 'publisher'), repository });
       return view(201, { version: release.version, checksum: release.outerChecksum });
+    }],
+    // Retires a release without an owner's credential: {name, version, reason, message, repository?}; reason null unretires.
+    ['POST', '/_test/retirements', (ctx) => {
+      const reason = stringParam(ctx, 'reason');
+      retireRelease(ctx.core, {
+        repository: stringParam(ctx, 'repository') ?? undefined,
+        name: required(ctx, 'name'),
+        version: required(ctx, 'version'),
+        retirement: reason === null ? null : { reason, message: stringParam(ctx, 'message') },
+      });
+      return empty(204);
+    }],
+    // A security advisory on releases of a package, in its signed registry record:
+    // {name, id, summary, versions: [...], cvss_rating?, cvss_score?, aliases?, repository?}.
+    ['POST', '/_test/advisories', (ctx) => {
+      const { versions, aliases, cvss_score: score } = ctx.params;
+      const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+      if (!strings(versions)) throw new ArrangeError('versions must be a list of versions');
+      if (aliases !== undefined && !strings(aliases)) throw new ArrangeError('aliases must be a list of ids');
+      if (score !== undefined && score !== null && typeof score !== 'number') throw new ArrangeError('cvss_score must be a number');
+      addAdvisory(ctx.core, {
+        repository: stringParam(ctx, 'repository') ?? undefined,
+        name: required(ctx, 'name'),
+        id: required(ctx, 'id'),
+        summary: required(ctx, 'summary'),
+        cvssRating: stringParam(ctx, 'cvss_rating'),
+        cvssScore: (score as number | null | undefined) ?? null,
+        aliases: aliases as string[] | undefined,
+        versions: versions as string[],
+      });
+      return empty(204);
     }],
     ['POST', '/_test/tokens', (ctx) => {
       const scope = stringParam(ctx, 'scope');

@@ -19,6 +19,7 @@ import {
   type Dependency,
   type DependencyEncoding,
   type RetirementStatus,
+  type SecurityAdvisory,
   type Timestamp,
 } from './protobuf.js';
 import { sealRegistryResource } from './signing.js';
@@ -43,12 +44,16 @@ export interface RegistryRelease {
   dependencies: RegistryDependency[];
   retired?: RetirementStatus;
   publishedAt?: Timestamp;
+  /** Indexes into the package's advisories: those that affect this release. */
+  advisoryIndexes?: number[];
 }
 
 export interface RegistryPackage {
   name: string;
   updatedAt?: Timestamp;
   releases: RegistryRelease[];
+  /** Security advisories on the package (hexpm's, ordered by id); static repositories have none. */
+  advisories?: SecurityAdvisory[];
 }
 
 export interface RegistryFiles {
@@ -78,7 +83,7 @@ export function sealNames(repository: string, packages: RegistryPackage[], key: 
   return sealRegistryResource(payload, key);
 }
 
-/** The versions file: each package's versions ascending, with the indexes of the retired ones. */
+/** The versions file: each package's versions ascending, with the indexes of the retired ones and of those with advisories. */
 export function sealVersions(repository: string, packages: RegistryPackage[], key: SigningKey): Buffer {
   const payload = encodeVersions({
     repository,
@@ -88,7 +93,7 @@ export function sealVersions(repository: string, packages: RegistryPackage[], ke
         name: p.name,
         versions: releases.map((r) => r.version),
         retired: releases.flatMap((r, index) => (r.retired ? [index] : [])),
-        withAdvisories: [],
+        withAdvisories: releases.flatMap((r, index) => (r.advisoryIndexes?.length ? [index] : [])),
       };
     }),
   });
@@ -100,14 +105,14 @@ export function sealPackage(repository: string, pkg: RegistryPackage, key: Signi
     {
       name: pkg.name,
       repository,
-      advisories: [],
+      advisories: pkg.advisories ?? [],
       releases: ascending(pkg.releases).map((release) => ({
         version: release.version,
         innerChecksum: release.innerChecksum,
         outerChecksum: release.outerChecksum,
         dependencies: encoding === 'mix' ? byPackageName(release.dependencies) : hexpmOrder(repository, release.dependencies),
         retired: release.retired,
-        advisoryIndexes: [],
+        advisoryIndexes: release.advisoryIndexes ?? [],
         publishedAt: release.publishedAt,
       })),
     },

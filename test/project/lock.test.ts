@@ -35,7 +35,7 @@ test('every Hex lock shape, with requirements, repositories and lines', () => {
       { app: 'ledger', requirement: '>= 0.1.0', package: 'ledger', repo: 'hexpm:acme', optional: false },
     ],
   });
-  assert.equal(hex.cowboy.requirements.length, 2);
+  assert.equal(hex.cowboy.requirements?.length, 2);
   assert.deepEqual(hex.cowboy.managers, ['make', 'rebar3']);
   // Older shapes: no repo (hexpm), no outer checksum, no requirements at all.
   assert.deepEqual(hex.old6, { package: 'old6', version: '1.0.0', innerChecksum: 'cc', outerChecksum: undefined, managers: ['mix'], repo: 'hexpm', requirements: [{ app: 'poison', requirement: '~> 2.0', package: 'poison', repo: 'hexpm', optional: true }] });

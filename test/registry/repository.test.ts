@@ -83,6 +83,32 @@ describe('repository', () => {
     await call(registry, 'DELETE', '/api/packages/tiny/releases/1.0.0/retire', { auth: alice });
   });
 
+  test('security advisories (POST /_test/advisories) are in the signed files, as hexpm builds them', async () => {
+    const added = await call(registry, 'POST', '/_test/advisories', {
+      body: { name: 'tiny', id: 'GHSA-aaaa-bbbb-cccc', summary: 'Atom exhaustion', versions: ['1.0.0'], cvss_rating: 'high', cvss_score: 7.5, aliases: ['CVE-2026-1234'] },
+    });
+    assert.equal(added.status, 204, added.body.toString());
+    registry.addAdvisory({ name: 'tiny', id: 'EEF-CVE-2026-1234', summary: 'Atom exhaustion', versions: ['1.0.0', '1.1.0'], aliases: ['CVE-2026-1234', 'GHSA-aaaa-bbbb-cccc'] });
+    const refused = await call(registry, 'POST', '/_test/advisories', { body: { name: 'tiny', id: 'X-1', summary: 's', versions: ['9.9.9'] } });
+    assert.deepEqual([refused.status, JSON.parse(refused.body.toString())], [400, { error: 'no release tiny 9.9.9' }]);
+
+    const versions = openRegistryResource((await call(registry, 'GET', '/repo/versions')).body, registry.repoPublicKeyPem, { repository: 'hexpm', kind: 'versions' });
+    assert.deepEqual(versions.packages[0]!.withAdvisories, [0, 1]);
+    const pkg = openRegistryResource((await call(registry, 'GET', '/repo/packages/tiny')).body, registry.repoPublicKeyPem, { repository: 'hexpm', kind: 'package', name: 'tiny' });
+    // Ordered by id; the links are OSV's; severity and score only where given.
+    assert.deepEqual(pkg.advisories, [
+      { id: 'EEF-CVE-2026-1234', summary: 'Atom exhaustion', htmlUrl: 'https://osv.dev/vulnerability/EEF-CVE-2026-1234', apiUrl: 'https://api.osv.dev/v1/vulns/EEF-CVE-2026-1234', aliases: ['CVE-2026-1234', 'GHSA-aaaa-bbbb-cccc'] },
+      { id: 'GHSA-aaaa-bbbb-cccc', summary: 'Atom exhaustion', htmlUrl: 'https://osv.dev/vulnerability/GHSA-aaaa-bbbb-cccc', apiUrl: 'https://api.osv.dev/v1/vulns/GHSA-aaaa-bbbb-cccc', severity: 'high', cvssScore: 7.5, aliases: ['CVE-2026-1234'] },
+    ]);
+    assert.deepEqual(pkg.releases.map((r) => [r.version, r.advisoryIndexes]), [['1.0.0', [0, 1]], ['1.1.0', [0]]]);
+
+    // POST /_test/retirements retires without an owner's key; reason null unretires.
+    assert.equal((await call(registry, 'POST', '/_test/retirements', { body: { name: 'tiny', version: '1.1.0', reason: 'deprecated', message: 'use huge' } })).status, 204);
+    const retired = openRegistryResource((await call(registry, 'GET', '/repo/packages/tiny')).body, registry.repoPublicKeyPem, { repository: 'hexpm', kind: 'package', name: 'tiny' });
+    assert.deepEqual(retired.releases[1]!.retired, { reason: 'deprecated', message: 'use huge' });
+    assert.equal((await call(registry, 'POST', '/_test/retirements', { body: { name: 'tiny', version: '1.1.0', reason: null } })).status, 204);
+  });
+
   test('tarballs: the uploaded bytes, cacheable, with ETag and 304', async () => {
     const res = await call(registry, 'GET', '/repo/tarballs/tiny-1.0.0.tar');
     assert.equal(res.status, 200);
