@@ -20,6 +20,7 @@ export const COMMANDS: TopCommand[] = [
   { name: 'publish', description: 'publish the package and its docs to hex.pm or an organization', define: () => import('./publish/define.js') },
   { name: 'package', description: 'fetch packages (verified against the signed registry) and search for them', define: () => import('./package/define.js') },
   { name: 'info', description: 'a package\'s description, releases, licenses and links, or one release\'s dependencies', define: () => import('./info/define.js') },
+  { name: 'outdated', description: 'the project\'s dependencies with newer versions, from mix.exs and mix.lock (like mix hex.outdated)', define: () => import('./outdated/define.js') },
   { name: 'owner', description: 'manage package owners: add, transfer, remove, list, and the packages you own', define: () => import('./owner/define.js') },
   { name: 'registry', description: 'build a static repository (signed registry files over a directory of tarballs), as mix hex.registry', define: () => import('./registry/define.js') },
   { name: 'retire', description: 'retire a release so that users are warned about it, or --unretire it', define: () => import('./retire/define.js') },
