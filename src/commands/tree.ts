@@ -21,6 +21,7 @@ export const COMMANDS: TopCommand[] = [
   { name: 'package', description: 'fetch packages (verified against the signed registry) and search for them', define: () => import('./package/define.js') },
   { name: 'info', description: 'a package\'s description, releases, licenses and links, or one release\'s dependencies', define: () => import('./info/define.js') },
   { name: 'outdated', description: 'the project\'s dependencies with newer versions, from mix.exs and mix.lock (like mix hex.outdated)', define: () => import('./outdated/define.js') },
+  { name: 'audit', description: 'retired releases and security advisories among the locked dependencies (like mix hex.audit)', define: () => import('./audit/define.js') },
   { name: 'owner', description: 'manage package owners: add, transfer, remove, list, and the packages you own', define: () => import('./owner/define.js') },
   { name: 'registry', description: 'build a static repository (signed registry files over a directory of tarballs), as mix hex.registry', define: () => import('./registry/define.js') },
   { name: 'retire', description: 'retire a release so that users are warned about it, or --unretire it', define: () => import('./retire/define.js') },
