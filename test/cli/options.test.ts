@@ -48,6 +48,15 @@ function project(app: string, docs = false): void {
   cwd = makeProject({ app, version: '1.0.0', docs }).dir;
 }
 
+/** A mix project locked at a fresh public package's 1.0.0, its newest: nothing outdated or retired. */
+async function lockedProject(): Promise<string> {
+  const name = await published();
+  cwd = mkdtempSync(join(scratch, 'locked-'));
+  writeFileSync(join(cwd, 'mix.exs'), `defmodule Locked.MixProject do\n  use Mix.Project\n  def project, do: [app: :locked, version: "0.1.0", deps: [{:${name}, "~> 1.0", only: :prod}]]\nend\n`);
+  writeFileSync(join(cwd, 'mix.lock'), `%{\n  "${name}": {:hex, :${name}, "1.0.0", "aa", [:mix], [], "hexpm", "bb"},\n}\n`);
+  return name;
+}
+
 function outDir(): string {
   return mkdtempSync(join(scratch, 'out-'));
 }
@@ -242,6 +251,17 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => ['info', await published(), '--key', aliceKey]),
     ok(async () => ['--json', 'info', await published('acme'), '--organization', 'acme', '--key-file', keyFile]),
     ok(async () => ['info', await published(), '--repo', 'hexpm']),
+  ],
+  outdated: [
+    ok(async () => { await lockedProject(); return ['outdated', '--all', '--pre', '--sort', 'status', '--within-requirements', '--only', 'prod']; }),
+    ok(async () => ['--json', 'outdated', await lockedProject(), '--no-fail']),
+    refused(/--all goes with the table of every dependency, not with one APP/, async () => ['outdated', await lockedProject(), '--all']),
+    refused(/--sort goes with the table of every dependency/, async () => ['outdated', await lockedProject(), '--sort', 'status']),
+  ],
+  audit: [
+    ok(async () => { await lockedProject(); return ['audit', '--format', 'sarif', '--no-fail']; }),
+    ok(async () => { await lockedProject(); return ['--json', 'audit']; }),
+    refused(/--json cannot be used with --format sarif/, async () => { await lockedProject(); return ['--json', 'audit', '--format', 'sarif']; }),
   ],
   'owner add': [
     ok(async () => ['owner', 'add', await published(), 'bob', '--level', 'maintainer', '--otp', '123456', '--key', aliceKey]),

@@ -100,6 +100,13 @@ async function staticRepository(t: RowContext): Promise<string> {
   return dir;
 }
 
+/** A project locked at the public and the organization's package (1.0.0, their newest), for outdated and audit. */
+const lockedProject = (t: RowContext) => {
+  t.cwd = t.project();
+  writeFileSync(join(t.cwd, 'mix.exs'), `defmodule Locked.MixProject do\n  use Mix.Project\n  def project, do: [app: :locked, version: "0.1.0", deps: [{:${PUBLIC_PACKAGE}, "~> 1.0"}, {:${PRIVATE_PACKAGE}, "~> 1.0", organization: "${ORG}"}]]\nend\n`);
+  writeFileSync(join(t.cwd, 'mix.lock'), `%{\n  "${PRIVATE_PACKAGE}": {:hex, :${PRIVATE_PACKAGE}, "1.0.0", "aa", [:mix], [], "hexpm:${ORG}", "bb"},\n  "${PUBLIC_PACKAGE}": {:hex, :${PUBLIC_PACKAGE}, "1.0.0", "aa", [:mix], [], "hexpm", "bb"},\n}\n`);
+};
+
 const ROWS: Row[] = [
   // user
   { command: 'user register', argv: registerArgv, stdin: (t) => registerPassword(t) },
@@ -166,6 +173,11 @@ const ROWS: Row[] = [
   // Without a package, info shows the proxy settings, which carry the proxy password here.
   { command: 'info', argv: () => ['info'] },
   { command: 'info', argv: () => ['--json', 'info'] },
+  // outdated, audit: the organization's package is read with this machine's credentials
+  { command: 'outdated', argv: () => ['outdated', '--all'], before: lockedProject },
+  { command: 'outdated', argv: () => ['--json', 'outdated', PRIVATE_PACKAGE], before: lockedProject },
+  { command: 'audit', argv: () => ['audit', '--format', 'sarif'], before: lockedProject },
+  { command: 'audit', argv: () => ['--json', 'audit'], before: lockedProject, env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } },
   // owner, retire
   { command: 'owner add', argv: async (t) => ['owner', 'add', await t.fixture(), OTHER_USER, '--level', 'maintainer'] },
   { command: 'owner transfer', argv: async (t) => ['owner', 'transfer', await t.fixture(), OTHER_USER, '--yes'] },
@@ -228,6 +240,7 @@ const ROWS: Row[] = [
   { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, redirect: { method: 'POST', path: '/api/oauth/token', status: 307 }, exit: 1 },
   { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', redirect: { method: 'GET', path: `/repo/repos/${ORG}/tarballs/`, status: 302 }, exit: 1 },
   { command: 'publish', argv: () => ['publish', 'package', '--yes'], sources: ['flag', 'env'], before: project(), redirect: { method: 'POST', path: '/api/packages/', status: 307 }, exit: 1 },
+  { command: 'audit', argv: () => ['audit'], sources: ['env'], before: lockedProject, redirect: { method: 'GET', path: `/repo/repos/${ORG}/packages/`, status: 302 }, exit: 1 },
   // these end the pass's credentials, in this order
   { command: 'organization key revoke', argv: () => ['organization', 'key', ORG, 'revoke', '--all', '--yes'], last: true },
   { command: 'user key revoke', argv: () => ['user', 'key', 'revoke', '--all', '--yes'], last: true },
