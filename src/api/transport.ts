@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
@@ -75,8 +76,10 @@ const MAX_UPLOAD_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** The undici dispatcher: TLS always verified, extra CAs, proxies from the resolved settings, `localhost` without DNS. */
 function createDispatcher(options: Pick<TransportOptions, 'caCertsPath' | 'proxy'>): Dispatcher {
+  // One secure context for every connection: given `ca` alone, each TLS connection would parse
+  // the system's and the extra certificates again (tens of ms each, with many connections).
   const ca = options.caCertsPath ? readCaCerts(options.caCertsPath) : undefined;
-  const tls = { ca, rejectUnauthorized: true };
+  const tls = { secureContext: ca ? createSecureContext({ ca }) : undefined, rejectUnauthorized: true };
   const connect = { ...tls, lookup: loopbackLookup };
   const proxy = options.proxy ?? {};
   if (proxy.http || proxy.https) {
