@@ -20,6 +20,7 @@ const build = bench('build');
 const publish = bench('publish');
 const keychain = bench('keychain');
 const fetch = bench('fetch');
+const lock = bench('lock');
 
 const rows = [
   ['startup: hexts --help / node -e 0', fmt(startup.ratio, 2), '≤ 1.30', `${fmt(startup.hexts_help_ms, 1)} ms vs ${fmt(startup.node_ms, 1)} ms; first run ${fmt(startup.first_ratio, 2)}`],
@@ -30,6 +31,8 @@ const rows = [
   ['publish, large: total / build', fmt(publish.total_to_build_ratio, 3), '≤ 1.15', `${fmt(publish.publish_total_ms, 0)} ms vs ${fmt(publish.build_ms, 0)} ms`],
   ['publish, large: upload', `${fmt(publish.upload_mib_per_s, 1)} MiB/s`, '', `${fmt(publish.upload_ms, 0)} ms incl. the registry's checks`],
   ['keychain: set / get / delete (median)', `${fmt(keychain.set?.median_ms, 2)} / ${fmt(keychain.get?.median_ms, 2)} / ${fmt(keychain.delete?.median_ms, 2)} ms`, '', `p95 ${fmt(keychain.set?.p95_ms, 2)} / ${fmt(keychain.get?.p95_ms, 2)} / ${fmt(keychain.delete?.p95_ms, 2)} ms`],
+  ['outdated, 150 locked: cold / warm', `${fmt(lock.outdated_cold_ms, 0)} / ${fmt(lock.outdated_warm_ms, 0)} ms`, '', `node -e 0 ${fmt(lock.node_ms, 0)} ms; cold: registry files downloaded, warm: 304s from the ETag cache`],
+  ['audit, 150 locked: cold / warm', `${fmt(lock.audit_cold_ms, 0)} / ${fmt(lock.audit_warm_ms, 0)} ms`, '', `node -e 0 ${fmt(lock.node_ms, 0)} ms; 10 retired, 10 with advisories`],
   ['fetch 50 packages: concurrency 1 / 8', `${fmt(fetch.concurrency_1_ms, 0)} / ${fmt(fetch.concurrency_8_ms, 0)} ms`, '', `${fmt(fetch.speedup, 2)}× with ${fetch.latency_ms} ms per answer`],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', 'detail'][i].length));
