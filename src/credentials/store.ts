@@ -32,6 +32,11 @@ export interface OAuthCredential {
   refresh_token?: string;
   /** Unix seconds. */
   expires_at: number;
+  /**
+   * Organizations whose single sign-on this session has yet to go through, as the token's grant
+   * named them (`hexts user auth --sso ORG`); the token does not reach them. Absent: none.
+   */
+  sso_reauth_required?: string[];
 }
 
 /** A short-lived token a key was exchanged for (client_credentials), kept with that key. */
