@@ -135,6 +135,8 @@ export class CredentialStore {
   readonly filePath: string;
   private readonly refreshLockPath: string;
   private keychainProblem: string | undefined;
+  /** The plain-text warning is given once a run, however often the run stores (refreshes while waiting for single sign-on). */
+  private warnedPlainText = false;
 
   constructor(home: string, readonly apiUrl: string, private readonly options: StoreOptions) {
     this.indexPath = join(home, 'credentials-index.json');
@@ -264,7 +266,10 @@ export class CredentialStore {
       // The keychain now holds it: drop the older plain-text copy.
       return slot in slots && delete slots[slot];
     });
-    if (store === 'file') this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    if (store === 'file' && !this.warnedPlainText) {
+      this.warnedPlainText = true;
+      this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    }
     let previous: SlotInfo | undefined;
     await this.updateIndex((slotsIndex) => {
       previous = slotsIndex[slot];

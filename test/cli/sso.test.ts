@@ -111,6 +111,25 @@ describe('hexts user auth --sso', () => {
     });
   });
 
+  test('in the plain-text file, the warning is given once however often the login is refreshed while waiting', async () => {
+    const { env } = environment();
+    await withSso('allow', async () => {
+      await deviceLogin(registry, env, 'pub');
+      // Signed in only once the first refresh has come back without acme: the wait refreshes again.
+      const signIn = signingInAs(registry, 'pub');
+      let seen = '';
+      const sso = await runCli(['user', 'auth', '--sso', 'acme', '--no-browser', '--insecure-storage'], {
+        env,
+        onStderr: (text) => {
+          seen += text;
+          if (/Waiting for authentication\.\.\.\n[^]*Credentials saved in plain text/.test(seen)) signIn(seen);
+        },
+      });
+      assert.equal(sso.code, 0, sso.stderr);
+      assert.equal(sso.stderr.split('Credentials saved in plain text').length - 1, 1, sso.stderr);
+    });
+  });
+
   test('refused: without an OAuth login, for an organization without single sign-on, beside --key', async () => {
     await withSso('allow', async () => {
       const none = environment();
