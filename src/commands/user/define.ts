@@ -22,7 +22,7 @@ export function define(user: Command, lazy: Lazy): void {
 Examples:
   hexts user auth                        log in through the browser (device flow)
   echo "$KEY" | hexts user auth --key -  store an existing API key (checked first)
-  hexts user auth --sso acme             sign in to acme's identity provider, for an organization with SSO`)
+  hexts user auth --sso acme             sign in at acme's identity provider (single sign-on)`)
     .action(lazy(() => import('./auth.js')));
   keyOptions(user.command('whoami'))
     .description('show the logged-in user, organizations, and where the credential comes from')
