@@ -10,7 +10,8 @@ import { base32Decode } from './crypto.js';
 import { approveDevice, denyDevice, issueToken, newSessionId, HEX_CLI_CLIENT_ID } from './oauth.js';
 import { castRetirement, publish, rebuildRepository, setRetirement } from './packages.js';
 import { readReleaseTarball } from './release-tarball.js';
-import type { Advisory, Config, Organization, Package, Release, Role, User } from './state.js';
+import { completeAuthorization } from './sso.js';
+import type { Advisory, Config, Organization, Package, Release, Role, SsoPolicy, User } from './state.js';
 
 // Operations that put the registry into a state quickly, for tests: what the /_test routes do,
 // callable in-process too. They throw ArrangeError with a readable message when asked for
@@ -90,6 +91,25 @@ export function addOrganizationMember(core: Core, organization: string, username
 export function setBilling(core: Core, organization: string, active: boolean): void {
   requireOrganization(core, organization).billingActive = active;
   core.changed();
+}
+
+/** Makes the organization require single sign-on of its members (`policy`), or stop requiring it (null). */
+export function setSso(core: Core, organization: string, policy: SsoPolicy | null): void {
+  const org = requireOrganization(core, organization);
+  if (policy === null) delete org.sso;
+  else if (policy.personalKeys !== 'allow' && policy.personalKeys !== 'block') throw new ArrangeError('personal_keys must be "allow" or "block"');
+  else org.sso = { personalKeys: policy.personalKeys };
+  core.changed();
+}
+
+/**
+ * What the browser and the identity provider do with the verification URI of a re-authorization
+ * (its `code`), signed in as `username`: the OAuth session that asked gets organization access.
+ */
+export function completeSso(core: Core, code: string, username: string): void {
+  if (!completeAuthorization(core, code, requireUser(core, username))) {
+    throw new ArrangeError(`no open SSO authorization with this code for ${username}`);
+  }
 }
 
 /** Creates an API key and returns its secret. */

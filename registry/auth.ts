@@ -11,6 +11,7 @@ import { HEXPM, type Core } from './core.js';
 import { totpValid, verifyPassword } from './crypto.js';
 import { errorReply, Halt, header, notFound, type Auth, type Ctx, type Reply } from './http.js';
 import { lookupToken, tokenExpired, tokenRevoked } from './oauth.js';
+import { refusalMessage, ssoRefusal } from './sso.js';
 import type { Email, Organization, OwnerLevel, Package, Role, User } from './state.js';
 
 // Authentication and authorization as hexpm's AuthHelpers and Permissions do them: the three
@@ -207,7 +208,7 @@ function permissionScope(domain: string, resource: string | null): string {
 
 // ---------------------------------------------------------------- authorization
 
-export type Check = (subject: Subject | null) => AuthFailure | null;
+export type Check = (subject: Subject | null, ctx: Ctx) => AuthFailure | null;
 
 export interface AuthorizeOptions {
   required?: boolean;
@@ -236,7 +237,7 @@ export function authorize(ctx: Ctx, options: AuthorizeOptions): void {
     checkTotp(ctx, auth.user);
   }
   for (const check of options.checks ?? []) {
-    const failure = check(subject);
+    const failure = check(subject, ctx);
     if (failure) fail(failure);
   }
 }
@@ -258,7 +259,7 @@ function checkTotp(ctx: Ctx, user: User): void {
 
 /** AuthHelpers.package_owner for a write to `pkg` (or to a new package) in `repository`. */
 export function packageOwner(core: Core, repository: string | null, pkg: Package | null, level: OwnerLevel = 'maintainer'): Check {
-  return (subject) => {
+  const owner: Check = (subject) => {
     if (repository === null) return 'not_found';
     const hexpm = repository === HEXPM;
     const repoOrg = core.repositoryOrganization(repository);
@@ -281,6 +282,7 @@ export function packageOwner(core: Core, repository: string | null, pkg: Package
     if (role && organizationRoleAtLeast(role, levelToRole(level))) return null;
     return role ? 'auth' : 'not_found';
   };
+  return (subject, ctx) => owner(subject, ctx) ?? ssoEnforced(ctx, repository === null ? undefined : core.repositoryOrganization(repository));
 }
 
 function organizationRoleAtLeast(actual: Role, expected: Role): boolean {
@@ -288,9 +290,21 @@ function organizationRoleAtLeast(actual: Role, expected: Role): boolean {
   return order.indexOf(actual) >= order.indexOf(expected);
 }
 
-/** AuthHelpers.organization_access: no organization is fine; a hidden one is 404. */
+/** AuthHelpers.organization_access: no organization is fine; a hidden one is 404; then single sign-on. */
 export function organizationAccessCheck(organization: Organization | null | undefined, role: Role = 'read'): Check {
-  return (subject) => (!organization || organizationAccess(organization, subject, role) ? null : 'not_found');
+  return (subject, ctx) => {
+    if (!organization) return null;
+    return organizationAccess(organization, subject, role) ? ssoEnforced(ctx, organization) : 'not_found';
+  };
+}
+
+/**
+ * AuthHelpers.sso_enforced, after the access checks (so an organization the caller is not in
+ * stays indistinguishable from a missing one): 403 naming what single sign-on wants.
+ */
+export function ssoEnforced(ctx: Ctx, organization: Organization | undefined): AuthFailure | null {
+  const refusal = organization ? ssoRefusal(ctx.core, organization, ctx.auth) : null;
+  return refusal ? { forbidden: refusalMessage(ctx.core, refusal, organization!) } : null;
 }
 
 export function billingActiveCheck(organization: Organization | null | undefined): Check {

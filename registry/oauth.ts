@@ -1,6 +1,7 @@
 import { isOrganization, type Subject } from './accounts.js';
 import { HEXPM, type Core } from './core.js';
 import { generateUserCode, randomUrlSafe, sha256Hex, signJwt, verifyJwt } from './crypto.js';
+import { filterSsoScopes } from './sso.js';
 import type { DeviceCode, Key, Organization, Permission, Token, User } from './state.js';
 
 // OAuth as hexpm implements it (Hexpm.OAuth.*, Hexpm.Permissions): public clients, scopes,
@@ -64,6 +65,8 @@ export interface IssuedToken {
   token: Token;
   accessToken: string;
   refreshToken: string | null;
+  /** Organizations left out of the scopes until the session authenticates through their identity provider. */
+  ssoReauthRequired: string[];
 }
 
 export interface IssueOptions {
@@ -74,6 +77,8 @@ export interface IssueOptions {
   withRefreshToken: boolean;
   expiresIn?: number;
   refreshTokenExpiresAt?: number;
+  /** The personal key a client_credentials token is exchanged from: single sign-on judges the key, not a session. */
+  key?: Key;
 }
 
 /** Tokens.create_for_user / create_for_org: signs the JWTs and stores the row. */
@@ -82,8 +87,12 @@ export function issueToken(core: Core, subject: User | Organization, scopes: str
   const nowSeconds = Math.floor(now / 1000);
   const expiresIn = options.expiresIn ?? ACCESS_TOKEN_SECONDS;
   const organization = isOrganization(subject);
-  // Organization tokens only come from key exchanges, whose scopes are already expanded.
-  const expanded = organization ? scopes : expandRepositoriesScope(core, subject, scopes);
+  // Organization tokens only come from key exchanges, whose scopes are already expanded. A
+  // user's lose the organizations single sign-on keeps this session out of.
+  const sso = organization
+    ? { scopes, required: [] }
+    : filterSsoScopes(core, subject, expandRepositoriesScope(core, subject, scopes), options.sessionId, options.key);
+  const expanded = sso.scopes;
   const sub = organization ? `org:${subject.name}` : `user:${subject.username}`;
   const jti = randomUrlSafe(16);
   const accessToken = signJwt(
@@ -121,7 +130,7 @@ export function issueToken(core: Core, subject: User | Organization, scopes: str
   }
   core.data.tokens.push(token);
   core.changed();
-  return { token, accessToken, refreshToken };
+  return { token, accessToken, refreshToken, ssoReauthRequired: sso.required };
 }
 
 export function tokenRevoked(token: Token): boolean {

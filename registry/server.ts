@@ -106,6 +106,10 @@ export interface Registry {
   createOrganization(options: { name: string; admin: string; billingActive?: boolean; seats?: number | null }): void;
   addMember(organization: string, username: string, role: 'admin' | 'write' | 'read'): void;
   setBilling(organization: string, active: boolean): void;
+  /** The organization requires single sign-on (`personalKeys`: whether members' personal keys still reach it), or not (null). */
+  setSso(organization: string, policy: { personalKeys: 'allow' | 'block' } | null): void;
+  /** The identity-provider step of an SSO verification URI's `code`, as `username`. */
+  completeSso(code: string, username: string): void;
   /** Returns the key's secret. */
   createKey(owner: { user: string } | { organization: string }, params: { name: string; permissions?: unknown; revoke_at?: string }): string;
   createToken(username: string, scopes?: string[]): { accessToken: string; refreshToken: string };
@@ -148,6 +152,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   data.advisories ??= []; // state written before advisories were kept
   const secrets: Secrets = loaded?.secrets ?? (await newSecrets());
   if (options.basicAuth !== undefined) data.config.basicAuth = options.basicAuth;
+  // State written before single sign-on existed.
+  data.orgSessions ??= [];
+  data.ssoAuthorizations ??= [];
   if (options.certificates) Object.assign(secrets, certificateSecrets(options.certificates));
 
   const core = new Core(data, secrets, new Clock(data), storage);
@@ -233,6 +240,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     createOrganization: (o) => void arrange.newOrganization(core, o),
     addMember: (organization, username, role) => arrange.addOrganizationMember(core, organization, username, role),
     setBilling: (organization, active) => arrange.setBilling(core, organization, active),
+    setSso: (organization, policy) => arrange.setSso(core, organization, policy),
+    completeSso: (code, username) => arrange.completeSso(core, code, username),
     createKey: (owner, params) => arrange.newKey(core, owner, params),
     createToken: (username, scopes) => arrange.newToken(core, username, scopes),
     approveDevice: (userCode, username) => arrange.approveDeviceCode(core, userCode, username),

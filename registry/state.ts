@@ -47,8 +47,40 @@ export interface Organization {
   members: Member[];
   /** The organization's own user account. */
   userId: number;
+  /** Set when the organization requires single sign-on of its members (absent: it does not). */
+  sso?: SsoPolicy;
   insertedAt: number;
   updatedAt: number;
+}
+
+/**
+ * An organization's single sign-on, as hexpm's SSO connection in `required` mode: every member
+ * reaches it only through a live organization access session. Organization keys are never governed.
+ */
+export interface SsoPolicy {
+  /** Whether members' personal API keys still reach the organization (hexpm's default) or are turned away. */
+  personalKeys: 'allow' | 'block';
+}
+
+/** An organization access session: the identity provider authenticated a member for one OAuth session. */
+export interface OrgSession {
+  userId: number;
+  organizationId: number;
+  /** The OAuth session (Token.sessionId) it belongs to. */
+  sessionId: number;
+  expiresAt: number;
+}
+
+/** A re-authorization an OAuth session asked for (POST /api/oauth/sso_authorization), finished in a browser. */
+export interface SsoAuthorization {
+  id: number;
+  /** sha256 of the code in the verification URI; the code itself is never kept. */
+  codeHash: string;
+  userId: number;
+  sessionId: number;
+  organizationIds: number[];
+  expiresAt: number;
+  consumedAt: number | null;
 }
 
 export interface Permission {
@@ -219,6 +251,8 @@ export interface Data {
   releases: Release[];
   advisories: Advisory[];
   shortUrls: Record<string, string>;
+  orgSessions: OrgSession[];
+  ssoAuthorizations: SsoAuthorization[];
 }
 
 export function emptyData(now: number, config: Config): Data {
@@ -236,6 +270,8 @@ export function emptyData(now: number, config: Config): Data {
     releases: [],
     advisories: [],
     shortUrls: {},
+    orgSessions: [],
+    ssoAuthorizations: [],
   };
 }
 

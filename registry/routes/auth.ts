@@ -1,5 +1,5 @@
 import { verifyUserAccess } from '../accounts.js';
-import { authorize, fail, subjectOf, verifyAccess } from '../auth.js';
+import { authorize, fail, ssoEnforced, subjectOf, verifyAccess } from '../auth.js';
 import { empty, errorReply, stringParam, view, type Ctx, type Reply } from '../http.js';
 import { route, type Route } from '../router.js';
 
@@ -18,6 +18,10 @@ function show(ctx: Ctx): Reply {
     fail({ forbidden: 'organization has no active billing subscription' });
   }
   const credential = ctx.auth.credential;
+  // A token's scopes already carry single sign-on's decision (they were minted without the
+  // organization); a key is judged here.
+  const refused = credential?.kind === 'token' ? null : ssoEnforced(ctx, access.organization);
+  if (refused) fail(refused);
   if (credential?.kind !== 'key') return empty(204);
   const key = credential.key;
   const organization = key.organizationId !== null ? ctx.core.organization(key.organizationId) : undefined;

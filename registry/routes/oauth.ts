@@ -1,6 +1,7 @@
 import { keyAuth } from '../accounts.js';
+import { authorize } from '../auth.js';
 import type { Core } from '../core.js';
-import { empty, header, stringParam, view, type Ctx, type Reply } from '../http.js';
+import { empty, errorReply, header, stringParam, view, type Ctx, type Reply, type ViewValue } from '../http.js';
 import {
   DEVICE_GRANT,
   clientSupportsScopes,
@@ -18,6 +19,7 @@ import {
   type IssuedToken,
 } from '../oauth.js';
 import { route, type Route } from '../router.js';
+import { requestAuthorization } from '../sso.js';
 
 // HexpmWeb.API.OAuthController: errors are {error, error_description}; invalid_client is 401,
 // access_denied 403, server_error 500, everything else 400.
@@ -29,13 +31,15 @@ function oauthError(error: string, description: string): Reply {
 }
 
 function tokenReply(core: Core, issued: IssuedToken): Reply {
-  const body: Record<string, string | number> = {
+  const body: Record<string, ViewValue> = {
     access_token: issued.accessToken,
     token_type: 'bearer',
     expires_in: Math.max(Math.round((issued.token.expiresAt - core.now()) / 1000), 0),
     scope: issued.token.scopes.join(' '),
   };
   if (issued.refreshToken) body.refresh_token = issued.refreshToken;
+  // Additive, as hexpm sends it: absent when no organization needs the session to re-authenticate.
+  if (issued.ssoReauthRequired.length > 0) body.sso_reauth_required = issued.ssoReauthRequired;
   return view(200, body);
 }
 
@@ -150,6 +154,7 @@ function clientCredentials(ctx: Ctx): Reply {
     grantReference: secret,
     sessionId: newSessionId(core),
     withRefreshToken: false,
+    key: key.organizationId === null ? key : undefined,
   });
   return tokenReply(core, issued);
 }
@@ -175,9 +180,26 @@ function revokeByHash(ctx: Ctx): Reply {
   return empty(200);
 }
 
+/**
+ * HexpmWeb.API.SSOAuthorizationController: the OAuth session in hand asks to be re-authorized
+ * for organizations that require single sign-on; 201 with the URI to open, 422 with why not.
+ */
+function ssoAuthorization(ctx: Ctx): Reply {
+  authorize(ctx, { required: true });
+  const { user, credential } = ctx.auth;
+  // A static key has no session to hold organization access.
+  if (!user || credential?.kind !== 'token') {
+    return errorReply(422, { message: 'SSO re-authorization is for an OAuth session, run mix hex.user auth to get one' });
+  }
+  const result = requestAuthorization(ctx.core, user, credential.token.sessionId, ctx.params.organizations);
+  if ('error' in result) return errorReply(422, { message: result.error });
+  return view(201, { verification_uri: result.verificationUri, expires_in: result.expiresIn });
+}
+
 export const oauthRoutes: Route[] = [
   route('POST', '/api/oauth/token', token),
   route('POST', '/api/oauth/device_authorization', deviceAuthorization),
   route('POST', '/api/oauth/revoke', revoke),
   route('POST', '/api/oauth/revoke_by_hash', revokeByHash),
+  route('POST', '/api/oauth/sso_authorization', ssoAuthorization),
 ];

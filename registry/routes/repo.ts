@@ -5,6 +5,7 @@ import { md5Hex, verifyJwt } from '../crypto.js';
 import { bytes, empty, header, stringParam, type Ctx, type Reply } from '../http.js';
 import { rebuildRepository } from '../packages.js';
 import { route, type Route } from '../router.js';
+import { refusalMessage, ssoRefusal } from '../sso.js';
 
 // The repository (repo.hex.pm and its CDN): signed registry files, tarballs, docs and the
 // public key; organizations' under /repo/repos/<org>/. The real edge's code is not public, so
@@ -12,7 +13,8 @@ import { route, type Route } from '../router.js';
 // name `repository:<org>` (checked like the edge does, by signature and expiry only), or a raw
 // API key that /api/auth?domain=repository&resource=<org> would accept. No or an unknown
 // credential is 401, a valid one without access 403 (checked before 404, so a caller without
-// access learns nothing about what exists).
+// access learns nothing about what exists). A token that single sign-on keeps out simply lacks
+// the scope; a personal key it turns away gets /api/auth's message as the body.
 
 type Kind = 'registry' | 'tarball' | 'docs';
 
@@ -45,7 +47,9 @@ function privateAccess(ctx: Ctx, organization: string): Reply | null {
   if (!verifyAccess(auth, 'repository', organization)) return text(403, 'Forbidden');
   const access = verifyUserAccess(core, (org ?? user)!, 'repository', organization);
   if (!access.ok || (access.organization && !access.organization.billingActive)) return text(403, 'Forbidden');
-  return null;
+  // As /api/auth answers for a key: a personal key the organization's single sign-on turns away.
+  const refusal = access.organization ? ssoRefusal(core, access.organization, auth) : null;
+  return refusal ? text(403, refusalMessage(core, refusal, access.organization!)) : null;
 }
 
 async function serve(ctx: Ctx, repository: string, path: string, kind: Kind): Promise<Reply> {

@@ -3,6 +3,7 @@ import {
   advanceClock,
   approveDeviceCode,
   ArrangeError,
+  completeSso,
   configure,
   createUser,
   denyDeviceCode,
@@ -13,6 +14,7 @@ import {
   retireRelease,
   addAdvisory,
   setBilling,
+  setSso,
   setTotp,
   verifyUser,
 } from '../arrange.js';
@@ -101,6 +103,18 @@ export function testRoutes(controls: TestControls): Route[] {
       if (typeof ctx.params.active !== 'boolean') throw new ArrangeError('active must be a boolean');
       setBilling(ctx.core, required(ctx, 'organization'), ctx.params.active);
       return empty(204);
+    }],
+    // {"required": true, "personal_keys": "allow"|"block"} or {"required": false}
+    ['POST', '/_test/orgs/:organization/sso', (ctx) => {
+      if (typeof ctx.params.required !== 'boolean') throw new ArrangeError('required must be a boolean');
+      const personalKeys = (stringParam(ctx, 'personal_keys') ?? 'allow') as 'allow' | 'block';
+      setSso(ctx.core, required(ctx, 'organization'), ctx.params.required ? { personalKeys } : null);
+      return empty(204);
+    }],
+    // The identity-provider step of `verification_uri`'s code, as `username` in the browser.
+    ['POST', '/_test/sso/authorize', (ctx) => {
+      completeSso(ctx.core, required(ctx, 'code'), required(ctx, 'username'));
+      return view(200, { status: 'authorized' });
     }],
     ['POST', '/_test/keys', (ctx) => {
       const organization = stringParam(ctx, 'organization');

@@ -39,6 +39,55 @@ export class ApiError extends CliError {
   }
 }
 
+/** Why an organization's single sign-on refused the credential, in hexpm's words (SSO.Enforcement.refusal_message). */
+export interface SsoRefusal {
+  /** `sso_required`: the session has not authenticated through the identity provider; `personal_key`: no personal keys. */
+  kind: 'sso_required' | 'personal_key';
+  organization: string;
+}
+
+const SSO_REFUSALS: Array<[SsoRefusal['kind'], RegExp]> = [
+  ['sso_required', /^organization ([\w.-]+) requires authenticating through its identity provider\b/],
+  ['personal_key', /^organization ([\w.-]+) does not accept personal API keys\b/],
+];
+
+/** The single sign-on refusal a registry's message states, if it is one. */
+export function ssoRefusalIn(text: string): SsoRefusal | undefined {
+  for (const [kind, pattern] of SSO_REFUSALS) {
+    const organization = pattern.exec(text)?.[1];
+    if (organization) return { kind, organization };
+  }
+  return undefined;
+}
+
+/** The command that takes the stored login through the single sign-on of `organizations`. */
+export const ssoCommand = (organizations: string[]): string => `hexts user auth ${organizations.map((o) => `--sso ${o}`).join(' ')}`;
+
+/**
+ * A single sign-on refusal as one line and the next step. hexpm's own text names a web page and
+ * mix's command; the way on from here is hexts'.
+ */
+export function ssoRefusalAdvice({ kind, organization }: SsoRefusal): { message: string; hint: string } {
+  return kind === 'sso_required'
+    ? {
+        message: `organization ${organization} requires authenticating through its identity provider (single sign-on)`,
+        hint: `Run \`${ssoCommand([organization])}\`, then try again.`,
+      }
+    : {
+        message: `organization ${organization} does not accept personal API keys`,
+        hint: `On a build server use an organization key (\`hexts organization auth ${organization} --key KEY\`); as a member, log in with \`hexts user auth\`.`,
+      };
+}
+
+/** A 403 from an organization's single sign-on, told as what to do next. */
+export class SsoRefusalError extends ApiError {
+  constructor(readonly refusal: SsoRefusal, headers: Record<string, string | string[] | undefined>, body: unknown) {
+    const { message, hint } = ssoRefusalAdvice(refusal);
+    super(403, message, undefined, headers, body, hint);
+    this.name = 'SsoRefusalError';
+  }
+}
+
 /**
  * An answer of a shape hexts does not read (an array where an object belongs, a field
  * missing…), or otherwise absurd: `what` names the endpoint and what was wrong.
@@ -83,6 +132,8 @@ export function apiErrorFrom(status: number, body: unknown, headers: Record<stri
   } else if (typeof body === 'string' && body.trim() !== '') {
     message = body.trim();
   }
+  const refusal = status === 403 && message !== undefined ? ssoRefusalIn(message) : undefined;
+  if (refusal) return new SsoRefusalError(refusal, headers, body);
   return new ApiError(status, message, errors, headers, body, hintFor(status, headers));
 }
 

@@ -2,7 +2,7 @@
 // the shape its resource module checks answers against, so type and check cannot drift apart.
 import type { authCheck } from './auth.js';
 import type { key, newKey, permission } from './keys.js';
-import type { deviceAuthorizationShape, tokenResponse } from './oauth.js';
+import type { deviceAuthorizationShape, ssoAuthorizationShape, tokenResponse } from './oauth.js';
 import type { organization } from './organizations.js';
 import type { packageOwner } from './owners.js';
 import type { pkg } from './packages.js';
@@ -22,3 +22,4 @@ export type Release = Infer<typeof release>;
 export type AuthCheck = Infer<typeof authCheck>;
 export type DeviceAuthorization = Infer<typeof deviceAuthorizationShape>;
 export type TokenResponse = Infer<typeof tokenResponse>;
+export type SsoAuthorization = Infer<typeof ssoAuthorizationShape>;

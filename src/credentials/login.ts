@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedAuthorization, type ApiClient } from '../api/client.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError, ssoCommand } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import * as users from '../api/users.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { isLoopbackHost } from '../util/net.js';
-import { nowSeconds, type Credentials } from './session.js';
+import { nowSeconds, ssoReauthOf, type Credentials } from './session.js';
 import type { OAuthCredential, UserCredential } from './store.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
@@ -102,6 +102,7 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
         access_token: token.access_token,
         refresh_token: token.refresh_token ?? undefined,
         expires_at: nowSeconds() + token.expires_in,
+        ...ssoReauthOf(token),
       };
     } catch (err) {
       const reason = err instanceof ApiError ? (err.body as { error?: string } | undefined)?.error : undefined;
@@ -155,4 +156,9 @@ export async function authenticate(ctx: Context, credentials: Credentials, optio
   const token = await deviceLogin(ctx, await ctx.api(), { clientId: credentials.oauthClientId, ...options });
   const username = await whoIs(await ctx.api({ auth: fixedAuthorization(`Bearer ${token.access_token}`, 'the new OAuth token') }), 'the new token was refused');
   await storeLogin(ctx, credentials, token, username);
+  const sso = token.sso_reauth_required;
+  if (sso) {
+    const [which, them] = sso.length === 1 ? ['Organization', 'it'] : ['Organizations', 'them'];
+    ctx.out.info(`${which} ${sso.join(', ')} ${sso.length === 1 ? 'requires' : 'require'} single sign-on: run \`${ssoCommand(sso)}\` to reach ${them}.`);
+  }
 }

@@ -38,6 +38,8 @@ export class RepositoryAuth {
   private token?: Promise<ExchangedToken>;
   private renewing?: Promise<boolean>;
   private refreshedAfterRefusal = false;
+  /** The registry exchanged the key for a token without this organization's scope (hexpm does so for a personal key the organization's single sign-on turns away). */
+  private exchangedWithoutScope = false;
 
   constructor(
     private readonly ctx: Context,
@@ -74,6 +76,18 @@ export class RepositoryAuth {
   /** Whether the credential is an OAuth login (whose token names the organizations it may read). */
   async usesLogin(): Promise<boolean> {
     return (await this.resolve()).kind === 'oauth';
+  }
+
+  /** Whether the login's token was granted without this organization, pending its single sign-on (as the registry said). */
+  async awaitsSingleSignOn(): Promise<boolean> {
+    if (!(await this.usesLogin())) return false;
+    const login = (await this.credentials.storedUser())?.value;
+    return login?.type === 'oauth' && (login.sso_reauth_required ?? []).includes(this.options.organization);
+  }
+
+  /** Whether the key was exchanged for a token that leaves this organization out. */
+  get keyLeftOut(): boolean {
+    return this.exchangedWithoutScope;
   }
 
   /**
@@ -191,8 +205,10 @@ export class RepositoryAuth {
       throw this.explainExchange(err, source);
     }
     const token: ExchangedToken = { access_token: answer.access_token, expires_at: nowSeconds() + answer.expires_in };
-    this.ctx.log(`exchanged ${source.description} for a token with ${this.scope}, valid for ${answer.expires_in} s`);
-    if (source.keep) {
+    this.exchangedWithoutScope = answer.scope !== undefined && !answer.scope.split(' ').includes(this.scope);
+    this.ctx.log(`exchanged ${source.description} for a token with ${this.exchangedWithoutScope ? `${answer.scope || 'no scope'} (not ${this.scope})` : this.scope}, valid for ${answer.expires_in} s`);
+    // A token without the scope is no use to a later run, which asks afresh.
+    if (source.keep && !this.exchangedWithoutScope) {
       // Only a cache: a run that cannot keep the token still has it.
       await source.keep(token).catch((err: unknown) => this.ctx.log(`could not keep the exchanged token: ${(err as Error).message}`));
     }

@@ -1,6 +1,7 @@
 import type { ApiClient, AuthProvider } from '../api/client.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError, SsoRefusalError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
+import type { TokenResponse } from '../api/types.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
@@ -21,12 +22,21 @@ export const REFRESH_MARGIN_SECONDS = 300;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * The organizations a token's grant says the session must authenticate to through single
+ * sign-on, kept with the token. Only names an organization can have: they end up on the terminal.
+ */
+export function ssoReauthOf(token: TokenResponse): Pick<OAuthCredential, 'sso_reauth_required'> {
+  const names = (token.sso_reauth_required ?? []).filter((name) => /^[\w.-]{1,100}$/.test(name));
+  return names.length > 0 ? { sso_reauth_required: names } : {};
+}
+
 const expiring = (token: OAuthCredential): boolean => token.expires_at - nowSeconds() < REFRESH_MARGIN_SECONDS;
 
 export const notAuthenticated = (): CliError =>
   new CliError('no authenticated user found', 'Run `hexts user auth` to log in, or pass --key / set HEX_API_KEY.');
 
-const sessionExpired = (): CliError =>
+export const sessionExpired = (): CliError =>
   new CliError('your authentication session has expired and could not be refreshed', 'Run `hexts user auth` to log in again.');
 
 const ORGANIZATION_SLOT = /^repository:hexpm:(.+)$/;
@@ -162,6 +172,7 @@ export class Credentials {
       access_token: token.access_token,
       refresh_token: token.refresh_token ?? login.refresh_token,
       expires_at: nowSeconds() + token.expires_in,
+      ...ssoReauthOf(token),
     };
     const info = await this.store.info('user');
     const where = await this.store.set('user', next, { kind: 'oauth', expires_at: next.expires_at, username: info?.username });
@@ -284,7 +295,9 @@ export class Credentials {
 
   private async adviceAfterRefusal(purpose: Purpose, sent: HeldCredential | undefined, error: ApiError): Promise<string | undefined> {
     const organization = organizationOf(purpose);
-    if (sent?.kind === 'login' && sent.type === 'oauth' && organization && (error.status === 403 || error.status === 404)) {
+    // Single sign-on's refusal says what to do itself: a membership is not what is missing.
+    const membership = (error.status === 403 && !(error instanceof SsoRefusalError)) || error.status === 404;
+    if (sent?.kind === 'login' && sent.type === 'oauth' && organization && membership) {
       return `If you were added to ${organization} after logging in, your login may predate the membership: \`hexts user auth\` renews it.`;
     }
     if (error.status !== 401 && error.status !== 403) return undefined;
@@ -300,6 +313,24 @@ export class Credentials {
   async repositoryOnly(organization: string): Promise<boolean> {
     const api = await this.choose({ kind: 'api', access: 'read', organization });
     return !api.use && (await this.choose({ kind: 'repository', organization })).use !== undefined;
+  }
+
+  /**
+   * An API client whose requests carry the stored OAuth login, refreshed as needed, whatever
+   * else this machine holds: for what only the login's session can ask. Undefined without one.
+   */
+  async loginApi(): Promise<ApiClient | undefined> {
+    const login = (await this.holdings()).login;
+    if (login?.type !== 'oauth') return undefined;
+    return this.ctx.api({
+      auth: {
+        authorization: async () => ({ value: (await this.loginHeader(true))!, credential: describeHeld(login) }),
+        refresh: async () => {
+          if (!(await this.refresh())) throw sessionExpired();
+          return true;
+        },
+      },
+    });
   }
 
   /** An API client whose requests carry the credential chosen for `purpose`. */

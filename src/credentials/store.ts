@@ -32,6 +32,11 @@ export interface OAuthCredential {
   refresh_token?: string;
   /** Unix seconds. */
   expires_at: number;
+  /**
+   * Organizations whose single sign-on this session has yet to go through, as the token's grant
+   * named them (`hexts user auth --sso ORG`); the token does not reach them. Absent: none.
+   */
+  sso_reauth_required?: string[];
 }
 
 /** A short-lived token a key was exchanged for (client_credentials), kept with that key. */
@@ -130,6 +135,8 @@ export class CredentialStore {
   readonly filePath: string;
   private readonly refreshLockPath: string;
   private keychainProblem: string | undefined;
+  /** The plain-text warning is given once a run, however often the run stores (refreshes while waiting for single sign-on). */
+  private warnedPlainText = false;
 
   constructor(home: string, readonly apiUrl: string, private readonly options: StoreOptions) {
     this.indexPath = join(home, 'credentials-index.json');
@@ -259,7 +266,10 @@ export class CredentialStore {
       // The keychain now holds it: drop the older plain-text copy.
       return slot in slots && delete slots[slot];
     });
-    if (store === 'file') this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    if (store === 'file' && !this.warnedPlainText) {
+      this.warnedPlainText = true;
+      this.options.warn(`Credentials saved in plain text to ${this.filePath} (${why}).`);
+    }
     let previous: SlotInfo | undefined;
     await this.updateIndex((slotsIndex) => {
       previous = slotsIndex[slot];

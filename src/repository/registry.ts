@@ -1,5 +1,5 @@
 import { userAgent } from '../api/client.js';
-import { rateLimitHint } from '../api/errors.js';
+import { rateLimitHint, ssoRefusalAdvice, ssoRefusalIn, type SsoRefusal } from '../api/errors.js';
 import type { Config } from '../config/config.js';
 import type { Context } from '../context.js';
 import { RepositoryAuth } from '../credentials/repository-auth.js';
@@ -169,6 +169,19 @@ export class Repository {
     return response;
   }
 
+  /**
+   * Whether the organization's single sign-on is why its repository refused: the refusal says
+   * so (a key judged as /api/auth judges it), the login's token was granted without the
+   * organization pending its sign-on, or the key was exchanged for a token that leaves it out.
+   */
+  private async singleSignOnRefusal(response: RepositoryResponse, organization: string): Promise<SsoRefusal | undefined> {
+    const stated = ssoRefusalIn(response.body.subarray(0, 1024).toString('utf8'));
+    if (stated) return stated;
+    if (await this.auth?.awaitsSingleSignOn()) return { kind: 'sso_required', organization };
+    if (this.auth?.keyLeftOut) return { kind: 'personal_key', organization };
+    return undefined;
+  }
+
   private async failure(response: RepositoryResponse, what: string): Promise<CliError> {
     const status = response.status;
     const org = this.organization;
@@ -200,6 +213,11 @@ export class Repository {
           `${this.description} needs credentials, and none were found`,
           `On a build server: \`hexts organization auth ${org} --key KEY\`; as a member: \`hexts user auth\`. Or pass --key / set HEX_API_KEY.`,
         );
+      }
+      const sso = status === 403 ? await this.singleSignOnRefusal(response, org) : undefined;
+      if (sso) {
+        const { message, hint } = ssoRefusalAdvice(sso);
+        return new CliError(message, hint);
       }
       if (status === 401) {
         return new CliError(

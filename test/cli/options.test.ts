@@ -15,7 +15,7 @@ import { buildProgram } from '../../src/cli.js';
 import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
-import { approvingAs, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, cliEnv, signingInAs, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../../registry/tarballs.js';
 
 interface Scenario {
@@ -112,6 +112,9 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(() => ['user', 'auth', '--key-file', keyFile, '--insecure-storage']),
     ok(() => ['user', 'auth', '--password', '--username', 'alice', '--password-stdin'], () => ({ stdin: PASSWORD })),
     ok(() => ['user', 'auth', '--no-browser'], () => ({ onStderr: approvingAs(registry, 'alice') })),
+    // With the OAuth login the scenario above stored; charlie requires single sign-on.
+    ok(() => ['user', 'auth', '--sso', 'charlie', '--no-browser'], () => ({ onStderr: signingInAs(registry, 'alice') })),
+    refused(/use either --key or --sso, not both/, () => ['user', 'auth', '--sso', 'charlie', '--key', aliceKey]),
     refused(/--username goes with --password/, () => ['user', 'auth', '--key', aliceKey, '--username', 'alice']),
     refused(/--password-stdin goes with --password/, () => ['user', 'auth', '--password-stdin']),
     refused(noJson('user auth'), () => ['--json', 'user', 'auth', '--key', aliceKey]),
@@ -341,6 +344,8 @@ before(async () => {
   registry.createUser({ username: 'bob', password: PASSWORD });
   registry.createOrganization({ name: 'acme', admin: 'alice' });
   registry.createOrganization({ name: 'bravo', admin: 'alice' });
+  registry.createOrganization({ name: 'charlie', admin: 'alice' });
+  registry.setSso('charlie', { personalKeys: 'allow' });
   registry.addMember('acme', 'bob', 'write');
   aliceKey = registry.createKey({ user: 'alice' }, { name: 'alice-all', permissions: [{ domain: 'api', resource: null }, { domain: 'repositories', resource: null }] });
   const home = scratchHome();

@@ -52,6 +52,23 @@ export function approvingAs(registry: Registry, username: string): (text: string
   };
 }
 
+/**
+ * A stderr watcher that does the identity-provider step of the first single sign-on verification
+ * URI shown (`hexts user auth --sso ORG`), as `username` would in the browser.
+ */
+export function signingInAs(registry: Registry, username: string): (text: string) => void {
+  let seen = '';
+  let done = false;
+  return (text) => {
+    seen += text;
+    const uri = seen.match(/visit: (https:\/\/\S+\/sso\/authorize\?\S+)/)?.[1];
+    if (uri && !done) {
+      done = true;
+      registry.completeSso(new URL(uri).searchParams.get('code')!, username);
+    }
+  };
+}
+
 /** `hexts user auth` through the device flow as `username`, checked to succeed. */
 export async function deviceLogin(registry: Registry, env: Record<string, string | undefined>, username: string): Promise<void> {
   const login = await runCli(['user', 'auth', '--no-browser'], { env, onStderr: approvingAs(registry, username) });

@@ -15,7 +15,7 @@ import { keychain } from '../../src/credentials/keychain.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { keychainAccount } from '../helpers/keychain.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
-import { approvingAs, cliEnv, clientFor, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, cliEnv, clientFor, signingInAs, testRegistry, type Registry } from '../helpers/registry.js';
 import { base32Decode, totpCode } from '../../registry/crypto.js';
 import { makeTarball } from '../../registry/tarballs.js';
 import { rawRequest, startHostileFront, type HostileFront } from './hostile-front.js';
@@ -23,6 +23,8 @@ import { rawRequest, startHostileFront, type HostileFront } from './hostile-fron
 export const USER = 'leaky';
 export const OTHER_USER = 'mallory';
 export const ORG = 'leakco';
+/** An organization that requires single sign-on of its members (personal keys allowed). */
+export const SSO_ORG = 'leaksso';
 export const PUBLIC_PACKAGE = 'leak_pub';
 export const PRIVATE_PACKAGE = 'leak_priv';
 const TOTP_SECRET = 'KRUGS4ZANBSXQ5DTEBWGKYLLEBZXK2LUMU';
@@ -112,6 +114,8 @@ export class World {
     registry.setTotp(USER, TOTP_SECRET);
     registry.createUser({ username: OTHER_USER, password: 'another long password' });
     registry.createOrganization({ name: ORG, admin: USER });
+    registry.createOrganization({ name: SSO_ORG, admin: USER });
+    registry.setSso(SSO_ORG, { personalKeys: 'allow' });
     // Setup requests use a fresh key each, as the passes end by revoking all of the user's keys.
     let setupKey = '';
     const world = new World(registry, await startHostileFront(registry), clientFor(registry, { auth: { authorization: async () => ({ value: setupKey, credential: 'a setup key' }) } }), () => {
@@ -226,6 +230,8 @@ export interface Run {
   otp?: string;
   /** A key this run generated and printed once on stdout, by design. */
   generated?: string;
+  /** The code of a single sign-on verification URI, shown once on stderr to be opened, by design. */
+  shown?: string;
 }
 
 /** One pass: a fresh HOME and HEXTS_HOME, fresh keys, and the credential given one way. */
@@ -301,15 +307,26 @@ export class Pass {
     return dir;
   }
 
-  /** Runs hexts, approving any device code it shows, then checks for leaks. */
+  /** Runs hexts, approving any device code it shows and signing in at any SSO URI, then checks for leaks. */
   async run(argv: string[], options: RunOptions = {}): Promise<CliResult> {
     const full = this.verbose ? ['--verbose', ...argv] : argv;
     const spawned = { env: options.env ?? this.env(), cwd: options.cwd ?? this.home, stdin: options.stdin };
+    const approve = approvingAs(this.world.registry, USER);
+    const signIn = signingInAs(this.world.registry, USER);
     const result = this.noBus ? await spawnCli(full, spawned) : await runCli(full, {
       ...spawned,
-      onStderr: approvingAs(this.world.registry, USER),
+      onStderr: (text) => {
+        approve(text);
+        signIn(text);
+      },
     });
     const run: Run = { argv: full, result, otp: options.otp };
+    // The code in an SSO verification URI is bound to the account that asked, but still: once on stderr, nowhere else.
+    const ssoCode = result.stderr.match(/\/sso\/authorize\?code=([\w-]+)/)?.[1];
+    if (ssoCode) {
+      run.shown = ssoCode;
+      this.world.secrets.add(ssoCode, `the single sign-on code of ${full.join(' ')}`);
+    }
     this.runs.push(run);
     if (options.mixKey) this.mixKeys.add(options.mixKey);
     if (argv.includes('--insecure-storage')) this.insecureStorage = true;
@@ -351,6 +368,7 @@ export class Pass {
     for (const [stream, text] of [['stdout', run.result.stdout], ['stderr', run.result.stderr]] as const) {
       for (const { secret, label, form } of this.world.secrets.find(text)) {
         if (stream === 'stdout' && secret === run.generated && form === secret && count(text, secret) === 1) continue;
+        if (stream === 'stderr' && secret === run.shown && form === secret && count(text, secret) === 1) continue;
         assert.fail(`${what}: ${label} (as ${JSON.stringify(form)}) is in ${stream}:\n${text}`);
       }
       if (run.otp) assert.doesNotMatch(text, new RegExp(`(?<![0-9A-Za-z])${run.otp}(?![0-9A-Za-z])`), `${what}: the OTP code is in ${stream}`);

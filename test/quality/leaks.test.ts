@@ -26,7 +26,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli.js';
 import { keychain } from '../../src/credentials/keychain.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { ORG, OTHER_USER, PASSWORD, PRIVATE_PACKAGE, PROXY_FORMS, PUBLIC_PACKAGE, Pass, SOURCES, USER, World, type Source } from './leak-world.js';
+import { ORG, OTHER_USER, PASSWORD, PRIVATE_PACKAGE, PROXY_FORMS, PUBLIC_PACKAGE, Pass, SOURCES, SSO_ORG, USER, World, type Source } from './leak-world.js';
 
 /** What a row's functions may use: the world, the pass, and the run's working directory. */
 interface RowContext {
@@ -115,6 +115,9 @@ const ROWS: Row[] = [
   { command: 'user auth', argv: () => ['user', 'auth'], sources: ['flag', 'stdin', 'key-file'], key: 'revoked user', exit: 1 },
   { command: 'user auth', argv: () => ['user', 'auth', '--no-browser'], sources: ['env', 'keychain', 'oauth'] },
   { command: 'user auth', argv: () => ['user', 'auth', '--password', '--username', USER, '--password-stdin'], stdin: () => PASSWORD, sources: ['env', 'keychain', 'oauth'] },
+  // Single sign-on takes the OAuth login through the organization's identity provider (refreshing it until it reaches the organization).
+  { command: 'user auth', argv: () => ['user', 'auth', '--sso', SSO_ORG, '--no-browser'], sources: ['oauth'] },
+  { command: 'user auth', argv: () => ['user', 'auth', '--sso', SSO_ORG], sources: ['keychain'], exit: 1 },
   { command: 'user whoami', argv: () => ['user', 'whoami'] },
   { command: 'user whoami', argv: () => ['--json', 'user', 'whoami'] },
   { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], before: (t) => t.world.registry.advanceClock(3600) },

@@ -5,12 +5,14 @@ import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { describeKeySource } from '../../credentials/key-input.js';
 import { authenticate, storeLogin, whoIs } from '../../credentials/login.js';
+import { ssoLogin } from '../../credentials/sso.js';
 import { CliError, UsageError } from '../../errors.js';
 import { readStdin } from '../../io/stdin.js';
 
 // `hexts user auth`: the OAuth device flow by default; `--key` stores an existing API key
 // once the registry accepts it; `--password` is the legacy flow for registries that still
-// take Basic auth (hex.pm does not).
+// take Basic auth (hex.pm does not); `--sso ORG` takes the stored OAuth login through an
+// organization's single sign-on.
 export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
   for (const [name, flag] of [['username', '--username'], ['passwordStdin', '--password-stdin']]) {
     if (opts[name] !== undefined && !opts.password) throw new UsageError(`${flag} goes with --password`, 'Without --password, `hexts user auth` logs in through the browser (or stores the key given with --key).');
@@ -19,9 +21,15 @@ export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
   // HEX_API_KEY is not a key given to this command: it is what the login is stored beside.
   const given = credentials.given?.source === 'env' ? undefined : credentials.given;
   if (given && opts.password) throw new UsageError('use either --key or --password, not both');
+  const sso = opts.sso as string[] | undefined;
+  if (sso && (given || opts.password)) {
+    throw new UsageError(`use either ${given ? '--key' : '--password'} or --sso, not both`, '--sso takes the OAuth login stored here through single sign-on; log in first with `hexts user auth`.');
+  }
   if (ctx.env.HEX_API_KEY) ctx.out.warn('HEX_API_KEY is set: it takes precedence over the credentials stored by this login.');
 
-  if (given) {
+  if (sso) {
+    await ssoLogin(ctx, credentials, [...new Set(sso)], { browser: opts.browser !== false });
+  } else if (given) {
     ctx.log(`checking the key ${describeKeySource(given.source)} with GET /api/users/me`);
     const username = await whoIs(await ctx.api({ auth: fixedAuthorization(given.key, `the key ${describeKeySource(given.source)}`) }), 'the key was refused');
     await storeLogin(ctx, credentials, { type: 'key', key: given.key }, username);

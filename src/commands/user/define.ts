@@ -15,12 +15,14 @@ export function define(user: Command, lazy: Lazy): void {
     .option('--password', 'legacy username/password login, for registries that still accept Basic auth')
     .option('--username <name>', 'username for --password')
     .option('--password-stdin', 'read the --password password from stdin')
+    .option('--sso <organization>', 'take your login through the single sign-on of an organization that requires it (repeatable)', collect)
     .option('--no-browser', 'do not open a browser; just print the URL and code')
     .option('--insecure-storage', 'store credentials in a plain-text file instead of the OS keychain')
     .addHelpText('after', `
 Examples:
   hexts user auth                        log in through the browser (device flow)
-  echo "$KEY" | hexts user auth --key -  store an existing API key (checked first)`)
+  echo "$KEY" | hexts user auth --key -  store an existing API key (checked first)
+  hexts user auth --sso acme             sign in at acme's identity provider (single sign-on)`)
     .action(lazy(() => import('./auth.js')));
   keyOptions(user.command('whoami'))
     .description('show the logged-in user, organizations, and where the credential comes from')

@@ -1,3 +1,4 @@
+import { ssoCommand } from '../../api/errors.js';
 import * as users from '../../api/users.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
@@ -6,15 +7,19 @@ import { describeHeld, type Purpose } from '../../credentials/choice.js';
 const PURPOSE: Purpose = { kind: 'account', access: 'read', action: 'show who you are' };
 
 // `hexts user whoami`: who the credential in use belongs to, where that credential comes
-// from (flag, env, keychain, file) and, for OAuth, when the access token expires.
+// from (flag, env, keychain, file) and, for OAuth, when the access token expires and which
+// organizations' single sign-on the login has yet to go through.
 export async function run(ctx: Context, _invocation: Invocation): Promise<void> {
   const credentials = await ctx.credentials();
   await credentials.ensure(PURPOSE);
   const me = await users.me(await credentials.api(PURPOSE));
   const active = (await credentials.choose(PURPOSE)).use!;
   // After the request: a refresh may have renewed the token.
-  const expiresAt = active.kind === 'login' && active.type === 'oauth' ? (await credentials.store.info('user'))?.expires_at : undefined;
+  const oauthLogin = active.kind === 'login' && active.type === 'oauth';
+  const expiresAt = oauthLogin ? (await credentials.store.info('user'))?.expires_at : undefined;
   const expires = expiresAt ? new Date(expiresAt * 1000).toISOString() : undefined;
+  const stored = oauthLogin ? (await credentials.storedUser())?.value : undefined;
+  const ssoPending = stored?.type === 'oauth' ? (stored.sso_reauth_required ?? []) : [];
 
   if (ctx.globals.json) {
     ctx.out.json({
@@ -25,6 +30,7 @@ export async function run(ctx: Context, _invocation: Invocation): Promise<void> 
         type: active.kind === 'login' ? active.type : 'key',
         source: active.kind === 'given' ? active.source : active.store,
         expires_at: expires ?? null,
+        sso_reauth_required: ssoPending,
       },
       api_url: credentials.store.apiUrl,
     });
@@ -36,5 +42,6 @@ export async function run(ctx: Context, _invocation: Invocation): Promise<void> 
   ctx.out.print(`  Organizations: ${orgs.length ? orgs.map((o) => `${o.name} (${o.role})`).join(', ') : 'none'}`);
   ctx.out.print(`  Credential: ${describeHeld(active)}`);
   if (expires) ctx.out.print(`  Access token expires: ${expires} (renewed automatically)`);
+  if (ssoPending.length > 0) ctx.out.print(`  Single sign-on needed: ${ssoPending.join(', ')} (\`${ssoCommand(ssoPending)}\`)`);
   ctx.out.print(`  Registry: ${credentials.store.apiUrl}`);
 }
