@@ -141,6 +141,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const storage = new Storage(options.dataDir ?? null);
   const loaded = await storage.loadState();
   const data: Data = loaded?.data ?? emptyData(Date.now(), { ...DEFAULT_CONFIG });
+  // Settings added since the state was saved take their defaults.
+  data.config = { ...DEFAULT_CONFIG, ...data.config };
   const secrets: Secrets = loaded?.secrets ?? (await newSecrets());
   if (options.basicAuth !== undefined) data.config.basicAuth = options.basicAuth;
   if (options.certificates) Object.assign(secrets, certificateSecrets(options.certificates));

@@ -57,6 +57,7 @@ const CONFIG_KEYS: Record<string, keyof Config> = {
   basic_auth: 'basicAuth',
   rate_limit: 'rateLimit',
   ip_rate_limit: 'ipRateLimit',
+  hex_keys: 'hexKeys',
 };
 
 export function testRoutes(controls: TestControls): Route[] {
