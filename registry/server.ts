@@ -109,7 +109,8 @@ export interface Registry {
   /** Returns the key's secret. */
   createKey(owner: { user: string } | { organization: string }, params: { name: string; permissions?: unknown; revoke_at?: string }): string;
   createToken(username: string, scopes?: string[]): { accessToken: string; refreshToken: string };
-  approveDevice(userCode: string, username: string): void;
+  /** `scopes`: the boxes the user leaves ticked on the consent page (default: every requested scope). */
+  approveDevice(userCode: string, username: string, scopes?: string[]): void;
   denyDevice(userCode: string): void;
   advanceClock(seconds: number): void;
   now(): Date;
@@ -232,7 +233,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     setBilling: (organization, active) => arrange.setBilling(core, organization, active),
     createKey: (owner, params) => arrange.newKey(core, owner, params),
     createToken: (username, scopes) => arrange.newToken(core, username, scopes),
-    approveDevice: (userCode, username) => arrange.approveDeviceCode(core, userCode, username),
+    approveDevice: (userCode, username, scopes) => arrange.approveDeviceCode(core, userCode, username, scopes),
     denyDevice: (userCode) => arrange.denyDeviceCode(core, userCode),
     advanceClock: (seconds) => arrange.advanceClock(core, seconds),
     now: () => new Date(core.now()),

@@ -48,6 +48,7 @@ test('arranging state through /_test', async (t) => {
     await post('/_test/config', { rate_limit: 'many' }),
     await post('/_test/orgs', { name: 'x', admin: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice' }),
+    await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice', scopes: 'api' }),
     await call(registry, 'POST', '/_test/users', { body: '{', headers: { 'content-type': 'application/json' } }),
   ];
   for (const res of errors) {
