@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
 import { chooseCredential, describeHeld, refusalAdvice, type Choice, type HeldCredential, type Holdings, type Purpose } from './choice.js';
-import { checkKey, readGivenKey, type GivenKey } from './key-input.js';
+import { checkKey, keyAuthorization, readGivenKey, type GivenKey } from './key-input.js';
 import {
   CredentialStore,
   StoredCredentialUnavailableError,
@@ -177,7 +177,7 @@ export class Credentials {
       if (required) throw notAuthenticated();
       return undefined;
     }
-    if (stored.value.type === 'key') return stored.value.key;
+    if (stored.value.type === 'key') return keyAuthorization(stored.value.key);
     let token: OAuthCredential | undefined = stored.value;
     if (expiring(token)) token = await this.refresh();
     if (!token) {
@@ -197,11 +197,11 @@ export class Credentials {
    */
   async header(held: HeldCredential, required: boolean): Promise<string | undefined> {
     try {
-      if (held.kind === 'given') return this.given!.key;
+      if (held.kind === 'given') return keyAuthorization(this.given!.key);
       if (held.kind === 'login') return await this.loginHeader(required);
       const stored = await this.storedOrganizationKey(held.organization);
       if (!stored && required) throw new CliError(`the key for organization ${held.organization} is recorded but could not be read`, `Store it again: \`hexts organization auth ${held.organization} --key KEY\`.`);
-      return stored?.value.key;
+      return stored && keyAuthorization(stored.value.key);
     } catch (err) {
       if (err instanceof StoredCredentialUnavailableError && !required) {
         this.ctx.log(`note: ${err.message}; going on without credentials (none is needed for this request)`);
