@@ -9,6 +9,7 @@ import { checkKey, keyAuthorization, readGivenKey, type GivenKey } from './key-i
 import {
   CredentialStore,
   StoredCredentialUnavailableError,
+  grantedScopes,
   repositorySlot,
   type OAuthCredential,
   type RepositoryCredential,
@@ -79,7 +80,7 @@ export class Credentials {
     if (this.given) holdings.given = { kind: 'given', source: this.given.source };
     for (const { slot, info } of await this.store.list()) {
       if (slot === 'user') {
-        holdings.login = { kind: 'login', type: info.kind === 'oauth' ? 'oauth' : 'key', store: info.store, username: info.username };
+        holdings.login = { kind: 'login', type: info.kind === 'oauth' ? 'oauth' : 'key', store: info.store, username: info.username, scopes: info.scopes };
         continue;
       }
       const organization = slot.match(ORGANIZATION_SLOT)?.[1];
@@ -162,9 +163,10 @@ export class Credentials {
       access_token: token.access_token,
       refresh_token: token.refresh_token ?? login.refresh_token,
       expires_at: nowSeconds() + token.expires_in,
+      scope: token.scope ?? login.scope,
     };
     const info = await this.store.info('user');
-    const where = await this.store.set('user', next, { kind: 'oauth', expires_at: next.expires_at, username: info?.username });
+    const where = await this.store.set('user', next, { kind: 'oauth', expires_at: next.expires_at, username: info?.username, scopes: grantedScopes(next) });
     this.userCredential = Promise.resolve({ value: next, store: where });
     this.ctx.log('OAuth access token refreshed');
     return next;

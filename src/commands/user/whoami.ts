@@ -1,20 +1,22 @@
 import * as users from '../../api/users.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { describeHeld, type Purpose } from '../../credentials/choice.js';
+import { describeHeld, grantPermits, type Purpose } from '../../credentials/choice.js';
 
 const PURPOSE: Purpose = { kind: 'account', access: 'read', action: 'show who you are' };
 
 // `hexts user whoami`: who the credential in use belongs to, where that credential comes
-// from (flag, env, keychain, file) and, for OAuth, when the access token expires.
+// from (flag, env, keychain, file) and, for OAuth, the scopes it was granted (the user may
+// untick some on the consent page) and when the access token expires.
 export async function run(ctx: Context, _invocation: Invocation): Promise<void> {
   const credentials = await ctx.credentials();
   await credentials.ensure(PURPOSE);
   const me = await users.me(await credentials.api(PURPOSE));
   const active = (await credentials.choose(PURPOSE)).use!;
   // After the request: a refresh may have renewed the token.
-  const expiresAt = active.kind === 'login' && active.type === 'oauth' ? (await credentials.store.info('user'))?.expires_at : undefined;
-  const expires = expiresAt ? new Date(expiresAt * 1000).toISOString() : undefined;
+  const oauth = active.kind === 'login' && active.type === 'oauth' ? await credentials.store.info('user') : undefined;
+  const expires = oauth?.expires_at ? new Date(oauth.expires_at * 1000).toISOString() : undefined;
+  const scopes = oauth?.scopes;
 
   if (ctx.globals.json) {
     ctx.out.json({
@@ -25,6 +27,7 @@ export async function run(ctx: Context, _invocation: Invocation): Promise<void> 
         type: active.kind === 'login' ? active.type : 'key',
         source: active.kind === 'given' ? active.source : active.store,
         expires_at: expires ?? null,
+        scopes: scopes ?? null,
       },
       api_url: credentials.store.apiUrl,
     });
@@ -35,6 +38,10 @@ export async function run(ctx: Context, _invocation: Invocation): Promise<void> 
   const orgs = me.organizations ?? [];
   ctx.out.print(`  Organizations: ${orgs.length ? orgs.map((o) => `${o.name} (${o.role})`).join(', ') : 'none'}`);
   ctx.out.print(`  Credential: ${describeHeld(active)}`);
+  if (scopes) {
+    const canWrite = grantPermits(scopes, { kind: 'account', access: 'write' });
+    ctx.out.print(`  Scopes: ${scopes.join(', ')}${canWrite ? '' : ' (no api:write: to write, run `hexts user auth` again and keep it ticked)'}`);
+  }
   if (expires) ctx.out.print(`  Access token expires: ${expires} (renewed automatically)`);
   ctx.out.print(`  Registry: ${credentials.store.apiUrl}`);
 }
