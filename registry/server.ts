@@ -24,6 +24,7 @@ import {
   type Reply,
 } from './http.js';
 import { MiniRepos, type MiniOptions, type MiniRelease } from './mini.js';
+import { HEX_CLI_CLIENT_ID } from './oauth.js';
 import { rebuildRepository } from './packages.js';
 import { runApiPipeline } from './pipeline.js';
 import { generateRepositoryKeyPair } from './repository/files.js';
@@ -94,7 +95,11 @@ export interface Registry {
   staticUrl: string | null;
   /** The mini_repo-style server, when started with `mini`. */
   mini: MiniEndpoint | null;
-  /** HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH and HEXTS_REPO_PUBLIC_KEY_PATH. */
+  /**
+   * HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH, HEXTS_REPO_PUBLIC_KEY_PATH, and
+   * HEXTS_OAUTH_CLIENT_ID: the client hexts logs in with here, as a self-hosted hexpm's operators
+   * would give it (the Hex CLI's id, which this registry registers as hexpm's seeds do).
+   */
   env(): Record<string, string>;
   /** Closes the server and every connection; waits for state to be written. */
   stop(): Promise<void>;
@@ -223,6 +228,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       HEX_REPO_URL: `${core.url}/repo`,
       HEX_CACERTS_PATH: caCertPath,
       HEXTS_REPO_PUBLIC_KEY_PATH: repoPublicKeyPath,
+      HEXTS_OAUTH_CLIENT_ID: HEX_CLI_CLIENT_ID,
     }),
     stop,
     createUser: (o) => void arrange.createUser(core, o),

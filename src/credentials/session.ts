@@ -1,6 +1,7 @@
 import type { ApiClient, AuthProvider } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
+import { missingOAuthClient } from '../config/config.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
@@ -52,7 +53,8 @@ export class Credentials {
     private readonly ctx: Context,
     readonly store: CredentialStore,
     readonly given: GivenKey | undefined,
-    private readonly clientId: string,
+    /** The OAuth client this registry knows hexts by; none for a registry other than hex.pm until one is set. */
+    private readonly clientId: string | undefined,
   ) {}
 
   static async open(ctx: Context, opts: { key?: unknown; keyFile?: unknown; insecureStorage?: unknown } = {}): Promise<Credentials> {
@@ -67,10 +69,12 @@ export class Credentials {
       warn: (message) => ctx.out.warn(message),
       log: (message) => ctx.log(message),
     });
-    return new Credentials(ctx, store, given, config.get('oauth_client_id')!);
+    return new Credentials(ctx, store, given, config.get('oauth_client_id'));
   }
 
+  /** The OAuth client id for this registry; an error saying how to get one when none is set. */
   get oauthClientId(): string {
+    if (this.clientId === undefined) throw missingOAuthClient(this.store.apiUrl);
     return this.clientId;
   }
 
@@ -148,7 +152,7 @@ export class Credentials {
     const client = await this.ctx.api();
     let token;
     try {
-      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, client_id: this.clientId });
+      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, client_id: this.oauthClientId });
     } catch (err) {
       // The refresh token was refused (expired, revoked). Network failures are not a verdict
       // on the session and propagate as they are.
