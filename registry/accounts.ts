@@ -1,6 +1,6 @@
 import { castString, characters } from './cast.js';
 import { HEXPM, type Core } from './core.js';
-import { constantTimeEqual, generateKeySecret, hashKeySecret, hashPassword } from './crypto.js';
+import { constantTimeEqual, generateKeySecret, hashKeySecret, hashPassword, keySecretToHash } from './crypto.js';
 import type { ViewValue } from './http.js';
 import type { Key, Organization, OwnerLevel, Package, Permission, Role, User } from './state.js';
 
@@ -256,8 +256,8 @@ export function createKey(core: Core, owner: KeyOwner, params: KeyParams): { key
 
   const ownerRef = 'user' in owner ? { userId: owner.user.id } : { organizationId: owner.organization.id };
   const live = core.keysOf(ownerRef).filter((k) => !keyRevoked(core, k));
-  const secret = generateKeySecret();
-  const hash = hashKeySecret(core.secrets.appSecret, secret);
+  const secret = generateKeySecret(core.data.config.hexKeys ? 'hex' : 'legacy');
+  const hash = hashKeySecret(core.secrets.appSecret, keySecretToHash(secret)!);
   const now = core.now();
   const key: Key = {
     id: core.nextId(),
@@ -343,13 +343,15 @@ export function keyRevoked(core: Core, key: Key): boolean {
   return key.revokeAt !== null && key.revokeAt < core.now();
 }
 
-/** Auth.key_auth: finds the key for a secret; updates last_use at most every five minutes. */
+/** Auth.key_auth: finds the key for a secret (either format); updates last_use at most every five minutes. */
 export function keyAuth(
   core: Core,
   secret: string,
   use: { ip: string; userAgent: string | null },
 ): { key: Key } | 'invalid' | 'revoked' {
-  const hash = hashKeySecret(core.secrets.appSecret, secret);
+  const hashed = keySecretToHash(secret);
+  if (hashed === null) return 'invalid';
+  const hash = hashKeySecret(core.secrets.appSecret, hashed);
   const key = core.data.keys.find((k) => k.secretFirst === hash.first);
   if (!key) return 'invalid';
   const user = core.user(key.userId);

@@ -138,8 +138,9 @@ export function newToken(
   return { accessToken: issued.accessToken, refreshToken: issued.refreshToken! };
 }
 
-export function approveDeviceCode(core: Core, userCode: string, username: string): void {
-  const result = approveDevice(core, userCode, requireUser(core, username));
+/** Approves a device code as `username`; `scopes`: the boxes ticked on the page (default: all). */
+export function approveDeviceCode(core: Core, userCode: string, username: string, scopes?: string[]): void {
+  const result = approveDevice(core, userCode, requireUser(core, username), scopes);
   if ('error' in result) throw new ArrangeError(`${result.error}: ${result.description}`);
 }
 

@@ -8,15 +8,16 @@ import {
   type Subject,
 } from './accounts.js';
 import { HEXPM, type Core } from './core.js';
-import { totpValid, verifyPassword } from './crypto.js';
+import { HEX_KEY_PREFIX, totpValid, verifyPassword } from './crypto.js';
 import { errorReply, Halt, header, notFound, type Auth, type Ctx, type Reply } from './http.js';
 import { lookupToken, tokenExpired, tokenRevoked } from './oauth.js';
 import { refusalMessage, ssoRefusal } from './sso.js';
 import type { Email, Organization, OwnerLevel, Package, Role, User } from './state.js';
 
 // Authentication and authorization as hexpm's AuthHelpers and Permissions do them: the three
-// Authorization forms, the domain check of the credential, email verification, 2FA on OAuth
-// writes, and the ownership/role checks, each with its status and message.
+// Authorization forms (a `hex_` key also as a bearer), the domain check of the credential,
+// email verification, 2FA on OAuth writes, and the ownership/role checks, each with its status
+// and message.
 
 export type AuthFailure =
   | 'missing'
@@ -95,7 +96,8 @@ export function authenticate(ctx: Ctx): Auth {
     if (!core.data.config.basicAuth) fail('basic_auth_disabled');
     return basicAuth(core, value.slice(6));
   }
-  if (value.startsWith('Bearer ')) {
+  // hexpm takes a `hex_` key as a bearer credential too (PR #1536); other bearers are OAuth tokens.
+  if (value.startsWith('Bearer ') && !value.startsWith(`Bearer ${HEX_KEY_PREFIX}`)) {
     const token = lookupToken(core, value.slice(7), 'access');
     if (!token || tokenExpired(core, token) || tokenRevoked(token)) fail('key');
     if (token.organizationId !== null) {
@@ -107,7 +109,8 @@ export function authenticate(ctx: Ctx): Auth {
     if (!user || user.organizationId !== null) fail('key');
     return { credential: { kind: 'token', token }, user, organization: null, email: primary(user) };
   }
-  const result = keyAuth(core, value, { ip: ctx.remoteIp, userAgent: header(ctx, 'user-agent') ?? null });
+  const secret = value.startsWith('Bearer ') ? value.slice(7) : value.trim();
+  const result = keyAuth(core, secret, { ip: ctx.remoteIp, userAgent: header(ctx, 'user-agent') ?? null });
   if (result === 'invalid') fail('key');
   if (result === 'revoked') fail('revoked_key');
   const { key } = result;

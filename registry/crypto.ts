@@ -11,6 +11,7 @@ import {
   timingSafeEqual,
   verify,
 } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 // The registry's small cryptographic pieces: password hashes, API key secrets, ES256 JWTs
 // and RFC 6238 TOTP codes.
@@ -30,9 +31,33 @@ export function verifyPassword(password: string, stored: string): boolean {
   return timingSafeEqual(expected, actual);
 }
 
-/** 16 random bytes as 32 lowercase hex characters, like hexpm's key secrets. */
-export function generateKeySecret(): string {
-  return randomBytes(16).toString('hex');
+/** hexpm's prefix of the keys it makes since PR #1536; its HMAC is of the key without it. */
+export const HEX_KEY_PREFIX = 'hex_';
+
+/**
+ * A new key secret as hexpm makes it: 16 random bytes in lowercase hex (32 characters); or,
+ * in hexpm's newer format, `hex_` and the lowercase hex of the 16 bytes followed by their
+ * CRC-32, big-endian (40 characters), so that a scanner or a client can tell a typo.
+ */
+export function generateKeySecret(format: 'legacy' | 'hex'): string {
+  const random = randomBytes(16);
+  if (format === 'legacy') return random.toString('hex');
+  const checksum = Buffer.alloc(4);
+  checksum.writeUInt32BE(crc32(random));
+  return `${HEX_KEY_PREFIX}${Buffer.concat([random, checksum]).toString('hex')}`;
+}
+
+/**
+ * Auth.key_auth's first step: the secret the HMAC is of (without `hex_`), or null for a
+ * `hex_` key whose checksum does not hold (refused before any lookup; upper case included,
+ * as hexpm decodes lowercase hex only).
+ */
+export function keySecretToHash(secret: string): string | null {
+  if (!secret.startsWith(HEX_KEY_PREFIX)) return secret;
+  const raw = secret.slice(HEX_KEY_PREFIX.length);
+  if (!/^[0-9a-f]{40}$/.test(raw)) return null;
+  const bytes = Buffer.from(raw, 'hex');
+  return crc32(bytes.subarray(0, 16)) === bytes.readUInt32BE(16) ? raw : null;
 }
 
 /** hexpm stores HMAC-SHA256(app secret, key secret) in hex, split into a lookup half and a compared half. */

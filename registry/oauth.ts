@@ -194,8 +194,12 @@ export function deviceExpired(core: Core, record: DeviceCode): boolean {
 
 export type DeviceDecision = { ok: true } | { error: string; description: string };
 
-/** What the verification page does when the user approves (with every requested scope). */
-export function approveDevice(core: Core, userCode: string, user: User): DeviceDecision {
+/**
+ * What the verification page does when the user approves. The page lists each requested scope
+ * with a box: `api:read` is required (always sent), `api:write` needs 2FA on the account, any
+ * other box may be unticked. `selected`: the ticked boxes; undefined approves every requested scope.
+ */
+export function approveDevice(core: Core, userCode: string, user: User, selected?: string[]): DeviceDecision {
   const record = core.data.deviceCodes.find((d) => d.userCode === normalizeUserCode(userCode));
   if (!record) return { error: 'invalid_code', description: 'Invalid user code' };
   if (deviceExpired(core, record)) {
@@ -204,8 +208,16 @@ export function approveDevice(core: Core, userCode: string, user: User): DeviceD
     return { error: 'expired_token', description: 'Device code has expired' };
   }
   if (record.status !== 'pending') return { error: 'invalid_grant', description: 'Device code is not pending authorization' };
-  if (record.scopes.length === 0) return { error: 'invalid_scopes', description: 'At least one permission must be selected' };
-  issueToken(core, user, record.scopes, {
+  let scopes = record.scopes;
+  if (selected) {
+    scopes = record.scopes.includes('api:read') ? [...new Set(['api:read', ...selected])] : selected;
+    if (scopes.some((s) => !record.scopes.includes(s))) return { error: 'invalid_scopes', description: 'Selected scopes not in original request' };
+    if (scopes.some((s) => s === 'api' || s === 'api:write') && !user.tfaSecret) {
+      return { error: 'tfa_required', description: 'Two-factor authentication is required for api:write permissions' };
+    }
+  }
+  if (scopes.length === 0) return { error: 'invalid_scopes', description: 'At least one permission must be selected' };
+  issueToken(core, user, scopes, {
     clientId: record.clientId,
     grantType: DEVICE_GRANT,
     grantReference: record.deviceCode,

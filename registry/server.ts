@@ -24,6 +24,7 @@ import {
   type Reply,
 } from './http.js';
 import { MiniRepos, type MiniOptions, type MiniRelease } from './mini.js';
+import { HEX_CLI_CLIENT_ID } from './oauth.js';
 import { rebuildRepository } from './packages.js';
 import { runApiPipeline } from './pipeline.js';
 import { generateRepositoryKeyPair } from './repository/files.js';
@@ -94,7 +95,11 @@ export interface Registry {
   staticUrl: string | null;
   /** The mini_repo-style server, when started with `mini`. */
   mini: MiniEndpoint | null;
-  /** HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH and HEXTS_REPO_PUBLIC_KEY_PATH. */
+  /**
+   * HEX_API_URL, HEX_REPO_URL, HEX_CACERTS_PATH, HEXTS_REPO_PUBLIC_KEY_PATH, and
+   * HEXTS_OAUTH_CLIENT_ID: the client hexts logs in with here, as a self-hosted hexpm's operators
+   * would give it (the Hex CLI's id, which this registry registers as hexpm's seeds do).
+   */
   env(): Record<string, string>;
   /** Closes the server and every connection; waits for state to be written. */
   stop(): Promise<void>;
@@ -113,7 +118,8 @@ export interface Registry {
   /** Returns the key's secret. */
   createKey(owner: { user: string } | { organization: string }, params: { name: string; permissions?: unknown; revoke_at?: string }): string;
   createToken(username: string, scopes?: string[]): { accessToken: string; refreshToken: string };
-  approveDevice(userCode: string, username: string): void;
+  /** `scopes`: the boxes the user leaves ticked on the consent page (default: every requested scope). */
+  approveDevice(userCode: string, username: string, scopes?: string[]): void;
   denyDevice(userCode: string): void;
   advanceClock(seconds: number): void;
   now(): Date;
@@ -150,6 +156,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const loaded = await storage.loadState();
   const data: Data = loaded?.data ?? emptyData(Date.now(), { ...DEFAULT_CONFIG });
   data.advisories ??= []; // state written before advisories were kept
+  // Settings added since the state was saved take their defaults.
+  data.config = { ...DEFAULT_CONFIG, ...data.config };
   const secrets: Secrets = loaded?.secrets ?? (await newSecrets());
   if (options.basicAuth !== undefined) data.config.basicAuth = options.basicAuth;
   // State written before single sign-on existed.
@@ -232,6 +240,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       HEX_REPO_URL: `${core.url}/repo`,
       HEX_CACERTS_PATH: caCertPath,
       HEXTS_REPO_PUBLIC_KEY_PATH: repoPublicKeyPath,
+      HEXTS_OAUTH_CLIENT_ID: HEX_CLI_CLIENT_ID,
     }),
     stop,
     createUser: (o) => void arrange.createUser(core, o),
@@ -244,7 +253,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     completeSso: (code, username) => arrange.completeSso(core, code, username),
     createKey: (owner, params) => arrange.newKey(core, owner, params),
     createToken: (username, scopes) => arrange.newToken(core, username, scopes),
-    approveDevice: (userCode, username) => arrange.approveDeviceCode(core, userCode, username),
+    approveDevice: (userCode, username, scopes) => arrange.approveDeviceCode(core, userCode, username, scopes),
     denyDevice: (userCode) => arrange.denyDeviceCode(core, userCode),
     advanceClock: (seconds) => arrange.advanceClock(core, seconds),
     now: () => new Date(core.now()),

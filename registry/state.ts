@@ -233,9 +233,11 @@ export interface Config {
   rateLimit: number;
   /** Requests per 60 s window for anonymous callers, per IP. */
   ipRateLimit: number;
+  /** New keys in hexpm's `hex_` format (PR #1536) rather than 32 bare hex digits. */
+  hexKeys: boolean;
 }
 
-export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100 };
+export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100, hexKeys: false };
 
 export interface Data {
   clockOffsetMs: number;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Context } from './context.js';
+import { redactKeys } from './credentials/redact.js';
 import { UsageError } from './errors.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
@@ -52,7 +53,8 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (text) => void io.streams.stdout.write(text),
-      writeErr: (text) => void io.streams.stderr.write(text),
+      // commander quotes a bad argument, which may be a key given in the wrong place
+      writeErr: (text) => void io.streams.stderr.write(redactKeys(text)),
     })
     .exitOverride();
 

@@ -61,6 +61,7 @@ const CONFIG_KEYS: Record<string, keyof Config> = {
   basic_auth: 'basicAuth',
   rate_limit: 'rateLimit',
   ip_rate_limit: 'ipRateLimit',
+  hex_keys: 'hexKeys',
 };
 
 export function testRoutes(controls: TestControls): Route[] {
@@ -166,7 +167,9 @@ export function testRoutes(controls: TestControls): Route[] {
       return view(201, { access_token: tokens.accessToken, refresh_token: tokens.refreshToken });
     }],
     ['POST', '/_test/device/approve', (ctx) => {
-      approveDeviceCode(ctx.core, required(ctx, 'user_code'), required(ctx, 'username'));
+      const scopes = ctx.params.scopes;
+      if (scopes !== undefined && !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))) throw new ArrangeError('scopes must be a list of scope names');
+      approveDeviceCode(ctx.core, required(ctx, 'user_code'), required(ctx, 'username'), scopes as string[] | undefined);
       return view(200, { status: 'authorized' });
     }],
     ['POST', '/_test/device/deny', (ctx) => {

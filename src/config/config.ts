@@ -7,10 +7,21 @@ import { endpointUrlProblem, redactUrl, withoutUserinfo } from '../util/net.js';
 import { configFile, hextsHome } from './paths.js';
 
 // The Hex CLI's public OAuth client. hex.pm only accepts registered clients; until hexts has
-// its own registration this is the one that works against hex.pm (HEXTS_OAUTH_CLIENT_ID overrides).
+// its own registration this is the one that works against hex.pm. A self-hosted hexpm has the
+// clients its operators registered, so it is the default for hex.pm's API only.
 export const HEX_CLI_OAUTH_CLIENT_ID = '78ea6566-89fd-481e-a1d6-7d9d78eacca8';
 
 export const HEX_PM_API_URL = 'https://hex.pm/api';
+
+/** No OAuth client is known for a registry other than hex.pm: what its operators must give, and where it goes. */
+export const missingOAuthClient = (apiUrl: string): CliError =>
+  new CliError(
+    `no OAuth client id is set for ${apiUrl}`,
+    'A registry other than hex.pm knows hexts by an OAuth client its operators registered (a public client with the device_code, '
+      + 'refresh_token and client_credentials grants and the scopes api and repositories): ask them for its id, then run '
+      + '`hexts config oauth_client_id ID` (kept for this API URL) or set HEXTS_OAUTH_CLIENT_ID. '
+      + 'Or log in with an API key: `hexts user auth --key -`.',
+  );
 
 export interface SettingDef {
   key: string;
@@ -21,6 +32,11 @@ export interface SettingDef {
   check?: (value: string) => string | undefined;
   /** A URL, which may carry a password: shown with its user information as `***`. */
   url?: boolean;
+  /**
+   * One value per registry: the config file keeps it by API URL (`{"KEY": {"API URL": value}}`),
+   * and the environment sets it for the API URL of the run.
+   */
+  perApi?: { default: (apiUrl: string) => string | undefined };
 }
 
 const positiveNumber = (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : 'must be a positive number');
@@ -50,13 +66,19 @@ export const SETTINGS: SettingDef[] = [
   { key: 'http_proxy', env: ['http_proxy', 'HTTP_PROXY'], description: 'Proxy for http:// URLs', check: url, url: true },
   { key: 'https_proxy', env: ['https_proxy', 'HTTPS_PROXY'], description: 'Proxy for https:// URLs', check: url, url: true },
   { key: 'no_proxy', env: ['no_proxy', 'NO_PROXY'], description: 'Hosts reached without the proxy (comma-separated)' },
-  { key: 'oauth_client_id', env: ['HEXTS_OAUTH_CLIENT_ID'], default: HEX_CLI_OAUTH_CLIENT_ID, description: 'OAuth client id for `hexts user auth`' },
+  {
+    key: 'oauth_client_id',
+    env: ['HEXTS_OAUTH_CLIENT_ID'],
+    description: 'OAuth client id for logins, refreshes and key exchanges at this API URL (default: the Hex CLI\'s for hex.pm\'s API; elsewhere one its operators registered)',
+    perApi: { default: (apiUrl) => (apiUrl === HEX_PM_API_URL ? HEX_CLI_OAUTH_CLIENT_ID : undefined) },
+  },
 ];
 
 export type Source =
   | { kind: 'flag'; name: string }
   | { kind: 'env'; name: string }
-  | { kind: 'file'; path: string }
+  /** `api_url`: the registry a per-API setting was set for. */
+  | { kind: 'file'; path: string; api_url?: string }
   | { kind: 'default' };
 
 export interface Resolved {
@@ -69,7 +91,7 @@ export function describeSource(source: Source): string {
   switch (source.kind) {
     case 'flag': return `(using ${source.name})`;
     case 'env': return `(using ${source.name})`;
-    case 'file': return `(using ${source.path})`;
+    case 'file': return `(using ${source.path}${source.api_url ? `, for ${source.api_url}` : ''})`;
     case 'default': return '(default)';
   }
 }
@@ -97,13 +119,14 @@ export class Config {
     readonly home: string,
     private readonly env: Env,
     private readonly flags: Record<string, string | undefined>,
-    private readonly file: Record<string, string>,
+    private readonly file: ConfigValues,
   ) {}
 
   get path(): string {
     return configFile(this.home);
   }
 
+  /** `key`'s value; for a per-API setting, its value for this run's API URL. */
   resolve(key: string): Resolved {
     const def = definition(key);
     const flag = def.flag ? this.flags[def.key] : undefined;
@@ -112,12 +135,29 @@ export class Config {
     else {
       const envName = this.envOverride(key);
       if (envName) resolved = { key, value: this.env[envName], source: { kind: 'env', name: envName } };
-      else if (this.file[key] !== undefined) resolved = { key, value: this.file[key], source: { kind: 'file', path: this.path } };
+      else if (def.perApi) resolved = this.resolveForApi(def, this.apiUrl);
+      else if (typeof this.file[key] === 'string') resolved = { key, value: this.file[key], source: { kind: 'file', path: this.path } };
       else resolved = { key, value: def.default, source: { kind: 'default' } };
     }
     const problem = resolved.value !== undefined ? def.check?.(resolved.value) : undefined;
     if (problem) throw new CliError(`${key} ${problem}: "${displayValue(key, resolved.value!)}" ${describeSource(resolved.source)}`);
     return resolved;
+  }
+
+  /**
+   * A per-API setting's value for `apiUrl`, which may be another registry's than this run's
+   * (an added repository's exchange URL): the environment counts for this run's API URL only.
+   */
+  forApi(key: string, apiUrl: string): string | undefined {
+    const url = apiUrl.replace(/\/+$/, '');
+    return url === this.apiUrl ? this.get(key) : this.resolveForApi(definition(key), url).value;
+  }
+
+  private resolveForApi(def: SettingDef, apiUrl: string): Resolved {
+    const stored = this.file[def.key];
+    const value = typeof stored === 'object' ? stored[apiUrl] : undefined;
+    if (value !== undefined) return { key: def.key, value, source: { kind: 'file', path: this.path, api_url: apiUrl } };
+    return { key: def.key, value: def.perApi!.default(apiUrl), source: { kind: 'default' } };
   }
 
   /** The environment variable that sets `key` for this run (and so beats the config file), if any. */
@@ -147,7 +187,10 @@ export class Config {
   }
 }
 
-async function readConfigFile(path: string): Promise<Record<string, string>> {
+/** The config file: strings, and per-API settings as objects of API URL → string. */
+type ConfigValues = Record<string, string | Record<string, string>>;
+
+async function readConfigFile(path: string): Promise<ConfigValues> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -164,8 +207,13 @@ async function readConfigFile(path: string): Promise<Record<string, string>> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError(`${path} must hold a JSON object`, 'Fix the file or delete it to start from the defaults.');
   }
-  const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') values[k] = v;
+  const values: ConfigValues = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v === 'string') values[k] = v;
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      values[k] = Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    }
+  }
   return values;
 }
 
@@ -174,17 +222,28 @@ export async function loadConfig(env: Env, flags: Record<string, string | undefi
   return new Config(home, env, flags, await readConfigFile(configFile(home)));
 }
 
-/** Sets (or, with value undefined, deletes) a key in the config file. */
-export async function writeConfigValue(config: Config, key: string, value: string | undefined): Promise<void> {
+/**
+ * Sets (or, with value undefined, deletes) a key in the config file; a per-API setting for the
+ * run's API URL only. Returns that URL for a per-API setting.
+ */
+export async function writeConfigValue(config: Config, key: string, value: string | undefined): Promise<string | undefined> {
   const def = definition(key);
   if (value !== undefined) {
     const problem = def.check?.(value);
     if (problem) throw new UsageError(`${key} ${problem}: "${displayValue(key, value)}"`);
   }
+  const apiUrl = def.perApi ? config.apiUrl : undefined;
   await withFileLock(config.path, async () => {
     const current = await readConfigFile(config.path);
-    if (value === undefined) delete current[key];
+    if (apiUrl !== undefined) {
+      const byApi = typeof current[key] === 'object' ? current[key] : {};
+      if (value === undefined) delete byApi[apiUrl];
+      else byApi[apiUrl] = value;
+      if (Object.keys(byApi).length > 0) current[key] = byApi;
+      else delete current[key];
+    } else if (value === undefined) delete current[key];
     else current[key] = value;
     await writeFileAtomic(config.path, JSON.stringify(current, null, 2) + '\n');
   });
+  return apiUrl;
 }

@@ -9,7 +9,9 @@ import type { StoreKind } from './store.js';
 //     that organization's repository before the user's login does;
 //   - API requests and account management use the key given for this run, then the user's
 //     login, and an organization's stored key only when there is no login (a CI machine);
-//   - a key given for this run (--key, --key-file, --key -, HEX_API_KEY) always comes first.
+//   - a key given for this run (--key, --key-file, --key -, HEX_API_KEY) always comes first;
+//   - an OAuth login is used for what its grant allows: on the consent page a user may untick
+//     scopes, so a login without api:write cannot write, and says how to get it back.
 
 export type Purpose =
   /** Reading an organization's repository: registry files and tarballs. */
@@ -21,7 +23,14 @@ export type Purpose =
 
 export type HeldCredential =
   | { kind: 'given'; source: KeySource }
-  | { kind: 'login'; type: 'oauth' | 'key'; store: StoreKind; username?: string }
+  | {
+      kind: 'login';
+      type: 'oauth' | 'key';
+      store: StoreKind;
+      username?: string;
+      /** An OAuth login's scopes as granted (the token's `scope`); unknown for keys and for logins stored before hexts recorded them. */
+      scopes?: string[];
+    }
   | {
       kind: 'organization-key';
       organization: string;
@@ -42,7 +51,7 @@ export interface Choice {
   use?: HeldCredential;
   /** Other held credentials that may also do it, in order: what to suggest when `use` is refused. */
   alternatives: HeldCredential[];
-  /** Held credentials for the same organization that are known not to be able to do it. */
+  /** Held credentials known not to be able to do it: a login granted without the scope, the organization's key without the permission. */
   cannot: HeldCredential[];
 }
 
@@ -59,21 +68,35 @@ export function permits(permissions: Permission[] | undefined, purpose: Purpose)
   });
 }
 
+/**
+ * Whether an OAuth grant's scopes allow the purpose, as hex.pm checks them: `api` and
+ * `api:write` write, and with `api:read` and `package:NAME` read. Unknown scopes get the
+ * benefit of the doubt. A repository is not judged here: its `repository:ORG` scopes name the
+ * memberships of when the token was issued, and a refresh renews them.
+ */
+export function grantPermits(scopes: string[] | undefined, purpose: Purpose): boolean {
+  if (scopes === undefined || purpose.kind === 'repository') return true;
+  const write = scopes.includes('api') || scopes.includes('api:write');
+  if (purpose.access === 'write') return write || (purpose.kind === 'api' && scopes.some((s) => s.startsWith('package:')));
+  return write || scopes.some((s) => s === 'api:read' || s.startsWith('package:'));
+}
+
 export function chooseCredential(purpose: Purpose, holdings: Holdings): Choice {
   const { given, login } = holdings;
   const orgKey = purpose.kind === 'account' ? undefined : holdings.organizationKeys.find((k) => k.organization === purpose.organization);
   const orgKeyFits = orgKey !== undefined && permits(orgKey.permissions, purpose);
+  const loginFits = login !== undefined && grantPermits(login.scopes, purpose);
 
   let order: Array<HeldCredential | undefined>;
   if (purpose.kind === 'repository') order = [given, orgKeyFits ? orgKey : undefined, login];
-  else if (purpose.kind === 'api') order = [given, login, orgKeyFits && !login ? orgKey : undefined];
-  else order = [given, login];
+  else if (purpose.kind === 'api') order = [given, loginFits ? login : undefined, orgKeyFits && !login ? orgKey : undefined];
+  else order = [given, loginFits ? login : undefined];
 
   const candidates = order.filter((c): c is HeldCredential => c !== undefined);
   return {
     use: candidates[0],
     alternatives: candidates.slice(1),
-    cannot: orgKey && !orgKeyFits ? [orgKey] : [],
+    cannot: [...(login && !loginFits ? [login] : []), ...(orgKey && !orgKeyFits ? [orgKey] : [])],
   };
 }
 
@@ -116,6 +139,16 @@ export interface Advice {
 
 const LOG_IN = 'log in with `hexts user auth`, or pass --key';
 
+/** A login whose grant lacks the scope the purpose needs: a new login, with that box kept ticked. */
+function narrowedLogin(login: HeldCredential, purpose: Purpose, action: string): Advice {
+  const scope = purpose.kind !== 'repository' && purpose.access === 'write' ? 'api:write' : 'api:read';
+  const twoFactor = scope === 'api:write' ? ' (it needs two-factor authentication on your account)' : '';
+  return {
+    message: `${describeHeld(login)} cannot ${action}: it was granted without ${scope}`,
+    hint: `log in again with \`hexts user auth\` and keep "${scope}" ticked on the consent page${twoFactor}, or pass --key`,
+  };
+}
+
 /**
  * What to tell a user whose request was refused (or could not be made) with the credential
  * `choice` picked: which other credential this machine holds may do it, and how to get it
@@ -127,6 +160,7 @@ export function refusalAdvice(purpose: Purpose, choice: Choice): Advice | undefi
   const next = choice.alternatives[0];
   if (!used) {
     const held = choice.cannot[0];
+    if (held?.kind === 'login') return narrowedLogin(held, purpose, action);
     return held ? { message: `${describeHeld(held)} cannot ${action}`, hint: LOG_IN } : undefined;
   }
   if (used.kind === 'given') {

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { isLoopbackHost } from '../util/net.js';
 import { nowSeconds, ssoReauthOf, type Credentials } from './session.js';
-import type { OAuthCredential, UserCredential } from './store.js';
+import { grantedScopes, type OAuthCredential, type UserCredential } from './store.js';
 
 const STORE_NAMES = { keychain: 'the OS keychain', file: 'the plain-text credentials file' };
 
@@ -103,6 +103,7 @@ export async function deviceLogin(ctx: Context, client: ApiClient, options: { cl
         refresh_token: token.refresh_token ?? undefined,
         expires_at: nowSeconds() + token.expires_in,
         ...ssoReauthOf(token),
+        scope: token.scope,
       };
     } catch (err) {
       const reason = err instanceof ApiError ? (err.body as { error?: string } | undefined)?.error : undefined;
@@ -145,7 +146,9 @@ async function revokePreviousToken(ctx: Context, credentials: Credentials): Prom
 /** Stores `credential` as the login of `username`, replacing (and revoking) the previous one. */
 export async function storeLogin(ctx: Context, credentials: Credentials, credential: UserCredential, username: string): Promise<void> {
   await revokePreviousToken(ctx, credentials);
-  const info = credential.type === 'oauth' ? { kind: 'oauth' as const, expires_at: credential.expires_at, username } : { kind: 'key' as const, username };
+  const info = credential.type === 'oauth'
+    ? { kind: 'oauth' as const, expires_at: credential.expires_at, username, scopes: grantedScopes(credential) }
+    : { kind: 'key' as const, username };
   const store = await credentials.store.set('user', credential, info);
   ctx.out.info('You are authenticated!');
   ctx.out.info(`Logged in to ${credentials.store.apiUrl} as ${username}; ${credential.type === 'oauth' ? 'OAuth tokens' : 'API key'} stored in ${STORE_NAMES[store]}.`);

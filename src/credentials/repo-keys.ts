@@ -1,4 +1,5 @@
 import * as oauth from '../api/oauth.js';
+import { missingOAuthClient } from '../config/config.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import type { RepoEntry } from '../repository/repos.js';
@@ -93,13 +94,14 @@ export class AddedRepositoryAuth {
     if (!apiUrl) {
       throw new CliError(`repository ${this.name} exchanges its key for a token, but no exchange URL is set`, `Set it: \`hexts repo set ${this.name} --oauth-exchange-url https://API\`, or turn the exchange off with --no-oauth-exchange.`);
     }
-    const config = await this.ctx.config();
+    const clientId = (await this.ctx.config()).forApi('oauth_client_id', apiUrl);
+    if (clientId === undefined) throw missingOAuthClient(apiUrl);
     const client = await this.ctx.api({ apiUrl });
     let answer;
     try {
       answer = await oauth.token(client, {
         grant_type: 'client_credentials',
-        client_id: config.get('oauth_client_id')!,
+        client_id: clientId,
         client_secret: key.authorization,
         scope: `repository:${this.name}`,
         name: `hexts (${this.ctx.hostname()})`,

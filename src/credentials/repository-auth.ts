@@ -108,6 +108,7 @@ export class RepositoryAuth {
       const choice = await this.credentials.choose(this.purpose);
       return this.credentials.header(choice.use!, true);
     }
+    // As mix sends it, `hex_` or not: the repository's edge reads a bearer as an OAuth token.
     if (!this.options.exchange) return source.key;
     this.token ??= source.kept && source.kept.expires_at - nowSeconds() >= REFRESH_MARGIN_SECONDS ? Promise.resolve(source.kept) : this.exchange(source);
     return `Bearer ${(await this.token).access_token}`;

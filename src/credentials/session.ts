@@ -2,14 +2,16 @@ import type { ApiClient, AuthProvider } from '../api/client.js';
 import { ApiError, SsoRefusalError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import type { TokenResponse } from '../api/types.js';
+import { missingOAuthClient } from '../config/config.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
 import { chooseCredential, describeHeld, refusalAdvice, type Choice, type HeldCredential, type Holdings, type Purpose } from './choice.js';
-import { checkKey, readGivenKey, type GivenKey } from './key-input.js';
+import { checkKey, keyAuthorization, readGivenKey, type GivenKey } from './key-input.js';
 import {
   CredentialStore,
   StoredCredentialUnavailableError,
+  grantedScopes,
   repositorySlot,
   type OAuthCredential,
   type RepositoryCredential,
@@ -61,7 +63,8 @@ export class Credentials {
     private readonly ctx: Context,
     readonly store: CredentialStore,
     readonly given: GivenKey | undefined,
-    private readonly clientId: string,
+    /** The OAuth client this registry knows hexts by; none for a registry other than hex.pm until one is set. */
+    private readonly clientId: string | undefined,
   ) {}
 
   static async open(ctx: Context, opts: { key?: unknown; keyFile?: unknown; insecureStorage?: unknown } = {}): Promise<Credentials> {
@@ -76,10 +79,12 @@ export class Credentials {
       warn: (message) => ctx.out.warn(message),
       log: (message) => ctx.log(message),
     });
-    return new Credentials(ctx, store, given, config.get('oauth_client_id')!);
+    return new Credentials(ctx, store, given, config.get('oauth_client_id'));
   }
 
+  /** The OAuth client id for this registry; an error saying how to get one when none is set. */
   get oauthClientId(): string {
+    if (this.clientId === undefined) throw missingOAuthClient(this.store.apiUrl);
     return this.clientId;
   }
 
@@ -89,7 +94,7 @@ export class Credentials {
     if (this.given) holdings.given = { kind: 'given', source: this.given.source };
     for (const { slot, info } of await this.store.list()) {
       if (slot === 'user') {
-        holdings.login = { kind: 'login', type: info.kind === 'oauth' ? 'oauth' : 'key', store: info.store, username: info.username };
+        holdings.login = { kind: 'login', type: info.kind === 'oauth' ? 'oauth' : 'key', store: info.store, username: info.username, scopes: info.scopes };
         continue;
       }
       const organization = slot.match(ORGANIZATION_SLOT)?.[1];
@@ -157,7 +162,7 @@ export class Credentials {
     const client = await this.ctx.api();
     let token;
     try {
-      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, client_id: this.clientId });
+      token = await oauth.token(client, { grant_type: 'refresh_token', refresh_token: login.refresh_token!, client_id: this.oauthClientId });
     } catch (err) {
       // The refresh token was refused (expired, revoked). Network failures are not a verdict
       // on the session and propagate as they are.
@@ -173,9 +178,10 @@ export class Credentials {
       refresh_token: token.refresh_token ?? login.refresh_token,
       expires_at: nowSeconds() + token.expires_in,
       ...ssoReauthOf(token),
+      scope: token.scope ?? login.scope,
     };
     const info = await this.store.info('user');
-    const where = await this.store.set('user', next, { kind: 'oauth', expires_at: next.expires_at, username: info?.username });
+    const where = await this.store.set('user', next, { kind: 'oauth', expires_at: next.expires_at, username: info?.username, scopes: grantedScopes(next) });
     this.userCredential = Promise.resolve({ value: next, store: where });
     this.ctx.log('OAuth access token refreshed');
     return next;
@@ -188,7 +194,7 @@ export class Credentials {
       if (required) throw notAuthenticated();
       return undefined;
     }
-    if (stored.value.type === 'key') return stored.value.key;
+    if (stored.value.type === 'key') return keyAuthorization(stored.value.key);
     let token: OAuthCredential | undefined = stored.value;
     if (expiring(token)) token = await this.refresh();
     if (!token) {
@@ -208,11 +214,11 @@ export class Credentials {
    */
   async header(held: HeldCredential, required: boolean): Promise<string | undefined> {
     try {
-      if (held.kind === 'given') return this.given!.key;
+      if (held.kind === 'given') return keyAuthorization(this.given!.key);
       if (held.kind === 'login') return await this.loginHeader(required);
       const stored = await this.storedOrganizationKey(held.organization);
       if (!stored && required) throw new CliError(`the key for organization ${held.organization} is recorded but could not be read`, `Store it again: \`hexts organization auth ${held.organization} --key KEY\`.`);
-      return stored?.value.key;
+      return stored && keyAuthorization(stored.value.key);
     } catch (err) {
       if (err instanceof StoredCredentialUnavailableError && !required) {
         this.ctx.log(`note: ${err.message}; going on without credentials (none is needed for this request)`);

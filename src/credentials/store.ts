@@ -37,7 +37,12 @@ export interface OAuthCredential {
    * named them (`hexts user auth --sso ORG`); the token does not reach them. Absent: none.
    */
   sso_reauth_required?: string[];
+  /** The scopes granted, as the registry answered (space-separated): the user may untick some on the consent page. */
+  scope?: string;
 }
+
+/** The scopes a token was granted, as a list; undefined when the registry did not say. */
+export const grantedScopes = (token: OAuthCredential): string[] | undefined => token.scope?.split(' ').filter((s) => s !== '');
 
 /** A short-lived token a key was exchanged for (client_credentials), kept with that key. */
 export interface ExchangedToken {
@@ -76,6 +81,8 @@ export interface SlotInfo {
   /** What an organization key may do, as the registry answered when it was stored. */
   permissions?: Permission[];
   username?: string;
+  /** An OAuth login's scopes as granted, for choosing it without reading the keychain. */
+  scopes?: string[];
 }
 
 interface IndexFile {

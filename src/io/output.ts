@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { redactKeys } from '../credentials/redact.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -90,9 +91,12 @@ export class Output {
     this.streams.stdout.write(text + '\n');
   }
 
-  /** A line of progress or information on stderr. */
+  /**
+   * A line of progress or information on stderr. No API key shows there, whatever the text
+   * quotes (only `key generate` shows one, on stdout).
+   */
   info(text: Text = ''): void {
-    this.streams.stderr.write(render(text, this.stderrColor) + '\n');
+    this.streams.stderr.write(redactKeys(render(text, this.stderrColor)) + '\n');
   }
 
   warn(text: Text): void {

@@ -113,7 +113,7 @@ describe('a new user: register, verify, device-flow login, keys, logout', () => 
     registry.createOrganization({ name: 'danaco', admin: 'dana' });
     const result = await runCli(['user', 'whoami'], { env });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^dana\n {2}Email: dana@example\.com\n {2}Organizations: danaco \(admin\)\n {2}Credential: your login as dana \(OAuth token in the OS keychain\)\n {2}Access token expires: \d{4}-.*\(renewed automatically\)\n/);
+    assert.match(result.stdout, /^dana\n {2}Email: dana@example\.com\n {2}Organizations: danaco \(admin\)\n {2}Credential: your login as dana \(OAuth token in the OS keychain\)\n {2}Scopes: api:read, api:write, repository:hexpm\n {2}Access token expires: \d{4}-.*\(renewed automatically\)\n/);
     const json = JSON.parse((await runCli(['--json', 'user', 'whoami'], { env })).stdout);
     assert.deepEqual(json.organizations, [{ name: 'danaco', role: 'admin' }]);
     assert.deepEqual({ type: json.credential.type, source: json.credential.source }, { type: 'oauth', source: 'keychain' });

@@ -2,11 +2,14 @@
 // hold, which one a request carries, what else may do it, and what is known not to.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chooseCredential, describeHeld, permits, refusalAdvice, type HeldCredential, type Holdings, type Purpose } from '../../src/credentials/choice.js';
+import { chooseCredential, describeHeld, grantPermits, permits, refusalAdvice, type HeldCredential, type Holdings, type Purpose } from '../../src/credentials/choice.js';
 
 const given: HeldCredential = { kind: 'given', source: 'flag' };
 const envKey: HeldCredential = { kind: 'given', source: 'env' };
 const login: HeldCredential = { kind: 'login', type: 'oauth', store: 'keychain', username: 'admin' };
+/** A login whose user unticked api:write on the consent page. */
+const readLogin: HeldCredential = { ...login, scopes: ['api:read', 'repository:acme'] };
+const writeLogin: HeldCredential = { ...login, scopes: ['api:read', 'api:write'] };
 const readKey: HeldCredential = { kind: 'organization-key', organization: 'acme', store: 'keychain', permissions: [{ domain: 'repository', resource: 'acme' }] };
 const writeKey: HeldCredential = {
   kind: 'organization-key', organization: 'acme', store: 'file',
@@ -33,6 +36,7 @@ const apiWrite: Purpose = { kind: 'api', access: 'write', organization: 'acme', 
 const publicWrite: Purpose = { kind: 'api', access: 'write', action: 'publish' };
 const publicRead: Purpose = { kind: 'api', access: 'read' };
 const account: Purpose = { kind: 'account', access: 'read' };
+const accountWrite: Purpose = { kind: 'account', access: 'write', action: 'generate a key' };
 
 const name = (c: HeldCredential | undefined) => (c === undefined ? 'none' : c.kind === 'organization-key' ? `key:${c.organization}` : c.kind);
 
@@ -61,6 +65,15 @@ const TABLE: Array<[string, Purpose, HeldCredential[], string, string[], string[
   ['account: the login', account, [login, writeKey], 'login', [], []],
   ['account: --key beats the login', account, [given, login], 'given', ['login'], []],
   ['account with only an organization key: none', account, [writeKey], 'none', [], []],
+  // An OAuth login is used for what it was granted on the consent page.
+  ['publish with a login granted without api:write: none, and why', publicWrite, [readLogin], 'none', [], ['login']],
+  ['publish to acme with a read-only login and the org\'s write key: still the login\'s fix', apiWrite, [readLogin, writeKey], 'none', [], ['login']],
+  ['publish with a read-only login and --key: the key', publicWrite, [given, readLogin], 'given', [], ['login']],
+  ['publish with a login granted api:write', publicWrite, [writeLogin], 'login', [], []],
+  ['a key generated with a read-only login: none', accountWrite, [readLogin], 'none', [], ['login']],
+  ['reads with a read-only login: the login', publicRead, [readLogin], 'login', [], []],
+  ['the account read with a read-only login: the login', account, [readLogin], 'login', [], []],
+  ['acme\'s repository with a login granted no repositories: the registry decides', repository, [{ ...login, scopes: ['api:read'] }], 'login', [], []],
 ];
 
 describe('chooseCredential', () => {
@@ -95,7 +108,27 @@ describe('permits', () => {
   });
 });
 
+describe('grantPermits', () => {
+  test('api and api:write write; api:read and package:NAME only read; unknown scopes are given the benefit of the doubt', () => {
+    assert.ok(grantPermits(['api'], accountWrite));
+    assert.ok(grantPermits(['api:write'], apiWrite));
+    assert.ok(!grantPermits(['api:read'], apiWrite));
+    assert.ok(!grantPermits(['api:read', 'repository:acme'], accountWrite));
+    assert.ok(grantPermits(['package:hexpm/foo'], publicWrite));
+    assert.ok(!grantPermits(['package:hexpm/foo'], accountWrite));
+    assert.ok(grantPermits(['api:read'], publicRead));
+    assert.ok(!grantPermits(['repository:acme'], publicRead));
+    assert.ok(grantPermits(undefined, apiWrite));
+  });
+});
+
 describe('refusalAdvice', () => {
+  test('a login granted without api:write: log in again and keep it', () => {
+    assert.deepEqual(refusalAdvice(accountWrite, chooseCredential(accountWrite, holdings(readLogin))), {
+      message: 'your login as admin (OAuth token in the OS keychain) cannot generate a key: it was granted without api:write',
+      hint: 'log in again with `hexts user auth` and keep "api:write" ticked on the consent page (it needs two-factor authentication on your account), or pass --key',
+    });
+  });
   test('nothing held can: name the stored key and how to get a credential', () => {
     const advice = refusalAdvice(apiWrite, chooseCredential(apiWrite, holdings(readKey)));
     assert.deepEqual(advice, {

@@ -144,10 +144,11 @@ const VALUES: Record<string, string> = {
 test('a config KEY VALUE per setting, all at once: config.json keeps every one', async () => {
   assert.deepEqual(Object.keys(VALUES).sort(), SETTINGS.map((s) => s.key).sort(), 'a value for every setting');
   const dir = home();
-  const env = { PATH: process.env.PATH, HOME: dir };
+  // The API URL of every run, whatever the order: oauth_client_id is kept for it.
+  const env = { PATH: process.env.PATH, HOME: dir, HEX_API_URL: VALUES.api_url };
   await together(Object.entries(VALUES).map(([key, value]) => ({ argv: ['config', key, value], env })));
   const hextsHome = join(dir, '.config', 'hexts');
-  assert.deepEqual(readJson(join(hextsHome, 'config.json')), VALUES);
+  assert.deepEqual(readJson(join(hextsHome, 'config.json')), { ...VALUES, oauth_client_id: { [VALUES.api_url!]: VALUES.oauth_client_id } });
   assert.deepEqual(leftovers(hextsHome), []);
 });
 

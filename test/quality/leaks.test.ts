@@ -15,6 +15,10 @@
 // answered with a 302/307/308 to another origin by a hostile front (hostile-front.ts): the
 // command must stop there, and nothing may reach the listener on the other origin.
 //
+// The passes run again with the registry issuing keys in hex.pm's `hex_` format (hexpm PR
+// #1536), with rows of their own for a mistyped `hex_` key; and a row has the registry quote the
+// key back in its error, which must not show either.
+//
 // One row per command and variant: adding a command is adding a line to ROWS. The first test
 // fails when a command of the commander tree has no row.
 import assert from 'node:assert/strict';
@@ -48,7 +52,9 @@ interface Row {
   /** Expected exit code; default 0. */
   exit?: number;
   /** The key given by flag, stdin, key file or HEX_API_KEY; default the user's. */
-  key?: 'org' | 'revoked user' | 'revoked org' | 'malformed';
+  key?: 'org' | 'revoked user' | 'revoked org' | 'malformed' | 'mistyped';
+  /** Only in the passes whose keys are `hex_` keys. */
+  hexKeys?: boolean;
   /** Text the command itself reads from stdin (then no --key -). */
   stdin?: (t: RowContext) => string;
   env?: Record<string, string>;
@@ -67,6 +73,9 @@ interface Row {
    */
   redirect?: { method: string; path: string; status: 302 | 307 | 308 };
 }
+
+/** `key` with one character in the middle changed: its first and last 20 characters stay, so the book knows it. */
+const mistyped = (key: string) => `${key.slice(0, 22)}${key[22] === '0' ? '1' : '0'}${key.slice(23)}`;
 
 const project = (spec?: Parameters<Pass['project']>[0]) => (t: RowContext) => {
   t.cwd = t.project(spec);
@@ -122,6 +131,9 @@ const ROWS: Row[] = [
   { command: 'user whoami', argv: () => ['--json', 'user', 'whoami'] },
   { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['oauth'], before: (t) => t.world.registry.advanceClock(3600) },
   { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['flag', 'stdin', 'key-file', 'env'], key: 'malformed', exit: 2 },
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['flag', 'stdin', 'key-file', 'env'], key: 'mistyped', hexKeys: true, exit: 2 },
+  // The registry quotes the key it refused in its message.
+  { command: 'user whoami', argv: () => ['user', 'whoami'], sources: ['flag', 'stdin', 'key-file', 'env'], exit: 1, before: (t) => t.world.registry.addFault({ type: 'status', method: 'GET', path: '/api/users/me', status: 401, message: `invalid API key ${t.pass.userKey}` }) },
   { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-')], generates: true },
   { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-'), '--otp', t.world.otp()], sources: ['oauth'], generates: true },
   { command: 'user key generate', argv: (t) => ['user', 'key', 'generate', '--key-name', t.world.unique('gen-')], sources: ['oauth'], wrongOtp: true, exit: 1 },
@@ -134,6 +146,7 @@ const ROWS: Row[] = [
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', exit: 1, before: mixHexpmAt(() => 'https://repo.hex.pm') },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG, '--mix'], sources: ['flag', 'stdin', 'key-file'], key: 'org', mix: true, before: mixHexpmAt((t) => t.world.registry.repoUrl) },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'revoked org', exit: 1 },
+  { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'mistyped', hexKeys: true, exit: 2 },
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['env', 'keychain', 'oauth'] },
   // Without --revoke nothing is sent: a key given for the run is refused (exit 2).
   { command: 'organization deauth', argv: () => ['organization', 'deauth', ORG], sources: ['env', 'keychain', 'oauth'], before: (t) => t.pass.storeOrganizationKey() },
@@ -197,6 +210,7 @@ const ROWS: Row[] = [
   // repositories added with `repo add`: a password in the URL and an auth key, each a sentinel
   { command: 'repo add', argv: (t) => ['repo', 'add', 'leakbasic', `https://leakuser:${repoSecret(t, 'a repository URL password')}@127.0.0.1:9/hex`], sources: ['env'] },
   { command: 'repo add', argv: () => ['repo', 'add', 'leakkey', 'https://127.0.0.1:9/hex', '--auth-key', '-'], stdin: (t) => repoSecret(t, 'a repository auth key'), sources: ['env'] },
+  { command: 'repo add', argv: () => ['repo', 'add', 'leakhex', 'https://127.0.0.1:9/hex', '--auth-key', '-'], stdin: (t) => mistyped(t.pass.orgKey), sources: ['env'], hexKeys: true, exit: 2 },
   { command: 'repo set', argv: () => ['repo', 'set', 'leakkey', '--auth-key', '-', '--api-url', 'https://127.0.0.1:9/api'], stdin: (t) => repoSecret(t, 'a repository auth key'), sources: ['env'] },
   { command: 'repo set', argv: (t) => ['repo', 'set', 'leakbasic', '--url', `https://leakuser:${repoSecret(t, 'a repository URL password')}@127.0.0.1:9/hex2`], sources: ['env'] },
   { command: 'repo list', argv: () => ['repo', 'list'], sources: ['env'] },
@@ -310,6 +324,7 @@ async function runRow(pass: Pass, row: Row): Promise<void> {
     : row.key === 'revoked user' ? await world.revokedKey('user')
     : row.key === 'revoked org' ? await world.revokedKey('org')
     : row.key === 'malformed' ? `${pass.userKey} ${pass.orgKey}`
+    : row.key === 'mistyped' ? mistyped(pass.userKey)
     : pass.userKey;
   const otp = row.wrongOtp ? world.wrongOtp() : world.otp();
   const env: Record<string, string | undefined> = { HEX_OTP: otp, ...row.env };
@@ -342,30 +357,42 @@ async function runRow(pass: Pass, row: Row): Promise<void> {
   }
 }
 
+/** Every row for `source`, in a pass of its own; `hexKeys`: the registry issues `hex_` keys meanwhile. */
+async function runPass(source: Source, verbose: boolean, hexKeys: boolean): Promise<void> {
+  world.issueHexKeys(hexKeys);
+  const pass = new Pass(world, source, verbose);
+  try {
+    assert.equal(/^hex_/.test(pass.userKey), hexKeys);
+    await pass.ensure();
+    if (source === 'oauth') {
+      const stored = await pass.keychainValue('user');
+      assert.ok(world.secrets.has(stored!.access_token!) && world.secrets.has(stored!.refresh_token!), 'the stored tokens are in the book');
+    }
+    const rows = ROWS.filter((r) => sourcesOf(r).includes(source) && (!r.hexKeys || hexKeys));
+    for (const row of [...rows.filter((r) => !r.last), ...rows.filter((r) => r.last)]) {
+      if (!row.last) await pass.ensure();
+      await runRow(pass, row);
+    }
+    pass.finalCheck();
+    const generated = pass.runs.flatMap((r) => (r.generated ? [r.generated] : []));
+    assert.equal(generated.length, rows.filter((r) => r.generates && (r.exit ?? 0) === 0).length, 'every generated key was seen');
+    assert.ok(generated.every((key) => /^hex_/.test(key) === hexKeys), 'the generated keys are of the format issued');
+    if (verbose) assert.ok(pass.runs.some((r) => /authorization: \[REDACTED\]/.test(r.result.stderr)), 'the verbose log shows requests');
+  } finally {
+    world.issueHexKeys(false);
+    pass.cleanup();
+  }
+}
+
 for (const source of SOURCES) {
   for (const verbose of [false, true]) {
-    test(`credential by ${source}${verbose ? ', --verbose' : ''}: no secret in any output or file`, async () => {
-      const pass = new Pass(world, source, verbose);
-      try {
-        await pass.ensure();
-        if (source === 'oauth') {
-          const stored = await pass.keychainValue('user');
-          assert.ok(world.secrets.has(stored!.access_token!) && world.secrets.has(stored!.refresh_token!), 'the stored tokens are in the book');
-        }
-        for (const row of [...ROWS.filter((r) => !r.last), ...ROWS.filter((r) => r.last)]) {
-          if (!sourcesOf(row).includes(source)) continue;
-          if (!row.last) await pass.ensure();
-          await runRow(pass, row);
-        }
-        pass.finalCheck();
-        const generating = ROWS.filter((r) => r.generates && (r.exit ?? 0) === 0 && sourcesOf(r).includes(source)).length;
-        assert.equal(pass.runs.filter((r) => r.generated).length, generating, 'every generated key was seen');
-        if (verbose) assert.ok(pass.runs.some((r) => /authorization: \[REDACTED\]/.test(r.result.stderr)), 'the verbose log shows requests');
-      } finally {
-        pass.cleanup();
-      }
-    });
+    test(`credential by ${source}${verbose ? ', --verbose' : ''}: no secret in any output or file`, () => runPass(source, verbose, false));
   }
+}
+
+// hex.pm's newer keys: the verbose passes, where most of what a run knows is shown.
+for (const source of SOURCES) {
+  test(`credential by ${source}, --verbose, hex_ keys: no secret in any output or file`, () => runPass(source, true, true));
 }
 
 describe('no session bus: credentials in the warned 0600 file, and nowhere else', () => {

@@ -38,7 +38,7 @@ test('arranging state through /_test', async (t) => {
   assert.equal((await call(registry, 'GET', '/api/users/me', { auth: `Bearer ${tokens.access_token}` })).status, 401);
 
   const config = await post('/_test/config', { device_interval: 0, basic_auth: true });
-  assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100 });
+  assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100, hex_keys: false });
   const basic = `Basic ${Buffer.from('alice:alice password').toString('base64')}`;
   assert.equal((await call(registry, 'GET', '/api/users/me', { auth: basic })).status, 200);
 
@@ -48,6 +48,7 @@ test('arranging state through /_test', async (t) => {
     await post('/_test/config', { rate_limit: 'many' }),
     await post('/_test/orgs', { name: 'x', admin: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice' }),
+    await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice', scopes: 'api' }),
     await call(registry, 'POST', '/_test/users', { body: '{', headers: { 'content-type': 'application/json' } }),
   ];
   for (const res of errors) {

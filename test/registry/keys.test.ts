@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { startRegistry, type Registry } from '../../registry/server.js';
 import { makeTarball } from '../../registry/tarballs.js';
 import { call } from './test-client.js';
@@ -178,5 +179,41 @@ describe('API keys', () => {
     const oauth = await call(registry, 'GET', '/api/auth?domain=repository&resource=acme', { auth: bearer });
     assert.equal(oauth.status, 204);
     assert.equal(oauth.body.length, 0);
+  });
+
+  test('hex_ keys (hexpm PR #1536): switched on, new keys carry a CRC-32; either header form authenticates', async () => {
+    const switched = await call(registry, 'POST', '/_test/config', { body: { hex_keys: true } });
+    assert.equal(switched.data.hex_keys, true);
+    try {
+      const created = await call(registry, 'POST', '/api/keys', { auth: key, body: { name: 'hexfmt' } });
+      assert.equal(created.status, 201);
+      const secret = created.data.secret as string;
+      assert.match(secret, /^hex_[0-9a-f]{40}$/);
+      // The checksum is the CRC-32 of the 16 random bytes, big-endian (checked with zlib, not the registry's code).
+      const bytes = Buffer.from(secret.slice(4), 'hex');
+      assert.equal(bytes.readUInt32BE(16), crc32(bytes.subarray(0, 16)));
+      // Without its prefix too: hexpm's HMAC is of the 40 digits, and only `hex_` asks for the checksum.
+      for (const auth of [secret, `Bearer ${secret}`, ` ${secret} `, secret.slice(4)]) {
+        const me = await call(registry, 'GET', '/api/users/me', { auth });
+        assert.equal(me.status, 200, auth.slice(0, 10));
+        assert.equal(me.data.username, 'alice');
+      }
+      // One character changed, or upper case: refused before any lookup, as hexpm refuses them.
+      const flipped = `${secret.slice(0, 20)}${secret[20] === '0' ? '1' : '0'}${secret.slice(21)}`;
+      for (const auth of [flipped, `Bearer ${flipped}`, `hex_${secret.slice(4).toUpperCase()}`]) {
+        const refused = await call(registry, 'GET', '/api/users/me', { auth });
+        assert.deepEqual([refused.status, refused.data.message], [401, 'invalid API key'], auth.slice(0, 10));
+      }
+      // A legacy key is no bearer: that is an OAuth token's place.
+      assert.equal((await call(registry, 'GET', '/api/users/me', { auth: `Bearer ${key}` })).status, 401);
+      // The exchange takes the key as client_secret, prefix and all.
+      const exchanged = await call(registry, 'POST', '/api/oauth/token', {
+        body: { grant_type: 'client_credentials', client_id: '78ea6566-89fd-481e-a1d6-7d9d78eacca8', client_secret: secret, scope: 'api' },
+      });
+      assert.equal(exchanged.status, 200, JSON.stringify(exchanged.data));
+    } finally {
+      await call(registry, 'POST', '/_test/config', { body: { hex_keys: false } });
+    }
+    assert.match(registry.createKey({ user: 'alice' }, { name: 'legacy-again' }), /^[0-9a-f]{32}$/);
   });
 });

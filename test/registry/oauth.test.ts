@@ -89,6 +89,31 @@ describe('OAuth', () => {
     }
   });
 
+  test('device flow: boxes unticked on the consent page narrow the token; api:read always stays, api:write needs 2FA', async () => {
+    const approve = (user_code: string, scopes: unknown) => call(registry, 'POST', '/_test/device/approve', { body: { user_code, username: 'alice', scopes } });
+    let { device_code, user_code } = await startDevice();
+    assert.deepEqual((await approve(user_code, ['api:write'])).data, { error: 'tfa_required: Two-factor authentication is required for api:write permissions' });
+    assert.deepEqual((await approve(user_code, ['api:read', 'package:owned'])).data, { error: 'invalid_scopes: Selected scopes not in original request' });
+    assert.equal((await approve(user_code, ['repositories'])).status, 200);
+    let granted = await poll(device_code);
+    assert.equal(granted.data.scope, 'api:read repository:hexpm repository:acme');
+    // A refresh keeps the narrowed grant.
+    const refreshed = await call(registry, 'POST', '/api/oauth/token', { body: { grant_type: 'refresh_token', refresh_token: granted.data.refresh_token, client_id: HEX_CLI } });
+    assert.equal(refreshed.data.scope, 'api:read repository:hexpm repository:acme');
+    const write = await call(registry, 'POST', '/api/keys', { auth: `Bearer ${refreshed.data.access_token}`, body: { name: 'k' } });
+    assert.deepEqual([write.status, write.data.message], [401, 'key not authorized for this action']);
+
+    registry.setTotp('alice', 'JBSWY3DPEHPK3PXP');
+    try {
+      ({ device_code, user_code } = await startDevice());
+      assert.equal((await approve(user_code, ['api:write'])).status, 200);
+      granted = await poll(device_code);
+      assert.equal(granted.data.scope, 'api:read api:write');
+    } finally {
+      registry.setTotp('alice', null);
+    }
+  });
+
   test('device flow: denied', async () => {
     const { device_code, user_code } = await startDevice();
     const deny = await call(registry, 'POST', '/_test/device/deny', { body: { user_code } });

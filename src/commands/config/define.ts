@@ -8,6 +8,7 @@ export function define(command: Command, lazy: Lazy): void {
     .option('--delete', 'remove KEY from the config file')
     .addHelpText('after', `
 Precedence: flag > environment > config file > default. Secrets are never shown here.
+oauth_client_id is kept per registry: it is set and shown for the API URL in use (--api-url).
 
 Examples:
   hexts config                         list every setting and its source

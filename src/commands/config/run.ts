@@ -13,13 +13,13 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 
   if (opts.delete) {
     if (!key || value !== undefined) throw new UsageError('--delete takes exactly one KEY');
-    await writeConfigValue(config, key, undefined);
-    ctx.out.info(`Removed ${key} from ${config.path}`);
+    const apiUrl = await writeConfigValue(config, key, undefined);
+    ctx.out.info(`Removed ${key}${apiUrl ? ` for ${apiUrl}` : ''} from ${config.path}`);
     return;
   }
   if (key && value !== undefined) {
-    await writeConfigValue(config, key, value);
-    ctx.out.info(`Set ${key} in ${config.path}`);
+    const apiUrl = await writeConfigValue(config, key, value);
+    ctx.out.info(`Set ${key}${apiUrl ? ` for ${apiUrl}` : ''} in ${config.path}`);
     const override = config.envOverride(key);
     if (override) ctx.out.warn(`${override} is set and takes precedence: the value set here takes effect only once ${override} is unset.`);
     return;

@@ -9,7 +9,7 @@ import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import type { Permission } from '../../api/types.js';
 import { formatPermissions } from '../../credentials/choice.js';
-import { describeKeySource } from '../../credentials/key-input.js';
+import { describeKeySource, keyAuthorization } from '../../credentials/key-input.js';
 import { organizationSlot, type Credentials } from '../../credentials/session.js';
 import type { RepositoryCredential } from '../../credentials/store.js';
 import { CliError } from '../../errors.js';
@@ -32,7 +32,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   let permissions: Permission[];
   if (given) {
     ctx.log(`checking the key ${describeKeySource(given.source)} with GET /api/auth?domain=repository&resource=${organization}`);
-    const client = await ctx.api({ auth: fixedAuthorization(given.key, `the key ${describeKeySource(given.source)}`) });
+    const client = await ctx.api({ auth: fixedAuthorization(keyAuthorization(given.key), `the key ${describeKeySource(given.source)}`) });
     let check;
     try {
       check = await auth.check(client, 'repository', organization);

@@ -140,8 +140,8 @@ function urlForMix(url: string, userinfo: { username: string; password: string }
 
 async function readAuthKey(ctx: Context, value: unknown): Promise<string | undefined> {
   if (value === undefined) return undefined;
-  if (value === '-') return checkKey(await readStdin(ctx.streams.stdin), 'stdin');
-  return checkKey(String(value), 'flag');
+  if (value === '-') return checkKey(await readStdin(ctx.streams.stdin), 'stdin', 'stdin (--auth-key -)');
+  return checkKey(String(value), 'flag', '--auth-key');
 }
 
 function checkFingerprint(text: string): string {

@@ -3,7 +3,7 @@ import { ApiError } from '../../api/errors.js';
 import * as keys from '../../api/keys.js';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
-import { describeKeySource } from '../../credentials/key-input.js';
+import { describeKeySource, keyAuthorization } from '../../credentials/key-input.js';
 import { authenticate, storeLogin, whoIs } from '../../credentials/login.js';
 import { ssoLogin } from '../../credentials/sso.js';
 import { CliError, UsageError } from '../../errors.js';
@@ -31,11 +31,11 @@ export async function run(ctx: Context, { opts }: Invocation): Promise<void> {
     await ssoLogin(ctx, credentials, [...new Set(sso)], { browser: opts.browser !== false });
   } else if (given) {
     ctx.log(`checking the key ${describeKeySource(given.source)} with GET /api/users/me`);
-    const username = await whoIs(await ctx.api({ auth: fixedAuthorization(given.key, `the key ${describeKeySource(given.source)}`) }), 'the key was refused');
+    const username = await whoIs(await ctx.api({ auth: fixedAuthorization(keyAuthorization(given.key), `the key ${describeKeySource(given.source)}`) }), 'the key was refused');
     await storeLogin(ctx, credentials, { type: 'key', key: given.key }, username);
   } else if (opts.password) {
     const { key } = await passwordLogin(ctx, opts);
-    const username = await whoIs(await ctx.api({ auth: fixedAuthorization(key, 'the new API key') }), 'the new key was refused');
+    const username = await whoIs(await ctx.api({ auth: fixedAuthorization(keyAuthorization(key), 'the new API key') }), 'the new key was refused');
     await storeLogin(ctx, credentials, { type: 'key', key }, username);
   } else {
     await authenticate(ctx, credentials, { browser: opts.browser !== false });
