@@ -19,6 +19,7 @@ export const COMMANDS: TopCommand[] = [
   { name: 'build', description: 'build the package tarball of the mix project in this directory', define: () => import('./build/define.js') },
   { name: 'publish', description: 'publish the package and its docs to hex.pm or an organization', define: () => import('./publish/define.js') },
   { name: 'package', description: 'fetch packages (verified against the signed registry) and search for them', define: () => import('./package/define.js') },
+  { name: 'docs', description: 'fetch a package\'s docs for reading offline, and open them (like mix hex.docs)', define: () => import('./docs/define.js') },
   { name: 'info', description: 'a package\'s description, releases, licenses and links, or one release\'s dependencies', define: () => import('./info/define.js') },
   { name: 'owner', description: 'manage package owners: add, transfer, remove, list, and the packages you own', define: () => import('./owner/define.js') },
   { name: 'registry', description: 'build a static repository (signed registry files over a directory of tarballs), as mix hex.registry', define: () => import('./registry/define.js') },
