@@ -34,7 +34,9 @@ export async function withReleasesUnpacked<T>(ctx: Context, repository: Reposito
   const parent = await mkdtemp(join(ctx.env.TMPDIR || tmpdir(), 'hexts-diff-'));
   const forget = removeOnInterrupt(parent);
   try {
-    await Promise.all(
+    // Both settle before anything is removed: one that fails must not leave the other
+    // unpacking into a directory already gone (its tree would appear after the removal).
+    const outcomes = await Promise.allSettled(
       releases.map(async (release, i) => {
         const tarball = await repository.tarball(name, release.version);
         await verifyReleaseTarball(name, release, tarball);
@@ -44,6 +46,7 @@ export async function withReleasesUnpacked<T>(ctx: Context, repository: Reposito
         });
       }),
     );
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     return await work({ parent, labels });
   } finally {
     await rm(parent, { recursive: true, force: true, maxRetries: 3 });

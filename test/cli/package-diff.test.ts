@@ -4,13 +4,14 @@
 // tarballs and hostile packages refused — and no temporary directory left behind by any run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { unpackPackageTarball } from '../../src/package/unpack.js';
-import { runCli, scratchHome } from '../helpers/cli.js';
+import { runCli, scratchHome, spawnCli } from '../helpers/cli.js';
 import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 import { startRepoProxy, type RepoProxy } from '../helpers/repo-proxy.js';
 import { file, link, packageWith, type InnerEntry } from '../quality/hostile-packages.js';
@@ -230,6 +231,31 @@ describe('what is refused', () => {
     } finally {
       await compromised.stop();
     }
+  });
+
+  test('one release refused while the other is still on its way: nothing of either is left once hexts has exited', async () => {
+    // heavy 1.0.0 (8 MB that do not compress: its checks take a while) is served first; 1.1.0,
+    // altered, is refused while 1.0.0 is still being checked, before it is unpacked.
+    await publish('heavy', '1.0.0', [file('blob.bin', randomBytes(8 * 1024 * 1024))]);
+    await publish('heavy', '1.1.0', [file('a.txt', 'a\n')]);
+    proxy.reset();
+    let servedFirst!: () => void;
+    const first = new Promise<void>((resolve) => (servedFirst = resolve));
+    proxy.rewrite('/repo/tarballs/heavy-1.0.0.tar', (body) => {
+      servedFirst();
+      return body;
+    });
+    proxy.rewrite('/repo/tarballs/heavy-1.1.0.tar', async () => {
+      await first;
+      await sleep(30);
+      return Buffer.from('not the tarball the registry signed');
+    });
+    const { dir, tmp, env } = world({ HEX_REPO_URL: `${proxy.url}/repo` });
+    // A process of its own: it exits only once nothing of it runs any more, unpacking included.
+    const result = await spawnCli(['package', 'diff', 'heavy', '1.0.0..1.1.0'], { env, cwd: dir });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /error: Checksum mismatch against registry \(outer\)/);
+    assert.deepEqual(readdirSync(tmp), []);
   });
 
   test('usage errors: one version (mix\'s diff against deps/), a partial version, the same version twice, a key for a public package', async () => {
