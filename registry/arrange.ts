@@ -8,7 +8,7 @@ import {
 import { HEXPM, type Core } from './core.js';
 import { base32Decode } from './crypto.js';
 import { approveDevice, denyDevice, issueToken, newSessionId, HEX_CLI_CLIENT_ID } from './oauth.js';
-import { publish } from './packages.js';
+import { publish, publishDocs } from './packages.js';
 import { readReleaseTarball } from './release-tarball.js';
 import type { Config, Organization, Release, Role, User } from './state.js';
 
@@ -168,4 +168,12 @@ export async function publishTarball(
   });
   if ('errors' in result) throw new ArrangeError(`cannot publish: ${JSON.stringify(result.errors)}`);
   return result.release;
+}
+
+/** Stores `tarball` as the docs of a published release, as the docs upload does (no check of its contents, as hex.pm). */
+export function publishDocsTarball(core: Core, name: string, version: string, tarball: Buffer, repository = HEXPM): void {
+  const pkg = core.package(repository, name);
+  const release = pkg && core.release(pkg, version);
+  if (!pkg || !release) throw new ArrangeError(`no release ${name} ${version} in ${repository}`);
+  publishDocs(core, pkg, release, tarball);
 }

@@ -120,6 +120,8 @@ export interface Registry {
   requests(): LoggedRequest[];
   clearRequests(): void;
   publish(tarball: Buffer, options: { publisher: string; repository?: string; replace?: boolean }): Promise<{ version: string; checksum: string }>;
+  /** Stores a docs tarball for a published release, served at the repository's docs/NAME-VERSION.tar.gz. */
+  publishDocs(name: string, version: string, tarball: Buffer, options?: { repository?: string }): void;
 }
 
 const API_ROUTES: Route[] = [
@@ -243,6 +245,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       const release = await arrange.publishTarball(core, tarball, o);
       return { version: release.version, checksum: release.outerChecksum };
     },
+    publishDocs: (name, version, tarball, o = {}) => arrange.publishDocsTarball(core, name, version, tarball, o.repository),
   };
 }
 
