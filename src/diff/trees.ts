@@ -110,16 +110,13 @@ export function renderChange(change: FileChange, left: TreeSide, right: TreeSide
   else if (change.oldMode !== change.newMode) header.push(`old mode ${change.oldMode}\n`, `new mode ${change.newMode}\n`);
   const from = change.status === 'added' ? '/dev/null' : oldName;
   const to = change.status === 'removed' ? '/dev/null' : newName;
-  if (change.binary) {
-    header.push(`Binary files ${from} and ${to} differ\n`);
-    return [style.bold(header.join(''))];
-  }
-  if (change.hunks.length > 0) header.push(`--- ${from}\n`, `+++ ${to}\n`);
-  const out: Text[] = [style.bold(header.join(''))];
+  if (change.binary) header.push(`Binary files ${from} and ${to} differ\n`);
+  else if (change.hunks.length > 0) header.push(`--- ${from}\n`, `+++ ${to}\n`);
+  // Styles end before each newline, so that none runs into the next line.
+  const out: Text[] = header.flatMap((line) => [style.bold(line.slice(0, -1)), '\n']);
   for (const hunk of change.hunks) {
-    out.push(style.dim(`${hunkHeader(hunk)}\n`));
+    out.push(style.dim(hunkHeader(hunk)), '\n');
     for (const line of hunk.lines) {
-      // The colour ends before the newline, so that it never runs into the next line.
       const complete = line.text.endsWith('\n');
       const text = line.kind + (complete ? line.text.slice(0, -1) : line.text);
       out.push(line.kind === '-' ? style.red(text) : line.kind === '+' ? style.green(text) : text);
