@@ -15,7 +15,9 @@ import { CliError } from '../errors.js';
 export function runDiffCommand(ctx: Context, argv: string[], cwd: string, setIn: string): Promise<number> {
   const [program, ...args] = argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(program!, args, { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The program compares two directories: the key and the two-factor code of this run are not its business.
+    const { HEX_API_KEY: _key, HEX_OTP: _otp, ...env } = ctx.env;
+    const child = spawn(program!, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(ctx.streams.stdout, { end: false });
     child.stderr.pipe(ctx.streams.stderr, { end: false });
     child.on('error', (err: NodeJS.ErrnoException) => {

@@ -284,7 +284,7 @@ describe('diff_command, as mix runs it', () => {
   function recorder(dir: string, code: number): { program: string; record: string } {
     const record = join(dir, 'record.txt');
     const program = join(dir, 'fake diff');
-    writeFileSync(program, `#!/bin/sh\n{ for a in "$@"; do printf '[%s]\\n' "$a"; done; pwd; ls; } > '${record}'\necho "compared $1"\nexit ${code}\n`, { mode: 0o755 });
+    writeFileSync(program, `#!/bin/sh\n{ for a in "$@"; do printf '[%s]\\n' "$a"; done; pwd; ls; } > '${record}'\nenv | grep '^HEX_' | sort > '${record}.env'\necho "compared $1"\nexit ${code}\n`, { mode: 0o755 });
     return { program, record };
   }
 
@@ -292,12 +292,17 @@ describe('diff_command, as mix runs it', () => {
     const { dir, tmp, env } = world();
     const { program, record } = recorder(dir, 3);
     const command = `'${program}' --label "a b" $HOME;echo\\ x __PATH1__ --right=__PATH2__`;
-    const result = await runCli(['package', 'diff', 'widget', '1.0.0..1.1.0'], { env: { ...env, HEX_DIFF_COMMAND: command } });
+    const secrets = { HEX_API_KEY: 'a-key-the-program-must-not-see', HEX_OTP: '123456' };
+    const result = await runCli(['package', 'diff', 'widget', '1.0.0..1.1.0'], { env: { ...env, ...secrets, HEX_DIFF_COMMAND: command } });
     assert.equal(result.code, 3, result.stderr);
     assert.equal(result.stdout, 'compared --label\n');
     const [args, cwd] = readFileSync(record, 'utf8').split(/\n(?=\/)/);
     assert.equal(args, '[--label]\n[a b]\n[$HOME;echo x]\n[widget-1.0.0]\n[--right=widget-1.1.0]');
     assert.match(cwd!, new RegExp(`^${tmp}/hexts-diff-\\w+\\nwidget-1\\.0\\.0\\nwidget-1\\.1\\.0\\n$`));
+    // The environment, less the key and the two-factor code of the run.
+    const seen = readFileSync(`${record}.env`, 'utf8');
+    assert.match(seen, /^HEX_API_URL=/m);
+    assert.doesNotMatch(seen, /HEX_API_KEY|HEX_OTP|a-key-the-program-must-not-see/);
     assert.deepEqual(readdirSync(tmp), []);
   });
 
