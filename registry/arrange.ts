@@ -8,7 +8,7 @@ import {
 import { HEXPM, type Core } from './core.js';
 import { base32Decode } from './crypto.js';
 import { approveDevice, denyDevice, issueToken, newSessionId, HEX_CLI_CLIENT_ID } from './oauth.js';
-import { castRetirement, publish, rebuildRepository, setRetirement } from './packages.js';
+import { castRetirement, publish, publishDocs, rebuildRepository, setRetirement } from './packages.js';
 import { readReleaseTarball } from './release-tarball.js';
 import { completeAuthorization } from './sso.js';
 import type { Advisory, Config, Organization, Package, Release, Role, SsoPolicy, User } from './state.js';
@@ -247,4 +247,12 @@ export function addAdvisory(core: Core, options: NewAdvisory): void {
   pkg.updatedAt = core.now();
   rebuildRepository(core, pkg.repository);
   core.changed();
+}
+
+/** Stores `tarball` as the docs of a published release, as the docs upload does (no check of its contents, as hex.pm). */
+export function publishDocsTarball(core: Core, name: string, version: string, tarball: Buffer, repository = HEXPM): void {
+  const pkg = core.package(repository, name);
+  const release = pkg && core.release(pkg, version);
+  if (!pkg || !release) throw new ArrangeError(`no release ${name} ${version} in ${repository}`);
+  publishDocs(core, pkg, release, tarball);
 }

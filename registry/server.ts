@@ -134,6 +134,8 @@ export interface Registry {
   retire(options: Parameters<typeof arrange.retireRelease>[1]): void;
   /** Same as POST /_test/advisories. */
   addAdvisory(options: arrange.NewAdvisory): void;
+  /** Stores a docs tarball for a published release, served at the repository's docs/NAME-VERSION.tar.gz. */
+  publishDocs(name: string, version: string, tarball: Buffer, options?: { repository?: string }): void;
 }
 
 const API_ROUTES: Route[] = [
@@ -268,6 +270,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     },
     retire: (o) => arrange.retireRelease(core, o),
     addAdvisory: (o) => arrange.addAdvisory(core, o),
+    publishDocs: (name, version, tarball, o = {}) => arrange.publishDocsTarball(core, name, version, tarball, o.repository),
   };
 }
 

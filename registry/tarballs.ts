@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { encodeMetadata } from '../src/erlang/pretty.js';
 import { binary, FALSE, TRUE, tuple, type Term } from '../src/erlang/term.js';
+import { createDocsTarball } from '../src/package/docs-tarball.js';
 import { createPackageTarball } from '../src/package/tarball.js';
 
 // Builds small release tarballs for the registry's tests with the project's own tarball
@@ -68,4 +69,9 @@ export async function makeTarball(spec: TarballSpec): Promise<Buffer> {
     root: tmpdir(),
   });
   return result.tarball!;
+}
+
+/** Docs as `mix hex.publish docs` uploads them: an index.html naming the release. */
+export function makeDocsTarball(name: string, version: string): Promise<Buffer> {
+  return createDocsTarball([{ path: 'index.html', contents: Buffer.from(`<!DOCTYPE html>\n<title>${name} v${version}</title>\n<h1>${name} v${version}</h1>\n`) }]);
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Context } from './context.js';
 import { redactKeys } from './credentials/redact.js';
-import { UsageError } from './errors.js';
+import { ExitStatus, UsageError } from './errors.js';
 import type { Env, Streams } from './io/output.js';
 import { defineCommands, selectedCommand } from './commands/tree.js';
 import { endpointUrlProblem, redactUrl } from './util/net.js';
@@ -74,16 +74,22 @@ export async function buildProgram(io: RunIO, argv?: string[]): Promise<Command>
       color: values.color !== false,
       verbose: values.verbose === true,
     }), opts);
+    // An exit status is an outcome (the releases differ), not a failure: the options count.
+    let status: ExitStatus | undefined;
     try {
       await run(ctx, {
         args: command.args,
         opts,
         fromCli: (name) => command.getOptionValueSource(name) === 'cli',
       });
+    } catch (err) {
+      if (!(err instanceof ExitStatus)) throw err;
+      status = err;
     } finally {
       await ctx.dispose();
     }
     io.onUnreadOptions?.(unreadOptions(command, read));
+    if (status) throw status;
   };
 
   await defineCommands(program, lazy, argv === undefined ? undefined : selectedCommand(argv) ?? '');

@@ -46,3 +46,15 @@ export class InterruptedError extends Error {
     this.name = 'InterruptedError';
   }
 }
+
+/**
+ * An outcome that is not a failure but still ends with a non-zero code, with nothing more to
+ * print: `package diff` exits 1 when the releases differ (as diff and mix do), or with the code
+ * of the diff command it ran.
+ */
+export class ExitStatus extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+    this.name = 'ExitStatus';
+  }
+}

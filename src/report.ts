@@ -1,6 +1,6 @@
 import { ApiError } from './api/errors.js';
 import type { RunIO } from './cli.js';
-import { AbortedError, CliError, InterruptedError } from './errors.js';
+import { AbortedError, CliError, ExitStatus, InterruptedError } from './errors.js';
 import { Output } from './io/output.js';
 
 /** Prints a command's failure on stderr and returns its exit code. */
@@ -24,7 +24,7 @@ export function reportError(err: unknown, io: RunIO, flags: { verbose: boolean; 
     out.info(err.message);
     return err.exitCode;
   }
-  if (err instanceof InterruptedError) return err.exitCode;
+  if (err instanceof InterruptedError || err instanceof ExitStatus) return err.exitCode;
   const e = err as Error;
   out.error(`unexpected failure: ${e?.message ?? String(err)}`, flags.verbose ? e?.stack : 'Run again with --verbose for details.');
   return 1;

@@ -10,6 +10,7 @@ import {
   newKey,
   newOrganization,
   newToken,
+  publishDocsTarball,
   publishTarball,
   retireRelease,
   addAdvisory,
@@ -23,7 +24,7 @@ import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from 
 import type { MiniRepos } from '../mini.js';
 import type { RequestLog } from '../request-log.js';
 import { route, type Route } from '../router.js';
-import { makeTarball } from '../tarballs.js';
+import { makeDocsTarball, makeTarball } from '../tarballs.js';
 import type { Config, Role } from '../state.js';
 
 // Test-only controls under /_test/ (JSON in, JSON out; never used by hexts itself). A bad
@@ -123,11 +124,13 @@ export function testRoutes(controls: TestControls): Route[] {
       const secret = newKey(ctx.core, owner, { name: ctx.params.name, permissions: ctx.params.permissions });
       return view(201, { secret });
     }],
-    // A small package release made here and published as `publisher` (for benchmarks and rehearsals).
+    // A small package release made here and published as `publisher` (for benchmarks and
+    // rehearsals); with "docs": true, docs too (an index.html naming the release).
     ['POST', '/_test/releases', async (ctx) => {
       const tarball = await makeTarball({ name: required(ctx, 'name'), version: required(ctx, 'version') });
       const repository = stringParam(ctx, 'repository') ?? undefined;
       const release = await publishTarball(ctx.core, tarball, { publisher: required(ctx, 'publisher'), repository });
+      if (ctx.params.docs === true) publishDocsTarball(ctx.core, required(ctx, 'name'), release.version, await makeDocsTarball(required(ctx, 'name'), release.version), repository);
       return view(201, { version: release.version, checksum: release.outerChecksum });
     }],
     // Retires a release without an owner's credential: {name, version, reason, message, repository?}; reason null unretires.

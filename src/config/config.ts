@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { diffCommandProblem, PATH1, PATH2 } from '../diff/template.js';
 import { CliError, UsageError } from '../errors.js';
 import type { Env } from '../io/output.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -66,6 +67,7 @@ export const SETTINGS: SettingDef[] = [
   { key: 'http_proxy', env: ['http_proxy', 'HTTP_PROXY'], description: 'Proxy for http:// URLs', check: url, url: true },
   { key: 'https_proxy', env: ['https_proxy', 'HTTPS_PROXY'], description: 'Proxy for https:// URLs', check: url, url: true },
   { key: 'no_proxy', env: ['no_proxy', 'NO_PROXY'], description: 'Hosts reached without the proxy (comma-separated)' },
+  { key: 'diff_command', env: ['HEX_DIFF_COMMAND'], description: `Program for \`hexts package diff\`, as mix's diff_command: arguments split as a shell would (quotes, backslashes) but run without one, ${PATH1} and ${PATH2} standing for the two directories (default: the built-in diff)`, check: diffCommandProblem },
   {
     key: 'oauth_client_id',
     env: ['HEXTS_OAUTH_CLIENT_ID'],

@@ -64,6 +64,13 @@ function render(text: Text, color: boolean): string {
   return text.map((t) => render(t, color)).join('');
 }
 
+/** The text itself: no escapes, no styles. */
+function plain(text: Text): string {
+  if (typeof text === 'string') return text;
+  if (text instanceof Styled) return plain(text.content);
+  return text.map(plain).join('');
+}
+
 // Data goes to stdout; progress, warnings and errors go to stderr so that stdout stays
 // clean for pipes and --json. Every line of text passes through render(): the one place
 // where what came from outside meets the terminal.
@@ -89,6 +96,25 @@ export class Output {
   json(value: unknown): void {
     const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     this.streams.stdout.write(text + '\n');
+  }
+
+  /**
+   * Data that must reach a pipe or a file byte for byte (a diff): written as it is, without
+   * styles, when stdout is not a terminal; on a terminal escaped and styled as print() does.
+   * Resolves once the stream can take more, so that a long output does not pile up in memory.
+   */
+  verbatim(text: Text): Promise<void> {
+    const terminal = this.streams.stdout.isTTY === true;
+    const written = this.streams.stdout.write(terminal ? render(text, this.stdoutColor) : plain(text));
+    if (written) return Promise.resolve();
+    const stdout = this.streams.stdout;
+    return new Promise((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'close', 'error']) stdout.off(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error']) stdout.once(event, done);
+    });
   }
 
   /**

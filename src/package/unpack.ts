@@ -89,6 +89,28 @@ export async function unpackPackageTarball(input: Uint8Array | string, options: 
   }
 }
 
+/**
+ * A docs tarball (the gzipped tar `mix hex.publish docs` uploads and the repository serves at
+ * docs/NAME-VERSION.tar.gz) extracted into `directory` by the same extractor, with the same
+ * checks: no path or symlink that leads outside, sizes bounded while inflating (hex_core's docs
+ * limits are the package ones), modes narrowed, the directory complete or not at all.
+ */
+export async function unpackDocsTarball(tarball: Buffer, options: { directory: string; limits?: Partial<TarballLimits> }): Promise<UnpackedEntry[]> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (tarball.length > limits.maxSize) throw tooBigCompressed(limits.maxSize);
+  const destination = resolve(options.directory);
+  await checkDestination(destination);
+  const extractor = await Extractor.create(destination);
+  try {
+    const entries = await readContents(tarball, limits.maxUncompressedSize, extractor, 'docs tarball');
+    await extractor.finish();
+    return entries;
+  } catch (err) {
+    extractor.discard();
+    throw err;
+  }
+}
+
 async function readInput(input: Uint8Array | string, maxSize: number): Promise<Buffer> {
   if (typeof input !== 'string') {
     if (input.length > maxSize) throw tooBigCompressed(maxSize);
@@ -156,7 +178,7 @@ function parseMetadata(bytes: Buffer): Array<[Term, Term]> {
   });
 }
 
-async function readContents(gzipped: Buffer, maxUncompressedSize: number, extractor: Extractor | undefined): Promise<UnpackedEntry[]> {
+async function readContents(gzipped: Buffer, maxUncompressedSize: number, extractor: Extractor | undefined, what = 'inner tarball'): Promise<UnpackedEntry[]> {
   const entries: UnpackedEntry[] = [];
   let declared = 0;
   try {
@@ -174,10 +196,10 @@ async function readContents(gzipped: Buffer, maxUncompressedSize: number, extrac
     });
   } catch (err) {
     if (err instanceof TarballError) throw err;
-    if (err instanceof TarFormatError) throw new TarballError('inner_tar', `inner tarball error, ${err.message}`);
+    if (err instanceof TarFormatError) throw new TarballError('inner_tar', `${what} error, ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR') throw new TarballError('inner_tar', 'inner tarball error, Unexpected end of file');
-    if (code?.startsWith('Z_')) throw new TarballError('inner_tar', `inner tarball error, invalid gzip data (${(err as Error).message})`);
+    if (code === 'Z_BUF_ERROR') throw new TarballError('inner_tar', `${what} error, Unexpected end of file`);
+    if (code?.startsWith('Z_')) throw new TarballError('inner_tar', `${what} error, invalid gzip data (${(err as Error).message})`);
     throw err;
   }
   return entries;
@@ -319,8 +341,9 @@ class Extractor {
     }
   }
 
-  async finish(metadataConfig: Buffer): Promise<void> {
-    await this.file('hex_metadata.config', ['hex_metadata.config'], 0o644, single(metadataConfig));
+  /** Puts the tree in place; a package's metadata goes beside its files as hex_metadata.config. */
+  async finish(metadataConfig?: Buffer): Promise<void> {
+    if (metadataConfig) await this.file('hex_metadata.config', ['hex_metadata.config'], 0o644, single(metadataConfig));
     const links: Array<{ entry: TarReadEntry; parts: string[] }> = [];
     for (const link of this.symlinks) {
       try {

@@ -111,6 +111,18 @@ export class Repository {
     throw await this.failure(response, `the tarball of ${name} ${version}`);
   }
 
+  /**
+   * A release's docs tarball as served (docs/NAME-VERSION.tar.gz), or null when the repository
+   * has none. Nothing signs it: the registry holds no checksum of docs.
+   */
+  async docs(name: string, version: string): Promise<Buffer | null> {
+    const url = new URL(`${this.url}/docs/${encodeURIComponent(`${checkPackageName(name)}-${version}`)}.tar.gz`);
+    const response = await this.get(url, { maxBytes: DEFAULT_LIMITS.maxSize });
+    if (response.status === 200) return response.body;
+    if (response.status === 404) return null;
+    throw await this.failure(response, `the docs of ${name} ${version}`);
+  }
+
   private async registryFile<K extends RegistryResourceKind>(path: string, expected: ExpectedResource<K>): Promise<RegistryResources[K]> {
     const url = new URL(`${this.url}/${path}`);
     const what = expected.kind === 'package' ? `package ${(expected as { name: string }).name}` : `the ${expected.kind} file`;

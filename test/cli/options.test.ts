@@ -11,17 +11,23 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Command } from 'commander';
+import { fixedAuthorization } from '../../src/api/client.js';
+import { publish as publishDocs } from '../../src/api/docs.js';
 import { buildProgram } from '../../src/cli.js';
+import { createDocsTarball } from '../../src/package/docs-tarball.js';
 import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
-import { approvingAs, cliEnv, signingInAs, testRegistry, type Registry } from '../helpers/registry.js';
+import { approvingAs, clientFor, cliEnv, signingInAs, testRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball } from '../../registry/tarballs.js';
 
 interface Scenario {
   argv: () => string[] | Promise<string[]>;
-  /** 0 (default): every option given was read. 2: refused, with `refusal` in the message. */
-  exit?: 0 | 2;
+  /**
+   * 0 (default): every option given was read; 1 too, for an outcome that exits 1 without being
+   * an error (`package diff`: the releases differ). 2: refused, with `refusal` in the message.
+   */
+  exit?: 0 | 1 | 2;
   refusal?: RegExp;
   options?: () => RunOptions;
 }
@@ -39,6 +45,21 @@ const unique = (prefix: string) => `${prefix}${++counter}`;
 async function published(organization?: string): Promise<string> {
   const name = unique(organization ? 'opt_priv_' : 'opt_pub_');
   await registry.publish(await makeTarball({ name, version: '1.0.0' }), { publisher: 'alice', repository: organization });
+  return name;
+}
+
+/** A fresh package of alice at 1.0.0 and 1.1.0 (in the organization's repository with `organization`). */
+async function twoReleases(organization?: string): Promise<string> {
+  const name = await published(organization);
+  await registry.publish(await makeTarball({ name, version: '1.1.0' }), { publisher: 'alice', repository: organization });
+  return name;
+}
+
+/** A fresh package of alice at 1.0.0 with docs. */
+async function withDocs(organization?: string): Promise<string> {
+  const name = await published(organization);
+  const docs = await createDocsTarball([{ path: 'index.html', contents: Buffer.from('<html></html>\n') }]);
+  await publishDocs(clientFor(registry, { auth: fixedAuthorization(aliceKey, 'alice\'s key') }), name, '1.0.0', docs, { organization });
   return name;
 }
 
@@ -245,6 +266,26 @@ const SCENARIOS: Record<string, Scenario[]> = {
     refused(/--key-file goes with --organization/, () => ['package', 'fetch', 'opt_any', '--key-file', keyFile]),
     refused(/--json cannot be used with --output -/, async () => ['--json', 'package', 'fetch', await published(), '--output', '-']),
   ],
+  'package diff': [
+    { argv: async () => ['package', 'diff', await twoReleases(), '1.0.0..1.1.0'], exit: 1 },
+    { argv: async () => ['--json', 'package', 'diff', await twoReleases('acme'), '1.0.0', '1.1.0', '--organization', 'acme', '--key', aliceKey], exit: 1 },
+    { argv: async () => ['package', 'diff', await twoReleases('acme'), '1.0.0..1.1.0', '--repo', 'hexpm:acme', '--key-file', keyFile], exit: 1 },
+    refused(/give either --organization or --repo/, () => ['package', 'diff', 'opt_any', '1.0.0..1.1.0', '--repo', 'hexpm:acme', '--organization', 'acme']),
+    refused(/--key goes with --organization: public packages are fetched without a key/, () => ['package', 'diff', 'opt_any', '1.0.0..1.1.0', '--key', aliceKey]),
+    refused(/--json cannot be used with the diff command set in HEX_DIFF_COMMAND/, () => ['--json', 'package', 'diff', 'opt_any', '1.0.0..1.1.0'], () => ({ env: { ...env, HEX_DIFF_COMMAND: 'diff -ru __PATH1__ __PATH2__' } })),
+  ],
+  'docs fetch': [
+    ok(async () => ['docs', 'fetch', await withDocs()]),
+    ok(async () => ['--json', 'docs', 'fetch', await withDocs('acme'), '1.0.0', '--organization', 'acme', '--key', aliceKey]),
+    ok(async () => ['docs', 'fetch', await withDocs('acme'), '--repo', 'hexpm:acme', '--key-file', keyFile]),
+    refused(/--key goes with --organization: public docs are fetched without a key/, () => ['docs', 'fetch', 'opt_any', '--key', aliceKey]),
+  ],
+  'docs open': [
+    ok(async () => ['docs', 'open', await withDocs(), '1.0.0']),
+    ok(async () => ['docs', 'open', await withDocs('acme'), '--organization', 'acme', '--key', aliceKey]),
+    ok(async () => ['docs', 'open', await withDocs('acme'), '--repo', 'hexpm:acme', '--key-file', keyFile]),
+    refused(noJson('docs open'), () => ['--json', 'docs', 'open', 'opt_any']),
+  ],
   'package search': [
     ok(() => ['package', 'search', 'opt', '--key', aliceKey]),
     ok(() => ['--json', 'package', 'search', 'opt', '--organization', 'acme', '--key-file', keyFile]),
@@ -374,7 +415,7 @@ for (const [path, scenarios] of Object.entries(SCENARIOS)) {
           assert.equal(result.code, 2, `exit ${result.code}, expected a usage error\n${result.stderr}`);
           assert.match(result.stderr, scenario.refusal!);
         } else {
-          assert.equal(result.code, 0, result.stderr);
+          assert.equal(result.code, scenario.exit ?? 0, result.stderr);
           assert.deepEqual(result.unreadOptions, [], 'options given but never read');
         }
       });

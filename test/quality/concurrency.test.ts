@@ -139,6 +139,7 @@ const VALUES: Record<string, string> = {
   https_proxy: 'http://proxy.example:3129',
   no_proxy: 'localhost,.internal',
   oauth_client_id: 'our-own-client',
+  diff_command: 'git diff --no-index __PATH1__ __PATH2__',
 };
 
 test('a config KEY VALUE per setting, all at once: config.json keeps every one', async () => {

@@ -6,6 +6,8 @@
 // | Command                                   | Interrupted by   | Left behind                                         |
 // |-------------------------------------------|------------------|-----------------------------------------------------|
 // | package fetch --unpack -o DIR/bulky       | SIGINT (Ctrl-C)  | nothing: no DIR/bulky, no .bulky.*.tmp; exit by it  |
+// | package diff bulky 1.0.0..1.1.0           | SIGINT (Ctrl-C)  | nothing: no hexts-diff-* in TMPDIR; exit by it      |
+// | package diff wordy … | (reader goes away)  | EPIPE on stdout  | nothing: no hexts-diff-* in TMPDIR                  |
 // | organization auth --insecure-storage      | SIGTERM          | no .credentials.json.*.tmp; the file as it was      |
 // | organization auth --insecure-storage      | SIGKILL          | the temporary file (nothing can see SIGKILL), gone  |
 // |                                           |                  | with the next write of the file once abandoned      |
@@ -32,6 +34,11 @@ before(async () => {
   orgKey = registry.createKey({ organization: 'acme' }, { name: 'ci', permissions: [{ domain: 'repository', resource: 'acme' }] });
   // 48 MiB of zeros: about 50 KB to download, long enough to unpack to be caught half way.
   await registry.publish(await packageWith('bulky', '1.0.0', [file('priv/zeros.bin', Buffer.alloc(48 * 1024 * 1024)), file('lib/bulky.ex', 'x')]), { publisher: 'alice' });
+  await registry.publish(await packageWith('bulky', '1.1.0', [file('priv/zeros.bin', Buffer.alloc(48 * 1024 * 1024)), file('lib/bulky.ex', 'y')]), { publisher: 'alice' });
+  // Two releases whose diff is a few MB: more than a pipe holds.
+  const lines = (tag: string) => Array.from({ length: 40_000 }, (_, i) => `line ${i} ${tag}\n`).join('');
+  await registry.publish(await packageWith('wordy', '1.0.0', [file('words.txt', lines('before'))]), { publisher: 'alice' });
+  await registry.publish(await packageWith('wordy', '1.1.0', [file('words.txt', lines('after'))]), { publisher: 'alice' });
 });
 after(async () => {
   await registry.stop();
@@ -101,6 +108,52 @@ test('Ctrl-C during package fetch --unpack: no package directory and no temporar
   const ended = await interrupt(run, 'SIGINT');
   assert.equal(ended.signal, 'SIGINT', `ended by Ctrl-C as the shell expects (130), not ${ended.code}\n${ended.stderr}`);
   assert.deepEqual(readdirSync(out), []);
+});
+
+describe('package diff\'s temporary directory', () => {
+  /** hexts package diff with its own TMPDIR and stdout piped to the test. */
+  function diff(dir: string, tmp: string, argv: string[]): Run & { stdout: NodeJS.ReadableStream } {
+    const child = spawn(process.execPath, [BIN, 'package', 'diff', ...argv], { cwd: dir, env: cliEnv(registry, dir, { TMPDIR: tmp }) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+    return { child, ended, stdout: child.stdout! };
+  }
+
+  test('Ctrl-C while a release is unpacked into it: the whole directory goes, and the exit is by the signal', async () => {
+    const dir = home();
+    const tmp = scratch();
+    const run = diff(dir, tmp, ['bulky', '1.0.0..1.1.0']);
+    run.stdout.resume();
+    const parent = await stopWhenCreated(run, tmp, /^hexts-diff-/);
+    // Let it go on until a release is being unpacked in there, then interrupt it.
+    const unpacking = stopWhenCreated(run, join(tmp, parent), /^\.bulky-1\.[01]\.0\.[0-9a-f]{12}\.tmp$/);
+    run.child.kill('SIGCONT');
+    const temporary = await unpacking;
+    assert.ok(existsSync(join(tmp, parent, temporary)), 'caught while unpacking');
+
+    const ended = await interrupt(run, 'SIGINT');
+    assert.equal(ended.signal, 'SIGINT', `ended by Ctrl-C, not ${ended.code}\n${ended.stderr}`);
+    assert.deepEqual(readdirSync(tmp), []);
+  });
+
+  test('the reader of stdout goes away (hexts package diff … | head): the directory goes too', async () => {
+    const dir = home();
+    const tmp = scratch();
+    const run = diff(dir, tmp, ['wordy', '1.0.0..1.1.0']);
+    // Read the first piece of the diff, then close the pipe, as `head -c` does.
+    const first = await new Promise<string>((resolve) =>
+      run.stdout.once('data', (c) => {
+        run.stdout.pause(); // hexts blocks on the full pipe until it is closed
+        resolve(String(c));
+      }),
+    );
+    assert.match(first, /^diff --git wordy-1\.0\.0\//);
+    (run.stdout as unknown as { destroy(): void }).destroy();
+    const ended = await run.ended;
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.deepEqual(readdirSync(tmp), []);
+  });
 });
 
 describe('a credential being written', () => {

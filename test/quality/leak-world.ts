@@ -17,7 +17,7 @@ import { keychainAccount } from '../helpers/keychain.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { approvingAs, cliEnv, clientFor, signingInAs, testRegistry, type Registry } from '../helpers/registry.js';
 import { base32Decode, totpCode } from '../../registry/crypto.js';
-import { makeTarball } from '../../registry/tarballs.js';
+import { makeDocsTarball, makeTarball } from '../../registry/tarballs.js';
 import { rawRequest, startHostileFront, type HostileFront } from './hostile-front.js';
 
 export const USER = 'leaky';
@@ -131,6 +131,11 @@ export class World {
     world.secrets.add(Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), `Basic auth of ${USER}`);
     await world.publish(PUBLIC_PACKAGE);
     await world.publish(PRIVATE_PACKAGE, ORG);
+    // A second release of each, with docs: for package diff and docs fetch|open.
+    for (const [name, repository] of [[PUBLIC_PACKAGE, undefined], [PRIVATE_PACKAGE, ORG]] as const) {
+      await registry.publish(await makeTarball({ name, version: '1.1.0' }), { publisher: USER, repository });
+      registry.publishDocs(name, '1.1.0', await makeDocsTarball(name, '1.1.0'), { repository });
+    }
     return world;
   }
 

@@ -180,6 +180,17 @@ const ROWS: Row[] = [
   { command: 'package fetch', argv: () => ['package', 'fetch', PUBLIC_PACKAGE], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
   { command: 'package fetch', argv: (t) => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--unpack', '--output', t.world.unique('unpacked-')] },
   { command: 'package fetch', argv: () => ['--json', 'package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } },
+  // Two releases differ: exit 1. A diff_command sees no key or code of the run in its environment.
+  { command: 'package diff', argv: () => ['package', 'diff', PUBLIC_PACKAGE, '1.0.0..1.1.0'], sources: ['env', 'keychain', 'oauth'], exit: 1 },
+  { command: 'package diff', argv: () => ['package', 'diff', PUBLIC_PACKAGE, '1.0.0..1.1.0'], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
+  { command: 'package diff', argv: () => ['package', 'diff', PRIVATE_PACKAGE, '1.0.0', '1.1.0', '--organization', ORG], exit: 1 },
+  { command: 'package diff', argv: () => ['--json', 'package', 'diff', PRIVATE_PACKAGE, '1.0.0..1.1.0', '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, exit: 1 },
+  { command: 'package diff', argv: () => ['package', 'diff', PRIVATE_PACKAGE, '1.0.0..1.1.0', '--organization', ORG], env: { HEX_DIFF_COMMAND: "sh -c 'env | grep HEX; ls -R' __PATH1__ __PATH2__" } },
+  { command: 'docs fetch', argv: () => ['docs', 'fetch', PUBLIC_PACKAGE], sources: ['env', 'keychain', 'oauth'] },
+  { command: 'docs fetch', argv: () => ['docs', 'fetch', PUBLIC_PACKAGE], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
+  { command: 'docs fetch', argv: () => ['--json', 'docs', 'fetch', PRIVATE_PACKAGE, '1.1.0', '--organization', ORG] },
+  { command: 'docs open', argv: () => ['docs', 'open', PRIVATE_PACKAGE, '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' } },
+  { command: 'docs open', argv: () => ['docs', 'open', PUBLIC_PACKAGE, '1.1.0'], sources: ['env', 'keychain', 'oauth'] },
   { command: 'package search', argv: () => ['package', 'search', 'leak'] },
   { command: 'package search', argv: () => ['--json', 'package', 'search', 'leak', '--organization', ORG] },
   { command: 'info', argv: () => ['info', PUBLIC_PACKAGE] },
@@ -256,6 +267,9 @@ const ROWS: Row[] = [
   { command: 'organization auth', argv: () => ['organization', 'auth', ORG], sources: ['flag', 'stdin', 'key-file'], key: 'org', redirect: { method: 'GET', path: '/api/auth', status: 308 }, exit: 1 },
   { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, redirect: { method: 'POST', path: '/api/oauth/token', status: 307 }, exit: 1 },
   { command: 'package fetch', argv: () => ['package', 'fetch', PRIVATE_PACKAGE, '--organization', ORG, '--output', '-'], sources: ['flag', 'env'], key: 'org', redirect: { method: 'GET', path: `/repo/repos/${ORG}/tarballs/`, status: 302 }, exit: 1 },
+  { command: 'package diff', argv: () => ['package', 'diff', PRIVATE_PACKAGE, '1.0.0..1.1.0', '--organization', ORG], sources: ['flag', 'env'], key: 'org', redirect: { method: 'GET', path: `/repo/repos/${ORG}/tarballs/`, status: 302 }, exit: 1 },
+  // 1.0.0: docs not fetched by an earlier row (they would be found here, with no request).
+  { command: 'docs fetch', argv: () => ['docs', 'fetch', PRIVATE_PACKAGE, '1.0.0', '--organization', ORG], sources: ['flag', 'env'], key: 'org', redirect: { method: 'GET', path: `/repo/repos/${ORG}/docs/`, status: 302 }, exit: 1 },
   { command: 'publish', argv: () => ['publish', 'package', '--yes'], sources: ['flag', 'env'], before: project(), redirect: { method: 'POST', path: '/api/packages/', status: 307 }, exit: 1 },
   { command: 'audit', argv: () => ['audit'], sources: ['env'], before: lockedProject, redirect: { method: 'GET', path: `/repo/repos/${ORG}/packages/`, status: 302 }, exit: 1 },
   // these end the pass's credentials, in this order

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:https';
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { startRegistry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
@@ -41,6 +42,15 @@ test('arranging state through /_test', async (t) => {
   assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100, hex_keys: false });
   const basic = `Basic ${Buffer.from('alice:alice password').toString('base64')}`;
   assert.equal((await call(registry, 'GET', '/api/users/me', { auth: basic })).status, 200);
+
+  // A release with docs: the repository serves them at docs/NAME-VERSION.tar.gz, and the API says so.
+  assert.equal((await post('/_test/releases', { name: 'demo', version: '1.0.0', publisher: 'alice', docs: true })).status, 201);
+  assert.equal((await post('/_test/releases', { name: 'demo', version: '1.1.0', publisher: 'alice' })).status, 201);
+  const docs = await call(registry, 'GET', '/repo/docs/demo-1.0.0.tar.gz');
+  assert.equal(docs.status, 200);
+  assert.match(gunzipSync(docs.body).toString('latin1'), /^index\.html\0[^]*<h1>demo v1\.0\.0<\/h1>/);
+  assert.equal((await call(registry, 'GET', '/api/packages/demo/releases/1.0.0')).data.has_docs, true);
+  assert.equal((await call(registry, 'GET', '/repo/docs/demo-1.1.0.tar.gz')).status, 404);
 
   const errors = [
     await post('/_test/users/nobody/verify', {}),

@@ -28,6 +28,38 @@ Examples:
   hexts package fetch pro_lib --repo oban                 a repository added with hexts repo add
   hexts package fetch jason --output - | tar -xO metadata.config`)
     .action(lazy(() => import('./fetch.js'), { json: true }));
+  keyOptions(pkg.command('diff'))
+    .description('compare two releases of a package: both fetched and checked against the signed registry, then diffed')
+    .argument('<name>', 'the package')
+    .argument('<versions...>', 'V1..V2, or V1 V2 (exact versions)')
+    .option('--organization <org>', 'compare releases of this organization\'s private package')
+    .option('--repo <name>', 'read from this repository: hexpm, hexpm:ORG, or one added with `hexts repo add`')
+    .addHelpText('after', `
+Both releases are downloaded, checked against both checksums of the signed registry and unpacked
+(with hex_metadata.config, as mix writes it) into NAME-V1 and NAME-V2 in a temporary directory,
+which is removed afterwards, whatever happens (Ctrl-C included).
+
+The built-in diff prints a unified diff in git's format (\`git diff --no-index --no-prefix\`, what mix
+runs by default), three lines of context; it takes time in proportion to the files' size however
+they differ. A file that is not UTF-8 text (or holds a NUL byte) is named, not printed. On a
+terminal, control characters in the files show as \\xNN and lines are coloured; piped or redirected,
+the output is exact (\`| git apply\` and \`| patch -p1\` take it). --json: each changed file with its patch.
+
+Like mix, diff_command (\`hexts config diff_command ...\` or HEX_DIFF_COMMAND) runs another program
+instead, in the temporary directory, with __PATH1__ and __PATH2__ replaced by NAME-V1 and NAME-V2.
+Its words are split as a shell splits them (quotes, backslashes), but no shell runs it: no
+variables, globs or pipes. Its output is passed through as it is.
+
+Exit codes: 0 the releases are the same, 1 they differ (as diff and mix) or something failed (an
+error: line says what), 2 usage error; with diff_command, the program's own code.
+
+Examples:
+  hexts package diff jason 1.4.3..1.4.4
+  hexts package diff jason 1.4.3 1.4.4 | less -R
+  hexts package diff billing 0.2.0..0.3.0 --organization acme
+  HEX_DIFF_COMMAND="meld __PATH1__ __PATH2__" hexts package diff plug 1.14.0..1.15.0
+  hexts config diff_command "git diff --no-index --color=always __PATH1__ __PATH2__"`)
+    .action(lazy(() => import('./diff.js'), { json: true }));
   keyOptions(pkg.command('search'))
     .description('search packages by name and description (your organizations\' too when logged in)')
     .argument('<query>', 'what to look for, in the registry\'s search syntax (json, name:phx_*, depends:plug)')

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Invocation } from '../../cli.js';
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../errors.js';
 import { unpackPackageTarball } from '../../package/unpack.js';
-import type { Release } from '../../repository/protobuf.js';
 import { Repository } from '../../repository/registry.js';
+import { verifyReleaseTarball } from '../../repository/release-tarball.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { parsePackageSpec, resolveRelease, retirementReason, retirementText, type PackageSpec } from '../../repository/resolve.js';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -141,7 +140,7 @@ async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec,
   }
 
   const tarball = await repository.tarball(spec.name, version, (received, total) => progress.update(`${spec.name}-${version}`, received, total));
-  const checksums = await verify(spec.name, release, tarball);
+  const checksums = await verifyReleaseTarball(spec.name, release, tarball);
   const base = `${spec.name}-${version}`;
   let path: string | null = null;
   if (destination.kind === 'stdout') {
@@ -166,18 +165,3 @@ async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec,
   };
 }
 
-/** The outer checksum, then the inner CHECKSUM, against the signed record; throws before anything is written. */
-async function verify(name: string, release: Release, tarball: Buffer): Promise<{ outer_checksum: string; inner_checksum: string }> {
-  const outer = createHash('sha256').update(tarball).digest('hex');
-  const expectedOuter = release.outerChecksum?.toString('hex');
-  const altered = `The tarball of ${name} ${release.version} is not the one the registry signed; nothing was written.`;
-  if (expectedOuter !== undefined && outer !== expectedOuter) {
-    throw new CliError(`Checksum mismatch against registry (outer): the registry says ${expectedOuter}, the download is ${outer}`, altered);
-  }
-  const { innerChecksum } = await unpackPackageTarball(tarball, { output: 'none' });
-  const expectedInner = release.innerChecksum.toString('hex').toUpperCase();
-  if (innerChecksum !== expectedInner) {
-    throw new CliError(`Checksum mismatch against registry (inner): the registry says ${expectedInner}, the tarball's CHECKSUM is ${innerChecksum}`, altered);
-  }
-  return { outer_checksum: outer, inner_checksum: innerChecksum };
-}
