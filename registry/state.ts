@@ -186,9 +186,13 @@ export interface Config {
   rateLimit: number;
   /** Requests per 60 s window for anonymous callers, per IP. */
   ipRateLimit: number;
+  /** HEXPM_READ_ONLY_MODE: writes, token refreshes and logins answer 503 (notices.ts). */
+  readOnly: boolean;
+  /** User API keys with repository permissions: "allowed", "deprecated" (a warning) or "disabled" (refused) (notices.ts). */
+  userRepositoryKeys: 'allowed' | 'deprecated' | 'disabled';
 }
 
-export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100 };
+export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100, readOnly: false, userRepositoryKeys: 'allowed' };
 
 export interface Data {
   clockOffsetMs: number;
