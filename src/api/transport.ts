@@ -2,6 +2,7 @@ import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
 import { UnexpectedAnswerError } from './errors.js';
+import { HexMessageError, parseHexMessage } from './hex-message.js';
 import {
   checkScheme,
   Deadline,
@@ -32,6 +33,8 @@ export interface TransportOptions {
   log?: (line: string) => void;
   /** Where retries of failed GETs are announced, one line each, as they happen. */
   announce?: (line: string) => void;
+  /** Where the registry's `x-hex-message` warnings go (`API warning: …`); a fatal one is thrown as the error. */
+  notice?: (line: string) => void;
 }
 
 /** One request as it goes out; a redirect makes the next. */
@@ -134,12 +137,21 @@ export class Transport {
         onProgress: request.onProgress,
       });
       this.log(`< ${response.status} POST ${hop.url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
+      this.hexMessage(response.headers);
       return { ...response, url: hop.url };
     });
   }
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** The registry's `x-hex-message`, on any answer: a warning is passed on, a fatal message ends the request. */
+  private hexMessage(headers: ResponseHeaders): void {
+    const value = header(headers, 'x-hex-message');
+    const message = value === undefined ? undefined : parseHexMessage(value);
+    if (message?.level === 'fatal') throw new HexMessageError(message.text);
+    if (message) this.options.notice?.(`API warning: ${message.text}`);
   }
 
   /** One exchange, within its deadline and size limit. */
@@ -198,6 +210,7 @@ export class Transport {
         throw err;
       }
       this.log(`< ${response.statusCode} ${method} ${url.pathname} (${size} bytes, ${Date.now() - started} ms)${rateLimitNote(responseHeaders)}`);
+      this.hexMessage(responseHeaders);
       return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };
     } finally {
       deadline.stop();
