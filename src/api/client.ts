@@ -4,8 +4,8 @@ import { prettyPrint } from '../erlang/pretty.js';
 import { Tuple, atom, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
-import { ApiError, apiErrorFrom } from './errors.js';
-import { checkScheme, describeNetworkError, NetworkError, type ProxySettings } from './network.js';
+import { ApiError, apiErrorFrom, MaintenanceError } from './errors.js';
+import { checkScheme, describeNetworkError, inMaintenance, NetworkError, type ProxySettings } from './network.js';
 import { header, Transport, type Method, type ResponseHeaders } from './transport.js';
 
 /** An Authorization header value and, in words for --verbose, the credential it comes from. */
@@ -48,7 +48,7 @@ export interface ClientOptions {
   log?: (line: string) => void;
   /** Where the registry's `x-hex-message` warnings go (`API warning: …`); a fatal message is thrown as the error. */
   notice?: (line: string) => void;
-  /** Where retries of failed GETs are announced, one line each, as they happen. */
+  /** Where retries (of failed GETs, and of any request during read-only maintenance) are announced, one line each, as they happen. */
   announce?: (line: string) => void;
 }
 
@@ -159,6 +159,8 @@ export class ApiClient {
       if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
 
       const raw = await send(headers, authorization?.credential);
+      // Retried already (transport.ts); what is left to say is when to come back.
+      if (inMaintenance(raw)) throw new MaintenanceError(this.apiUrl.host, raw.body, raw.headers);
       const body = decodeBody(raw, write);
       if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
 

@@ -1,18 +1,23 @@
 // What a registry says besides its answers, end to end against the local registry: the
 // `x-hex-message` header (warnings shown once per run as mix words them, fatal messages as the
-// error) and hex.pm's deprecation of users' repository keys.
+// error), hex.pm's deprecation of users' repository keys, read-only maintenance (retried, then
+// reported as such, never as a login problem), and logins whose session has ended.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeTarball } from '../../registry/tarballs.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
-import { cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
+import { hextsHomeIn, storedSecret } from '../helpers/keychain.js';
+import { makeProject } from '../helpers/projects.js';
+import { clientFor, cliEnv, deviceLogin, testRegistry, type Registry } from '../helpers/registry.js';
 
 let registry: Registry;
 let userRepoKey: string;
 let orgKey: string;
 let apiKey: string;
+let host: string;
 const cleanups: Array<() => void> = [];
+const HEX_CLI = '78ea6566-89fd-481e-a1d6-7d9d78eacca8';
 const USE_INSTEAD = 'Use mix hex.user auth for development or an organization key (mix hex.organization key ORGANIZATION generate) for CI';
 
 function home(): string {
@@ -23,6 +28,7 @@ function home(): string {
 
 before(async () => {
   registry = await testRegistry();
+  host = new URL(registry.url).host;
   registry.createUser({ username: 'pub', password: 'correct horse battery' });
   registry.createOrganization({ name: 'acme', admin: 'pub' });
   await registry.publish(await makeTarball({ name: 'tiny', version: '1.0.0' }), { publisher: 'pub' });
@@ -109,5 +115,96 @@ describe('users\' keys with repository permissions (hex.pm\'s deprecation)', () 
     }
     const org = await fetchBilling(home(), { HEX_API_KEY: orgKey, HEXTS_REPO_OAUTH_EXCHANGE: 'true' });
     assert.equal(org.code, 0, org.stderr);
+  });
+});
+
+describe('read-only maintenance', () => {
+  const maintenance = () => `${host.replace(/[.]/g, '\\.')} is in read-only maintenance; try again later`;
+  const retries = (stderr: string) => stderr.split('\n').filter((l) => l.includes('is in read-only maintenance; retrying in'));
+  before(() => registry.configure({ readOnly: false }));
+  after(() => registry.configure({ readOnly: false }));
+
+  test('a login waits: retried twice, announced, then reported as maintenance', async () => {
+    registry.configure({ readOnly: true });
+    registry.clearRequests();
+    const result = await runCli(['user', 'auth', '--no-browser'], { env: cliEnv(registry, home()) });
+    registry.configure({ readOnly: false });
+    assert.equal(result.code, 1);
+    assert.deepEqual(retries(result.stderr), [
+      `${host} is in read-only maintenance; retrying in 0.2 s (1/2)…`,
+      `${host} is in read-only maintenance; retrying in 0.4 s (2/2)…`,
+    ]);
+    assert.match(result.stderr, new RegExp(`\\nerror: ${maintenance()}\\nThe registry says: OAuth operation unavailable while the service is read-only\\. It asks to wait 60 s before trying again\\.\\n$`));
+    assert.deepEqual(registry.requests().filter((r) => r.path === '/api/oauth/device_authorization').map((r) => r.status), [503, 503, 503]);
+  });
+
+  test('an expired login is not refreshed while read-only: maintenance, not "log in again"; the login stays and works afterwards', async () => {
+    const dir = home();
+    const env = cliEnv(registry, dir);
+    await deviceLogin(registry, env, 'pub');
+    registry.advanceClock(3600);
+    registry.configure({ readOnly: true });
+    const during = await runCli(['user', 'whoami'], { env });
+    registry.configure({ readOnly: false });
+    assert.equal(during.code, 1);
+    assert.match(during.stderr, new RegExp(`^error: ${maintenance()}$`, 'm'));
+    assert.doesNotMatch(during.stderr, /user auth|log in|session|expired/i);
+    assert.notEqual(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user'), undefined);
+    const afterwards = await runCli(['user', 'whoami'], { env });
+    assert.equal(afterwards.code, 0, afterwards.stderr);
+    assert.match(afterwards.stdout, /pub/);
+  });
+
+  test('a read that needs no login goes on without it, saying why', async () => {
+    const dir = home();
+    const env = cliEnv(registry, dir);
+    await deviceLogin(registry, env, 'pub');
+    registry.advanceClock(3600);
+    registry.configure({ readOnly: true });
+    const result = await runCli(['info', 'tiny'], { env });
+    registry.configure({ readOnly: false });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^${host.replace(/[.]/g, '\\.')} is in read-only maintenance, so your login could not be refreshed; continuing without credentials\\.$`, 'm'));
+  });
+
+  test('a write and an upload: retried, nothing sent of the tarball, reported as maintenance', async () => {
+    const dir = home();
+    const project = makeProject({ app: 'later_pkg', version: '1.0.0' });
+    cleanups.push(project.cleanup);
+    registry.configure({ readOnly: true });
+    registry.clearRequests();
+    const retire = await runCli(['retire', 'tiny', '1.0.0', 'other', '--message', 'use something else'], { env: cliEnv(registry, dir, { HEX_API_KEY: apiKey }) });
+    const publish = await runCli(['publish', 'package', '--yes'], { cwd: project.dir, env: cliEnv(registry, dir, { HEX_API_KEY: apiKey }) });
+    registry.configure({ readOnly: false });
+    for (const result of [retire, publish]) {
+      assert.equal(result.code, 1);
+      assert.equal(retries(result.stderr).length, 2);
+      assert.match(result.stderr, new RegExp(`^error: (Retiring package failed: |Publishing failed: )${maintenance()}\\nThe registry says: Hex\\.pm is temporarily read-only for maintenance\\.`, 'm'));
+    }
+    const posts = registry.requests().filter((r) => r.method === 'POST');
+    assert.deepEqual(posts.filter((r) => r.path.startsWith('/api/packages/tiny/releases/1.0.0/retire')).map((r) => r.status), [503, 503, 503]);
+    assert.deepEqual(posts.filter((r) => r.path.startsWith('/api/packages/later_pkg/releases')).map((r) => [r.status, r.body_bytes]), [[503, 0], [503, 0], [503, 0]]);
+  });
+});
+
+describe('a session that has ended', () => {
+  test('a refresh refused with invalid_grant: "your session has ended", the stale login removed; a read goes on without it', async () => {
+    const dir = home();
+    const env = cliEnv(registry, dir);
+    await deviceLogin(registry, env, 'pub');
+    const stored = JSON.parse(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user')!);
+    const client = clientFor(registry);
+    await client.request({ method: 'POST', path: '/oauth/revoke', body: { token: stored.refresh_token, client_id: HEX_CLI }, auth: 'none' });
+    await client.close();
+    registry.advanceClock(3600);
+    const read = await runCli(['info', 'tiny'], { env });
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stderr, /^Your session has ended; continuing without credentials\. Run `hexts user auth` to log in again\.$/m);
+    assert.equal(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user'), undefined);
+    registry.clearRequests();
+    const whoami = await runCli(['user', 'whoami'], { env });
+    assert.equal(whoami.code, 1);
+    assert.match(whoami.stderr, /no authenticated user found/);
+    assert.equal(registry.requests().filter((r) => r.path === '/api/oauth/token').length, 0, 'no refresh of a session known to be over');
   });
 });
