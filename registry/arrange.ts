@@ -11,7 +11,7 @@ import { approveDevice, denyDevice, issueToken, newSessionId, HEX_CLI_CLIENT_ID 
 import { castRetirement, publish, publishDocs, rebuildRepository, setRetirement } from './packages.js';
 import { readReleaseTarball } from './release-tarball.js';
 import { completeAuthorization } from './sso.js';
-import type { Advisory, Config, Organization, Package, Release, Role, SsoPolicy, User } from './state.js';
+import { DEFAULT_CONFIG, type Advisory, type Config, type Organization, type Package, type Release, type Role, type SsoPolicy, type User } from './state.js';
 
 // Operations that put the registry into a state quickly, for tests: what the /_test routes do,
 // callable in-process too. They throw ArrangeError with a readable message when asked for
@@ -159,7 +159,10 @@ export function configure(core: Core, changes: Partial<Config>): Config {
   const config = core.data.config;
   for (const [key, value] of Object.entries(changes) as Array<[keyof Config, unknown]>) {
     if (value === undefined) continue;
-    if (typeof value !== typeof config[key]) throw new ArrangeError(`${key} must be a ${typeof config[key]}`);
+    if (typeof value !== typeof DEFAULT_CONFIG[key]) throw new ArrangeError(`${key} must be a ${typeof DEFAULT_CONFIG[key]}`);
+    if (key === 'userRepositoryKeys' && !['allowed', 'deprecated', 'disabled'].includes(value as string)) {
+      throw new ArrangeError('user_repository_keys must be "allowed", "deprecated" or "disabled"');
+    }
     (config as unknown as Record<string, unknown>)[key] = value;
   }
   core.changed();

@@ -10,17 +10,21 @@ import {
   type Ctx,
   type Reply,
 } from './http.js';
+import { readOnlyReply } from './notices.js';
 import type { Route } from './router.js';
 import { UPLOAD_LIMIT } from './routes/shared.js';
 
 // hexpm's request pipeline for /api (Endpoint + Router :api/:upload pipelines), in order:
-// body parsing (400), content negotiation (406), User-Agent (400), authentication (401),
+// body parsing (400), content negotiation (406), read-only maintenance (503, writes but the
+// OAuth endpoints, which decide for themselves), User-Agent (400), authentication (401),
 // %00 in the URL (400), rate limiting (429), the upload body, the default repository, then
 // the controller.
 
 /** Plug.Parsers' default body limit. */
 const PARSER_LIMIT = 8_000_000;
 const RATE_WINDOW_MS = 60_000;
+/** The ReadOnly plug's allowed_routes. */
+const OAUTH_PATHS = new Set(['/api/oauth/token', '/api/oauth/device_authorization', '/api/oauth/revoke', '/api/oauth/revoke_by_hash']);
 
 export async function runApiPipeline(ctx: Ctx, route: Route, extraHeaders: Record<string, string>): Promise<Reply> {
   const query = parseForm(ctx.rawQuery);
@@ -39,6 +43,8 @@ export async function runApiPipeline(ctx: Ctx, route: Route, extraHeaders: Recor
   const format = negotiate(header(ctx, 'accept'), typeof query._format === 'string' ? query._format : null);
   if (!format) return errorReply(406);
   ctx.format = format;
+
+  if (ctx.core.data.config.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method) && !OAUTH_PATHS.has(ctx.rawPath)) return readOnlyReply();
 
   if (header(ctx, 'user-agent') === undefined) return errorReply(400, { message: 'User-Agent header is required' });
   ctx.auth = authenticate(ctx);

@@ -25,6 +25,7 @@ import {
 } from './http.js';
 import { MiniRepos, type MiniOptions, type MiniRelease } from './mini.js';
 import { HEX_CLI_CLIENT_ID } from './oauth.js';
+import { Messages, type Message } from './notices.js';
 import { rebuildRepository } from './packages.js';
 import { runApiPipeline } from './pipeline.js';
 import { generateRepositoryKeyPair } from './repository/files.js';
@@ -127,6 +128,9 @@ export interface Registry {
   /** Same JSON as POST /_test/faults. */
   addFault(fault: Record<string, unknown>): void;
   clearFaults(): void;
+  /** An `x-hex-message` header on matching answers (POST /_test/messages). */
+  addMessage(message: Message): void;
+  clearMessages(): void;
   requests(): LoggedRequest[];
   clearRequests(): void;
   publish(tarball: Buffer, options: { publisher: string; repository?: string; replace?: boolean }): Promise<{ version: string; checksum: string }>;
@@ -182,15 +186,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const staticDir = options.staticDir === undefined ? null : await staticRoot(options.staticDir);
   const mini = options.mini ? new MiniRepos(options.mini, () => `${core.url}/mini`) : null;
   const faults = new Faults();
+  const messages = new Messages();
   const log = new RequestLog();
   const routes = [...API_ROUTES, ...repoRoutes, ...browserRoutes];
-  const controlRoutes = testRoutes({ faults, log, mini });
+  const controlRoutes = testRoutes({ faults, messages, log, mini });
   const aborter = new AbortController();
   const sockets = new Set<Socket>();
 
   const server: Server = createServer({ cert: secrets.serverCertPem, key: secrets.serverKeyPem, minVersion: 'TLSv1.2' });
   const handle = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => {
-    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, staticDir, mini, faults, log, signal: aborter.signal }).catch((err: unknown) => {
+    handleRequest({ core, req, res, expectContinue, routes, controlRoutes, staticDir, mini, faults, messages, log, signal: aborter.signal }).catch((err: unknown) => {
       if (!aborter.signal.aborted) console.error('registry: request failed', err);
       res.destroy();
     });
@@ -262,6 +267,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     configure: (changes) => arrange.configure(core, changes),
     addFault: (fault) => faults.add(parseFault(fault)),
     clearFaults: () => faults.clear(),
+    addMessage: (message) => messages.add(message),
+    clearMessages: () => messages.clear(),
     requests: () => log.list(),
     clearRequests: () => log.clear(),
     publish: async (tarball, o) => {
@@ -313,6 +320,7 @@ interface RequestContext {
   staticDir: string | null;
   mini: MiniRepos | null;
   faults: Faults;
+  messages: Messages;
   log: RequestLog;
   signal: AbortSignal;
 }
@@ -395,6 +403,9 @@ async function handleRequest(rc: RequestContext): Promise<void> {
     readBody,
   };
   const extraHeaders: Record<string, string> = {};
+  const message = control ? undefined : rc.messages.take(method, rawPath);
+  // Node writes header values one byte per character; hex.pm's are UTF-8.
+  if (message !== undefined) extraHeaders['x-hex-message'] = Buffer.from(message, 'utf8').toString('latin1');
   let reply: Reply;
   try {
     reply = fault ? (faultReply(fault, rc.core) ?? (await route(rc, ctx, extraHeaders))) : await route(rc, ctx, extraHeaders);

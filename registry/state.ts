@@ -235,9 +235,13 @@ export interface Config {
   ipRateLimit: number;
   /** New keys in hexpm's `hex_` format (PR #1536) rather than 32 bare hex digits. */
   hexKeys: boolean;
+  /** HEXPM_READ_ONLY_MODE: writes, token refreshes and logins answer 503 (notices.ts). */
+  readOnly: boolean;
+  /** User API keys with repository permissions: "allowed", "deprecated" (a warning) or "disabled" (refused) (notices.ts). */
+  userRepositoryKeys: 'allowed' | 'deprecated' | 'disabled';
 }
 
-export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100, hexKeys: false };
+export const DEFAULT_CONFIG: Config = { deviceInterval: 5, basicAuth: false, rateLimit: 500, ipRateLimit: 100, hexKeys: false, readOnly: false, userRepositoryKeys: 'allowed' };
 
 export interface Data {
   clockOffsetMs: number;

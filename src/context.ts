@@ -33,6 +33,7 @@ export class Context {
   private configPromise?: Promise<Config>;
   private credentialsPromise?: Promise<Credentials>;
   private readonly clients: ApiClient[] = [];
+  private readonly noticesShown = new Set<string>();
   private readonly disposers: Array<() => Promise<void>> = [];
 
   constructor(
@@ -52,6 +53,13 @@ export class Context {
 
   hostname(): string {
     return hostname().split('.')[0] || 'localhost';
+  }
+
+  /** A registry's `x-hex-message` warning, on stderr once per run however many answers carry it. */
+  notice(line: string): void {
+    if (this.noticesShown.has(line)) return;
+    this.noticesShown.add(line);
+    this.out.warn(line);
   }
 
   /** --verbose logging on stderr; callers never pass secrets. */
@@ -96,7 +104,7 @@ export class Context {
       auth: options.auth,
       otp: this.otpProvider(options.otp),
       log: (line) => this.log(line),
-      notice: (line) => (line.startsWith('API error') ? this.out.info(this.out.style.red(line)) : this.out.warn(line)),
+      notice: (line) => this.notice(line),
       announce: (line) => this.out.info(line),
     });
     this.clients.push(client);

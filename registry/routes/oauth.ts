@@ -18,6 +18,7 @@ import {
   startDeviceAuthorization,
   type IssuedToken,
 } from '../oauth.js';
+import { readOnlyOAuthReply, userRepositoryKey, userRepositoryKeyHeader } from '../notices.js';
 import { route, type Route } from '../router.js';
 import { requestAuthorization } from '../sso.js';
 
@@ -25,6 +26,7 @@ import { requestAuthorization } from '../sso.js';
 // access_denied 403, server_error 500, everything else 400.
 
 const STATUS: Record<string, number> = { invalid_client: 401, access_denied: 403, server_error: 500 };
+const GRANTS = new Set(['authorization_code', DEVICE_GRANT, 'refresh_token', 'client_credentials']);
 
 function oauthError(error: string, description: string): Reply {
   return view(STATUS[error] ?? 400, { error, error_description: description });
@@ -56,6 +58,7 @@ function scopeList(value: unknown): string[] | null {
 }
 
 function deviceAuthorization(ctx: Ctx): Reply {
+  if (ctx.core.data.config.readOnly) return readOnlyOAuthReply();
   const clientId = stringParam(ctx, 'client_id');
   const invalid = clientError(clientId);
   if (invalid) return invalid;
@@ -76,6 +79,8 @@ function deviceAuthorization(ctx: Ctx): Reply {
 
 function token(ctx: Ctx): Reply {
   const grantType = ctx.params.grant_type;
+  // Only an API key's exchange goes on while read-only (hexpm mints a token it does not store).
+  if (ctx.core.data.config.readOnly && grantType !== 'client_credentials' && typeof grantType === 'string' && GRANTS.has(grantType)) return readOnlyOAuthReply();
   switch (grantType) {
     case 'authorization_code': {
       const invalid = clientError(stringParam(ctx, 'client_id'));
@@ -144,6 +149,11 @@ function clientCredentials(ctx: Ctx): Reply {
   if (!subject) return oauthError('invalid_client', 'Invalid API key');
   const requested = scopeList(ctx.params.scope);
   if (!requested) return oauthError('invalid_scope', 'Invalid scope parameter');
+  const forRepositories = (list: string[]) => list.some((s) => s === 'repositories' || s.startsWith('repository:'));
+  if (core.data.config.userRepositoryKeys === 'disabled' && key.userId !== null && forRepositories(requested)) {
+    const refused = oauthError('invalid_scope', 'user keys no longer grant repository access, use an organization key');
+    return { ...refused, headers: { ...refused.headers, ...userRepositoryKeyHeader('fatal') } };
+  }
   const scopes = expandRepositoriesScope(core, subject, requested, key);
   const allowed = new Set(key.permissions.flatMap(permissionToScopes));
   const withinKey = scopes.every((s) => allowed.has(s) || (allowed.has(':all') && s.startsWith('repository:')));
@@ -156,11 +166,14 @@ function clientCredentials(ctx: Ctx): Reply {
     withRefreshToken: false,
     key: key.organizationId === null ? key : undefined,
   });
-  return tokenReply(core, issued);
+  const reply = tokenReply(core, issued);
+  const warned = core.data.config.userRepositoryKeys === 'deprecated' && userRepositoryKey(key) && forRepositories(scopes);
+  return warned ? { ...reply, headers: { ...reply.headers, ...userRepositoryKeyHeader('warn') } } : reply;
 }
 
 /** Always 200 with an empty body (RFC 7009), whether or not anything was revoked. */
 function revoke(ctx: Ctx): Reply {
+  if (ctx.core.data.config.readOnly) return readOnlyOAuthReply();
   const core = ctx.core;
   const value = stringParam(ctx, 'token');
   const clientId = stringParam(ctx, 'client_id');
@@ -173,6 +186,7 @@ function revoke(ctx: Ctx): Reply {
 
 /** Revokes the whole session of the refresh token whose sha256 is given. */
 function revokeByHash(ctx: Ctx): Reply {
+  if (ctx.core.data.config.readOnly) return readOnlyOAuthReply();
   const core = ctx.core;
   const hash = stringParam(ctx, 'token_hash')?.toLowerCase();
   const found = hash ? core.data.tokens.find((t) => t.refreshTokenHash === hash) : undefined;

@@ -3,6 +3,7 @@ import { verifyAccess } from '../auth.js';
 import { HEXPM } from '../core.js';
 import { md5Hex, verifyJwt } from '../crypto.js';
 import { bytes, empty, header, stringParam, type Ctx, type Reply } from '../http.js';
+import { repositoryKeyUse } from '../notices.js';
 import { rebuildRepository } from '../packages.js';
 import { route, type Route } from '../router.js';
 import { refusalMessage, ssoRefusal } from '../sso.js';
@@ -28,38 +29,47 @@ function text(status: number, message: string, headers: Record<string, string> =
   return bytes(status, Buffer.from(`${message}\n`), 'text/plain; charset=utf-8', headers);
 }
 
-function privateAccess(ctx: Ctx, organization: string): Reply | null {
+/**
+ * Whether the credential may read the organization's repository: the refusal, or null; and
+ * `notice`, the headers every answer to it carries.
+ */
+function privateAccess(ctx: Ctx, organization: string): { denied: Reply | null; notice: Record<string, string> } {
   const value = header(ctx, 'authorization');
-  if (value === undefined) return text(401, 'Unauthorized', { 'www-authenticate': 'Bearer realm="hex"' });
+  const none = {};
+  if (value === undefined) return { denied: text(401, 'Unauthorized', { 'www-authenticate': 'Bearer realm="hex"' }), notice: none };
   const core = ctx.core;
   if (value.startsWith('Bearer ')) {
     const claims = verifyJwt(value.slice(7), core.secrets.jwtPublicKeyPem, Math.floor(core.now() / 1000));
-    if (!claims) return text(401, 'Unauthorized');
+    if (!claims) return { denied: text(401, 'Unauthorized'), notice: none };
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-    return scopes.includes(`repository:${organization}`) ? null : text(403, 'Forbidden');
+    return { denied: scopes.includes(`repository:${organization}`) ? null : text(403, 'Forbidden'), notice: none };
   }
   const result = keyAuth(core, value, { ip: ctx.remoteIp, userAgent: header(ctx, 'user-agent') ?? null });
-  if (typeof result === 'string') return text(401, 'Unauthorized');
+  if (typeof result === 'string') return { denied: text(401, 'Unauthorized'), notice: none };
   const { key } = result;
   const user = core.user(key.userId) ?? null;
   const org = core.organization(key.organizationId) ?? null;
   const auth = { credential: { kind: 'key' as const, key }, user: org ? null : user, organization: org, email: null };
-  if (!verifyAccess(auth, 'repository', organization)) return text(403, 'Forbidden');
+  // hex.pm's notice about users' keys, as /api/auth gives it (notices.ts).
+  const { headers: notice, refused } = repositoryKeyUse(core, key);
+  if (refused || !verifyAccess(auth, 'repository', organization)) return { denied: text(403, 'Forbidden', notice), notice };
   const access = verifyUserAccess(core, (org ?? user)!, 'repository', organization);
-  if (!access.ok || (access.organization && !access.organization.billingActive)) return text(403, 'Forbidden');
+  if (!access.ok || (access.organization && !access.organization.billingActive)) return { denied: text(403, 'Forbidden', notice), notice };
   // As /api/auth answers for a key: a personal key the organization's single sign-on turns away.
   const refusal = access.organization ? ssoRefusal(core, access.organization, auth) : null;
-  return refusal ? text(403, refusalMessage(core, refusal, access.organization!)) : null;
+  return { denied: refusal ? text(403, refusalMessage(core, refusal, access.organization!), notice) : null, notice };
 }
 
 async function serve(ctx: Ctx, repository: string, path: string, kind: Kind): Promise<Reply> {
   const core = ctx.core;
   const isPrivate = repository !== HEXPM;
+  let notice: Record<string, string> = {};
   if (isPrivate) {
-    const denied = privateAccess(ctx, repository);
-    if (denied) return denied;
+    const access = privateAccess(ctx, repository);
+    if (access.denied) return access.denied;
+    notice = access.notice;
   }
-  if (!core.repositoryExists(repository)) return text(404, 'Not Found');
+  if (!core.repositoryExists(repository)) return text(404, 'Not Found', notice);
   const fullPath = isPrivate ? `repos/${repository}/${path}` : path;
   let data: Buffer | undefined;
   if (kind === 'registry') {
@@ -68,9 +78,9 @@ async function serve(ctx: Ctx, repository: string, path: string, kind: Kind): Pr
   } else {
     data = await core.storage.loadBlob(fullPath);
   }
-  if (!data) return text(404, 'Not Found');
+  if (!data) return text(404, 'Not Found', notice);
   const maxAge = MAX_AGE[kind][isPrivate ? 'private' : 'public'];
-  const headers = { etag: `"${md5Hex(data)}"`, 'cache-control': `${isPrivate ? 'private' : 'public'}, max-age=${maxAge}` };
+  const headers = { ...notice, etag: `"${md5Hex(data)}"`, 'cache-control': `${isPrivate ? 'private' : 'public'}, max-age=${maxAge}` };
   const noneMatch = header(ctx, 'if-none-match');
   if (noneMatch !== undefined && noneMatch.split(',').map((t) => t.trim()).includes(headers.etag)) return empty(304, headers);
   return bytes(200, data, 'application/octet-stream', headers);

@@ -22,6 +22,7 @@ import {
 import { parseFault, type Faults } from '../faults.js';
 import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from '../http.js';
 import type { MiniRepos } from '../mini.js';
+import type { Messages } from '../notices.js';
 import type { RequestLog } from '../request-log.js';
 import { route, type Route } from '../router.js';
 import { makeDocsTarball, makeTarball } from '../tarballs.js';
@@ -32,6 +33,7 @@ import type { Config, Role } from '../state.js';
 
 export interface TestControls {
   faults: Faults;
+  messages: Messages;
   log: RequestLog;
   mini: MiniRepos | null;
 }
@@ -63,6 +65,8 @@ const CONFIG_KEYS: Record<string, keyof Config> = {
   rate_limit: 'rateLimit',
   ip_rate_limit: 'ipRateLimit',
   hex_keys: 'hexKeys',
+  read_only: 'readOnly',
+  user_repository_keys: 'userRepositoryKeys',
 };
 
 export function testRoutes(controls: TestControls): Route[] {
@@ -205,6 +209,24 @@ export function testRoutes(controls: TestControls): Route[] {
     }],
     ['DELETE', '/_test/faults', () => {
       controls.faults.clear();
+      return empty(204);
+    }],
+    // {"value": "\"text\";level=warn", "path": "/api/", "method"?: "GET", "count"?: 1}: an x-hex-message header on matching answers.
+    ['POST', '/_test/messages', (ctx) => {
+      const { value, path, method, count } = ctx.params;
+      if (typeof value !== 'string') throw new ArrangeError('value must be the header\'s value, e.g. "\\"text\\";level=warn"');
+      if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new ArrangeError('path must be a path prefix');
+      if (method !== undefined && typeof method !== 'string') throw new ArrangeError('method must be a string');
+      if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) throw new ArrangeError('count must be a positive integer');
+      try {
+        controls.messages.add({ value, path, method, count });
+      } catch (err) {
+        throw new ArrangeError((err as Error).message);
+      }
+      return empty(204);
+    }],
+    ['DELETE', '/_test/messages', () => {
+      controls.messages.clear();
       return empty(204);
     }],
     ['GET', '/_test/requests', () => view(200, controls.log.list())],

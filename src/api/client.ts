@@ -4,8 +4,8 @@ import { prettyPrint } from '../erlang/pretty.js';
 import { Tuple, atom, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
-import { ApiError, apiErrorFrom } from './errors.js';
-import { checkScheme, describeNetworkError, NetworkError, type ProxySettings } from './network.js';
+import { ApiError, apiErrorFrom, MaintenanceError } from './errors.js';
+import { checkScheme, describeNetworkError, inMaintenance, NetworkError, type ProxySettings } from './network.js';
 import { header, Transport, type Method, type ResponseHeaders } from './transport.js';
 
 /** An Authorization header value and, in words for --verbose, the credential it comes from. */
@@ -46,9 +46,9 @@ export interface ClientOptions {
   otp?: OtpProvider;
   /** --verbose: one line per request and response, secrets redacted. */
   log?: (line: string) => void;
-  /** Where `x-hex-message` notices go. */
+  /** Where the registry's `x-hex-message` warnings go (`API warning: …`); a fatal message is thrown as the error. */
   notice?: (line: string) => void;
-  /** Where retries of failed GETs are announced, one line each, as they happen. */
+  /** Where retries (of failed GETs, and of any request during read-only maintenance) are announced, one line each, as they happen. */
   announce?: (line: string) => void;
 }
 
@@ -85,15 +85,6 @@ export function userAgent(version: string, env: Record<string, string | undefine
   return `hexts/${version} (node/${process.versions.node})${ci ? ' (CI)' : ''}`;
 }
 
-/** `"text"; level=warn|fatal` → the text and its level. */
-export function parseHexMessage(header: string): { text: string; level: string } {
-  const m = header.match(/^\s*"((?:[^"\\]|\\.)*)"\s*(?:;\s*level=(\w+))?/);
-  const text = m ? m[1]!.replace(/\\(.)/g, '$1') : header;
-  // Control characters from the server are shown escaped, never interpreted by the terminal.
-  const safe = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return { text: safe, level: m?.[2] ?? 'warn' };
-}
-
 const ERLANG_TYPE = 'application/vnd.hex+erlang';
 
 export class ApiClient {
@@ -127,7 +118,7 @@ export class ApiClient {
     return this.authorized<T>(spec.method !== 'GET', spec.auth ?? 'optional', async (headers, credential) => {
       if (spec.erlang) headers.accept = ERLANG_TYPE;
       if (body !== undefined) headers['content-type'] = spec.erlang ? ERLANG_TYPE : 'application/json';
-      return this.answer(await this.transport.request({ method: spec.method, url, headers, body, credential, maxBytes: MAX_BODY_BYTES }));
+      return this.apiAnswer(await this.transport.request({ method: spec.method, url, headers, body, credential, maxBytes: MAX_BODY_BYTES }));
     });
   }
 
@@ -141,7 +132,7 @@ export class ApiClient {
     return this.authorized<T>(true, 'required', async (headers, credential) => {
       // mini_repo-style servers answer in Erlang's external term format only.
       if (spec.erlang) headers.accept = ERLANG_TYPE;
-      return this.answer(await this.transport.upload({ url, headers, body: spec.body, credential, onProgress: spec.onProgress }));
+      return this.apiAnswer(await this.transport.upload({ url, headers, body: spec.body, credential, onProgress: spec.onProgress }));
     });
   }
 
@@ -168,6 +159,8 @@ export class ApiClient {
       if (this.cachedOtp && headers.authorization) headers['x-hex-otp'] = this.cachedOtp;
 
       const raw = await send(headers, authorization?.credential);
+      // Retried already (transport.ts); what is left to say is when to come back.
+      if (inMaintenance(raw)) throw new MaintenanceError(this.apiUrl.host, raw.body, raw.headers);
       const body = decodeBody(raw, write);
       if (raw.status < 400) return { status: raw.status, headers: raw.headers, body: body as T };
 
@@ -198,30 +191,16 @@ export class ApiClient {
     }
   }
 
-  /** The registry's notice shown, and an answer that cannot be the API's refused. */
-  private answer(response: RawResponse & { url: URL }): RawResponse {
-    this.notice(response.headers);
-    return this.apiAnswer(response, response.url);
-  }
-
   /**
    * Refuses an answer that cannot be the Hex API's, which always answers JSON to `Accept:
    * application/json`: a web page (or any other declared type), or a 406. (Redirects are followed, whatever their body; a
    * 5xx page from a load balancer stays a status error: the registry is down, not the URL wrong.)
    */
-  private apiAnswer<R extends RawResponse>(raw: R, url: URL): R {
+  private apiAnswer<R extends RawResponse & { url: URL }>(raw: R): R {
     const type = header(raw.headers, 'content-type') ?? '';
     const page = type !== '' && !/[/+]json\b/.test(type) && !type.startsWith(ERLANG_TYPE) && raw.body.length > 0 && (raw.status < 300 || (raw.status >= 400 && raw.status < 500));
-    if (raw.status === 406 || page) throw new NotApiAnswerError(raw.status, url, type, raw.body, this.apiUrl);
+    if (raw.status === 406 || page) throw new NotApiAnswerError(raw.status, raw.url, type, raw.body, this.apiUrl);
     return raw;
-  }
-
-  /** Shows the registry's `x-hex-message` notice, if any. */
-  private notice(headers: Record<string, string | string[] | undefined>): void {
-    const message = header(headers, 'x-hex-message');
-    if (!message) return;
-    const { text, level } = parseHexMessage(message);
-    this.options.notice?.(level === 'fatal' ? `API error: ${text}` : `API warning: ${text}`);
   }
 }
 
@@ -290,4 +269,5 @@ function decodeBody(raw: RawResponse, write: boolean): unknown {
   return raw.body.toString('utf8');
 }
 
+export { parseHexMessage } from './hex-message.js';
 export { ApiError, NetworkError, checkScheme, describeNetworkError, header };

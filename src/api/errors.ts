@@ -175,3 +175,26 @@ function toErrorTree(value: unknown): ErrorTree {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * The registry is in read-only maintenance (hex.pm answers 503 `temporarily_unavailable` to
+ * writes, token refreshes and logins while reads go on): not a login problem, nothing to fix
+ * here, only to wait for.
+ */
+export class MaintenanceError extends CliError {
+  constructor(readonly host: string, body: Buffer, headers: Record<string, string | string[] | undefined>) {
+    let said: string | undefined;
+    try {
+      const answer = JSON.parse(body.toString('utf8')) as { message?: unknown; error_description?: unknown };
+      const text = typeof answer.message === 'string' ? answer.message : answer.error_description;
+      if (typeof text === 'string') said = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 300);
+    } catch {
+      // the status alone says enough
+    }
+    const retryAfter = Number(headers['retry-after']);
+    const wait = Number.isInteger(retryAfter) && retryAfter > 0 ? ` It asks to wait ${retryAfter} s before trying again.` : '';
+    const says = said ? `The registry says: ${said}${/[.!?]$/.test(said) ? '' : '.'}` : 'Reading packages still works.';
+    super(`${host} is in read-only maintenance; try again later`, `${says}${wait}`);
+    this.name = 'MaintenanceError';
+  }
+}

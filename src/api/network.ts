@@ -282,25 +282,47 @@ export interface RetrySettings extends NetworkSettings {
   attempts: number;
   /** Where each retry is announced, one line, as it happens (stderr, always). */
   announce?: (line: string) => void;
+  /** A write: tried again only after a read-only maintenance answer, never after a failure (it may have been carried out). */
+  write?: boolean;
 }
 
 /**
- * One GET, tried again after a connection failure or a 5xx answer: `attempts` tries in all,
- * 0.2 s, 0.4 s… apart. Each retry is announced as it happens, and a failure after retries
- * says how many tries it took and how long they took in all: "did not answer within 3 s"
- * alone would hide that the user waited three times as long. A CliError from `once` (a
- * refusal of ours, such as a download over its size limit) is never retried.
+ * hex.pm's answer while it is in read-only maintenance: 503 with `"error":
+ * "temporarily_unavailable"`, to writes, token refreshes and logins. It says that nothing was
+ * done, so even a write may be sent again.
  */
-export async function withRetries<R extends { status: number }>(url: URL, settings: RetrySettings, once: () => Promise<R>): Promise<R> {
+export function inMaintenance(response: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }): boolean {
+  if (response.status !== 503 || !/[/+]json\b/.test(String(response.headers['content-type'] ?? ''))) return false;
+  try {
+    return (JSON.parse(response.body.toString('utf8')) as { error?: unknown } | null)?.error === 'temporarily_unavailable';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One request, tried again after a connection failure or a 5xx answer (a write: only after a
+ * maintenance answer): `attempts` tries in all, 0.2 s, 0.4 s… apart. Each retry is announced as
+ * it happens, and a failure after retries says how many tries it took and how long they took
+ * in all: "did not answer within 3 s" alone would hide that the user waited three times as
+ * long. A CliError from `once` (a refusal of ours, such as a download over its size limit) is
+ * never retried.
+ */
+export async function withRetries<R extends { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+  url: URL,
+  settings: RetrySettings,
+  once: () => Promise<R>,
+): Promise<R> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     let why: string;
     try {
       const response = await once();
-      if (response.status < 500 || attempt === settings.attempts) return response;
-      why = `${url.host} answered with status ${response.status}`;
+      const maintenance = inMaintenance(response);
+      if ((!maintenance && (settings.write || response.status < 500)) || attempt === settings.attempts) return response;
+      why = maintenance ? `${url.host} is in read-only maintenance` : `${url.host} answered with status ${response.status}`;
     } catch (err) {
-      if (err instanceof CliError) throw err;
+      if (err instanceof CliError || settings.write) throw err;
       const described = describeNetworkError(err, url, settings);
       if (!retryable(err) || attempt === settings.attempts) {
         if (attempt === 1) throw described;

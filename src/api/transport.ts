@@ -3,6 +3,7 @@ import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
 import { redactUrl } from '../util/net.js';
 import { UnexpectedAnswerError } from './errors.js';
+import { HexMessageError, parseHexMessage } from './hex-message.js';
 import {
   checkScheme,
   Deadline,
@@ -31,8 +32,10 @@ export interface TransportOptions {
   proxy?: ProxySettings;
   /** --verbose: one line per request and response, secrets redacted. */
   log?: (line: string) => void;
-  /** Where retries of failed GETs are announced, one line each, as they happen. */
+  /** Where retries (of failed GETs, and of any request during read-only maintenance) are announced, one line each, as they happen. */
   announce?: (line: string) => void;
+  /** Where the registry's `x-hex-message` warnings go (`API warning: …`); a fatal one is thrown as the error. */
+  notice?: (line: string) => void;
 }
 
 /** One request as it goes out; a redirect makes the next. */
@@ -70,7 +73,7 @@ export interface TransportUpload {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
-const GET_ATTEMPTS = 3; // the first try and two retries
+const ATTEMPTS = 3; // the first try and two retries
 /** The answer to an upload is a small JSON document. */
 const MAX_UPLOAD_ANSWER_BYTES = 16 * 1024 * 1024;
 
@@ -106,18 +109,21 @@ export class Transport {
     await this.dispatcher.close();
   }
 
-  /** One logical request: redirects followed by the origin rule, a GET tried again after a failure. A write is never retried. */
+  /**
+   * One logical request: redirects followed by the origin rule, a GET tried again after a
+   * failure. A write is tried again only when the registry answered that it is in read-only
+   * maintenance, which says that nothing was done.
+   */
   request(request: TransportRequest): Promise<TransportResponse> {
     const { timeoutMs, proxy, announce } = this.options;
     return follow(request, (hop) =>
-      hop.method === 'GET'
-        ? withRetries(hop.url, { timeoutMs, proxy, announce, attempts: GET_ATTEMPTS }, () => this.once(hop, request))
-        : this.once(hop, request));
+      withRetries(hop.url, { timeoutMs, proxy, announce, attempts: ATTEMPTS, write: hop.method !== 'GET' }, () => this.once(hop, request)));
   }
 
   /**
    * POSTs a tarball with `Expect: 100-continue` (upload.ts): the registry refuses a credential
-   * or an OTP before the body goes out. Never retried; redirected only within its origin.
+   * or an OTP before the body goes out. Tried again only after a read-only maintenance answer
+   * (nothing was done); redirected only within its origin.
    */
   async upload(request: TransportUpload): Promise<TransportResponse & { bodySent: boolean }> {
     const { upload } = await import('./upload.js');
@@ -125,24 +131,36 @@ export class Transport {
     return follow({ method: 'POST', url: request.url, headers: request.headers, body: request.body }, async (hop) => {
       // A 303 turns the upload into a GET of the answer.
       if (hop.method !== 'POST') return { ...(await this.once(hop, { credential: request.credential, maxBytes: MAX_UPLOAD_ANSWER_BYTES })), bodySent: true };
-      this.log(`> POST ${redactUrl(hop.url.href)} (${request.body.length} bytes, expect: 100-continue)${requestNote(hop.headers, request.credential)}`);
-      const started = Date.now();
-      const response: UploadResponse = await upload({
-        url: hop.url,
-        headers: hop.headers,
-        body: request.body,
-        timeoutMs: this.options.timeoutMs,
-        ca,
-        proxy: this.options.proxy,
-        onProgress: request.onProgress,
+      const { timeoutMs, proxy, announce } = this.options;
+      return withRetries(hop.url, { timeoutMs, proxy, announce, attempts: ATTEMPTS, write: true }, async () => {
+        this.log(`> POST ${redactUrl(hop.url.href)} (${request.body.length} bytes, expect: 100-continue)${requestNote(hop.headers, request.credential)}`);
+        const started = Date.now();
+        const response: UploadResponse = await upload({
+          url: hop.url,
+          headers: hop.headers,
+          body: request.body,
+          timeoutMs,
+          ca,
+          proxy,
+          onProgress: request.onProgress,
+        });
+        this.log(`< ${response.status} POST ${hop.url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
+        this.hexMessage(response.headers);
+        return { ...response, url: hop.url };
       });
-      this.log(`< ${response.status} POST ${hop.url.pathname} (${Date.now() - started} ms${response.bodySent ? '' : ', body not sent'})`);
-      return { ...response, url: hop.url };
     });
   }
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** The registry's `x-hex-message`, on any answer: a warning is passed on, a fatal message ends the request. */
+  private hexMessage(headers: ResponseHeaders): void {
+    const value = header(headers, 'x-hex-message');
+    const message = value === undefined ? undefined : parseHexMessage(value);
+    if (message?.level === 'fatal') throw new HexMessageError(message.text);
+    if (message) this.options.notice?.(`API warning: ${message.text}`);
   }
 
   /** One exchange, within its deadline and size limit. */
@@ -201,6 +219,7 @@ export class Transport {
         throw err;
       }
       this.log(`< ${response.statusCode} ${method} ${url.pathname} (${size} bytes, ${Date.now() - started} ms)${rateLimitNote(responseHeaders)}`);
+      this.hexMessage(responseHeaders);
       return { status: response.statusCode, headers: responseHeaders, body: Buffer.concat(chunks), url };
     } finally {
       deadline.stop();

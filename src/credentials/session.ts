@@ -1,5 +1,5 @@
 import type { ApiClient, AuthProvider } from '../api/client.js';
-import { ApiError, SsoRefusalError } from '../api/errors.js';
+import { ApiError, MaintenanceError, SsoRefusalError } from '../api/errors.js';
 import * as oauth from '../api/oauth.js';
 import type { TokenResponse } from '../api/types.js';
 import { missingOAuthClient } from '../config/config.js';
@@ -41,6 +41,9 @@ export const notAuthenticated = (): CliError =>
 export const sessionExpired = (): CliError =>
   new CliError('your authentication session has expired and could not be refreshed', 'Run `hexts user auth` to log in again.');
 
+/** The registry refused the refresh token itself (`invalid_grant`: expired or revoked): no retry will help. */
+const sessionEnded = (): CliError => new CliError('your session has ended; run `hexts user auth` to log in again');
+
 const ORGANIZATION_SLOT = /^repository:hexpm:(.+)$/;
 
 export const organizationSlot = (organization: string): string => repositorySlot(`hexpm:${organization}`);
@@ -58,6 +61,12 @@ export class Credentials {
   private userCredential?: Promise<{ value: UserCredential; store: StoreKind } | undefined>;
   private refreshing?: Promise<OAuthCredential | undefined>;
   private warnedAnonymous = false;
+  /** The registry answered the refresh with `invalid_grant`. */
+  private ended = false;
+  /** The registry could not refresh for maintenance; not tried again this run. */
+  private maintenance?: MaintenanceError;
+  /** The login could not be refreshed: requests go without it from now on. */
+  private lost = false;
 
   private constructor(
     private readonly ctx: Context,
@@ -146,7 +155,14 @@ export class Credentials {
       if (next) return next;
       // Refused: the session is over, unless the login changed meanwhile (a new `user auth`).
       const latest = await this.rereadLogin();
-      return latest && latest.access_token !== current.access_token && !expiring(latest) ? latest : undefined;
+      if (latest && latest.access_token !== current.access_token && !expiring(latest)) return latest;
+      if (this.ended && latest?.access_token === current.access_token) {
+        // Its tokens will never work again: later runs say "no authenticated user" at once.
+        await this.store.delete('user');
+        this.userCredential = Promise.resolve(undefined);
+        this.ctx.log('the ended session\'s tokens were removed from this machine');
+      }
+      return undefined;
     }, 2 * timeoutMs + FILE_LOCK_WAIT_MS);
   }
 
@@ -168,6 +184,7 @@ export class Credentials {
       // on the session and propagate as they are.
       if (err instanceof ApiError && err.status < 500) {
         this.ctx.log(`token refresh refused: ${err.message}`);
+        this.ended ||= (err.body as { error?: unknown } | undefined)?.error === 'invalid_grant';
         return undefined;
       }
       throw err;
@@ -189,6 +206,7 @@ export class Credentials {
 
   /** The login's Authorization header, refreshed first when its token is about to expire. */
   private async loginHeader(required: boolean): Promise<string | undefined> {
+    if (this.lost) return this.withoutLogin(required);
     const stored = await this.storedUser();
     if (!stored) {
       if (required) throw notAuthenticated();
@@ -196,16 +214,45 @@ export class Credentials {
     }
     if (stored.value.type === 'key') return keyAuthorization(stored.value.key);
     let token: OAuthCredential | undefined = stored.value;
-    if (expiring(token)) token = await this.refresh();
-    if (!token) {
-      if (required) throw sessionExpired();
-      if (!this.warnedAnonymous) {
-        this.warnedAnonymous = true;
-        this.ctx.out.warn('Your authentication session has expired and could not be refreshed; continuing without credentials. Run `hexts user auth` to log in again.');
+    if (expiring(token)) token = await this.refreshLogin(token);
+    return token ? `Bearer ${token.access_token}` : this.withoutLogin(required);
+  }
+
+  /**
+   * A fresh token, or undefined when this run can have none: the refresh was refused (the
+   * session has ended, with `invalid_grant`), or the registry is in read-only maintenance,
+   * when `current` goes on being used until it expires (the session itself is intact).
+   */
+  private async refreshLogin(current?: OAuthCredential): Promise<OAuthCredential | undefined> {
+    if (!this.maintenance) {
+      try {
+        const next = await this.refresh();
+        if (!next) this.lost = true;
+        return next;
+      } catch (err) {
+        if (!(err instanceof MaintenanceError)) throw err;
+        this.maintenance = err;
       }
-      return undefined;
     }
-    return `Bearer ${token.access_token}`;
+    if (current && current.expires_at > nowSeconds()) return current;
+    this.lost = true;
+    return undefined;
+  }
+
+  /** No login this run: a request that needs one fails, saying why; one that does not goes without, said once. */
+  private withoutLogin(required: boolean): undefined {
+    if (required) throw this.ended ? sessionEnded() : (this.maintenance ?? sessionExpired());
+    if (!this.warnedAnonymous) {
+      this.warnedAnonymous = true;
+      this.ctx.out.warn(
+        this.maintenance
+          ? `${this.maintenance.host} is in read-only maintenance, so your login could not be refreshed; continuing without credentials.`
+          : this.ended
+            ? 'Your session has ended; continuing without credentials. Run `hexts user auth` to log in again.'
+            : 'Your authentication session has expired and could not be refreshed; continuing without credentials. Run `hexts user auth` to log in again.',
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -269,6 +316,7 @@ export class Credentials {
    */
   provider(purpose: Purpose): AuthProvider {
     let sent: HeldCredential | undefined;
+    let sentRequired = false;
     let refreshedAfterRefusal = false;
     const sentLogin = () => sent?.kind === 'login' && sent.type === 'oauth';
     return {
@@ -281,19 +329,25 @@ export class Credentials {
         }
         const header = choice.use ? await this.header(choice.use, required) : undefined;
         sent = header ? choice.use : undefined;
+        sentRequired = required;
         return header ? { value: header, credential: describeHeld(choice.use!) } : undefined;
       },
       refresh: async () => {
         if (!sentLogin()) return false;
-        if (!(await this.refresh())) throw sessionExpired();
-        return true;
+        if (!(await this.refreshLogin())) this.withoutLogin(sentRequired);
+        return true; // with the fresh token, or (a request that needs none) without the login
       },
       refreshAfterRefusal: async (status) => {
         // An access token names the organizations its user belonged to when it was issued.
         if (refreshedAfterRefusal || !sentLogin() || !organizationOf(purpose) || (status !== 403 && status !== 404)) return false;
         refreshedAfterRefusal = true;
         this.ctx.log(`the registry refused the login for organization ${organizationOf(purpose)}; refreshing it once, in case it predates a membership`);
-        return (await this.refresh()) !== undefined;
+        try {
+          return (await this.refresh()) !== undefined;
+        } catch (err) {
+          if (err instanceof MaintenanceError) return false; // the refusal stands
+          throw err;
+        }
       },
       advise: async (error) => this.adviceAfterRefusal(purpose, sent, error),
     };

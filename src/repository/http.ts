@@ -6,7 +6,7 @@ import { Transport, type TransportOptions, type TransportResponse } from '../api
 // On top: at most `concurrency` requests in flight over kept-alive connections, conditional
 // GETs, and a size limit per download.
 
-export interface RepositoryHttpOptions extends Pick<TransportOptions, 'caCertsPath' | 'proxy' | 'announce' | 'log' | 'timeoutMs'> {
+export interface RepositoryHttpOptions extends Pick<TransportOptions, 'caCertsPath' | 'proxy' | 'announce' | 'log' | 'timeoutMs' | 'notice'> {
   userAgent: string;
   concurrency: number;
 }

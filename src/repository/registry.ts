@@ -264,6 +264,7 @@ function repositoryHttp(ctx: Context, config: Config, settings: RepositorySettin
     proxy: { http: config.get('http_proxy'), https: config.get('https_proxy'), noProxy: config.get('no_proxy') },
     log: (line) => ctx.log(line),
     announce: (line) => ctx.out.info(line),
+    notice: (line) => ctx.notice(line),
   });
   ctx.onDispose(() => http.close());
   return http;

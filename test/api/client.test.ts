@@ -597,10 +597,15 @@ describe('answers that are not the Hex API\'s', () => {
   });
 });
 
-test('x-hex-message is parsed, control characters escaped', () => {
-  assert.deepEqual(parseHexMessage('"Hex 2.0 is deprecated"; level=warn'), { text: 'Hex 2.0 is deprecated', level: 'warn' });
-  assert.deepEqual(parseHexMessage('"stop \\"now\\""; level=fatal'), { text: 'stop "now"', level: 'fatal' });
-  assert.deepEqual(parseHexMessage('"bell\u0007"'), { text: 'bell\\x07', level: 'warn' });
+test('x-hex-message is read as the Hex client reads it (whitespace, levels, quotes), control characters escaped', () => {
+  assert.equal(parseHexMessage('"this key is old"'), undefined, 'no level: not shown');
+  assert.deepEqual(parseHexMessage('  "this key is old" ; level = warn'), { text: 'this key is old', level: 'warn' });
+  assert.deepEqual(parseHexMessage('"this key is old";level=fatal  '), { text: 'this key is old', level: 'fatal' });
+  assert.equal(parseHexMessage('"later";level=info'), undefined);
+  assert.equal(parseHexMessage('"later";lvl=warn'), undefined);
+  // No escapes inside the quotes: the text ends at the second quote, and what follows is no level.
+  assert.equal(parseHexMessage('"stop \\"now\\"";level=warn'), undefined);
+  assert.deepEqual(parseHexMessage('"bell\u0007 csi\u00c2\u009b";level=warn'), { text: 'bell\\x07 csi\\x9b', level: 'warn' });
 });
 
 test('--verbose logging names each request, the credential it carries (in words) and the status, never the secret', async () => {

@@ -258,6 +258,28 @@ describe('public packages', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /Docs will soon be available at/);
   });
+
+  test('docs go like a release, Expect: 100-continue and their length: a refused OTP costs no byte of them', async () => {
+    const dir = project({ app: 'otp_docs', version: '1.0.0', docs: true });
+    const published = await publish(dir, ['package', '--yes'], { env: env({ HEX_API_KEY: aliceKey }) });
+    assert.equal(published.code, 0, published.stderr);
+    await deviceLogin(registry, env(), 'alice');
+    const docsUploads = () => registry.requests().filter((r) => r.method === 'POST' && r.path === '/api/packages/otp_docs/releases/1.0.0/docs');
+    const wrong = String((Number(otp()) + 500_000) % 1_000_000).padStart(6, '0');
+    registry.clearRequests();
+    const refused = await publish(dir, ['docs'], { env: env({ HEX_OTP: wrong }) });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the two-factor authentication code from HEX_OTP was rejected/);
+    assert.deepEqual(docsUploads().map((u) => [u.status, u.body_bytes, u.headers.expect]), [[401, 0, '100-continue'], [401, 0, '100-continue']]);
+    registry.clearRequests();
+    const accepted = await publish(dir, ['docs'], { env: env({ HEX_OTP: otp() }) });
+    assert.equal(accepted.code, 0, accepted.stderr);
+    const [first, last] = docsUploads();
+    assert.deepEqual([first!.status, first!.body_bytes], [401, 0], 'the first try, without a code, sends nothing either');
+    assert.equal(last!.status, 201);
+    assert.equal(last!.body_bytes, Number(last!.headers['content-length']));
+    assert.ok(last!.body_bytes > 0);
+  });
 });
 
 describe('private packages', () => {

@@ -247,7 +247,7 @@ describe('device flow refusals and lost sessions', () => {
     assert.match(result.stderr, /error: Device code expired\. Please try again\./);
   });
 
-  test('a revoked refresh token: the user is told to authenticate again, exit 1', async () => {
+  test('a revoked refresh token: the session has ended, the user is told to authenticate again, exit 1; the dead login is removed', async () => {
     const { home: dir } = home();
     const env = cliEnv(registry, dir);
     assert.equal((await deviceAuth(env, 'erin')).code, 0);
@@ -258,7 +258,8 @@ describe('device flow refusals and lost sessions', () => {
     registry.advanceClock(3600);
     const result = await runCli(['user', 'whoami'], { env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /error: your authentication session has expired and could not be refreshed\nRun `hexts user auth` to log in again\./);
+    assert.equal(result.stderr, 'error: your session has ended; run `hexts user auth` to log in again\n');
+    assert.equal(storedSecret(hextsHomeIn(dir), registry.apiUrl, 'user'), undefined);
   });
 });
 

@@ -39,7 +39,7 @@ test('arranging state through /_test', async (t) => {
   assert.equal((await call(registry, 'GET', '/api/users/me', { auth: `Bearer ${tokens.access_token}` })).status, 401);
 
   const config = await post('/_test/config', { device_interval: 0, basic_auth: true });
-  assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100, hex_keys: false });
+  assert.deepEqual(config.data, { device_interval: 0, basic_auth: true, rate_limit: 500, ip_rate_limit: 100, hex_keys: false, read_only: false, user_repository_keys: 'allowed' });
   const basic = `Basic ${Buffer.from('alice:alice password').toString('base64')}`;
   assert.equal((await call(registry, 'GET', '/api/users/me', { auth: basic })).status, 200);
 
@@ -56,6 +56,9 @@ test('arranging state through /_test', async (t) => {
     await post('/_test/users/nobody/verify', {}),
     await post('/_test/config', { nonsense: 1 }),
     await post('/_test/config', { rate_limit: 'many' }),
+    await post('/_test/config', { user_repository_keys: 'maybe' }),
+    await post('/_test/messages', { value: 7 }),
+    await post('/_test/messages', { value: '"bell\u0007";level=warn' }),
     await post('/_test/orgs', { name: 'x', admin: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice', scopes: 'api' }),
