@@ -20,6 +20,7 @@ const build = bench('build');
 const publish = bench('publish');
 const keychain = bench('keychain');
 const fetch = bench('fetch');
+const parse = bench('parse', ['--import', 'tsx']);
 
 const rows = [
   ['startup: hexts --help / node -e 0', fmt(startup.ratio, 2), '≤ 1.30', `${fmt(startup.hexts_help_ms, 1)} ms vs ${fmt(startup.node_ms, 1)} ms; first run ${fmt(startup.first_ratio, 2)}`],
@@ -31,6 +32,7 @@ const rows = [
   ['publish, large: upload', `${fmt(publish.upload_mib_per_s, 1)} MiB/s`, '', `${fmt(publish.upload_ms, 0)} ms incl. the registry's checks`],
   ['keychain: set / get / delete (median)', `${fmt(keychain.set?.median_ms, 2)} / ${fmt(keychain.get?.median_ms, 2)} / ${fmt(keychain.delete?.median_ms, 2)} ms`, '', `p95 ${fmt(keychain.set?.p95_ms, 2)} / ${fmt(keychain.get?.p95_ms, 2)} / ${fmt(keychain.delete?.p95_ms, 2)} ms`],
   ['fetch 50 packages: concurrency 1 / 8', `${fmt(fetch.concurrency_1_ms, 0)} / ${fmt(fetch.concurrency_8_ms, 0)} ms`, '', `${fmt(fetch.speedup, 2)}× with ${fetch.latency_ms} ms per answer`],
+  ['Erlang term text, 1.2 MB (median)', `${fmt(parse.term_text_ms, 0)} ms`, '', `${fmt(parse.term_text_mib_per_s, 1)} MiB/s; the reader of metadata.config and hex.config`],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', 'detail'][i].length));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
