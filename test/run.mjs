@@ -38,8 +38,12 @@ if (missing.length) {
 // A HOME of the run's own, so that nothing a test leaves to defaults writes in the real one.
 const home = mkdtempSync(join(tmpdir(), 'hexts-test-home-'));
 const concurrency = process.env.HEXTS_TEST_CONCURRENCY ?? '2';
+// A hang watchdog, not a speed target (tests time nothing): a test file still running after
+// 30 minutes is stopped and fails. The runner stops it from outside its process, so this also
+// ends a test stuck in a synchronous loop, which no timer inside that process can interrupt.
+const WATCHDOG_MS = 30 * 60 * 1000;
 const keyring = pathToFileURL(join(root, 'test', 'helpers', 'session-keyring.ts')).href;
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', keyring, '--test', `--test-concurrency=${concurrency}`, ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--import', keyring, '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${WATCHDOG_MS}`, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, HOME: home },

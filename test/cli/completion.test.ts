@@ -218,10 +218,10 @@ describe('pressing Tab in an interactive shell (tmux)', { skip: !has('tmux') && 
   const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket(), ...args], { encoding: 'utf8' });
   after(() => tmux('kill-server'));
 
-  /** The last non-empty line of the pane, once it matches `expected` or after 5 s. */
+  /** The last non-empty line of the pane, once it matches `expected` or after 1 min (a hang watchdog, not a speed target). */
   async function screenLine(session: string, expected: RegExp): Promise<string> {
     let line = '';
-    for (let waited = 0; waited < 5000; waited += 50) {
+    for (let waited = 0; waited < 60_000; waited += 50) {
       line = tmux('capture-pane', '-p', '-t', session).stdout.split('\n').filter((l) => l.trim() !== '').at(-1) ?? '';
       if (expected.test(line)) break;
       await sleep(50);

@@ -56,8 +56,8 @@ function onTerminal(argv: string[], env: Record<string, string | undefined>, ans
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no exit within 20 s; the terminal showed:\n${screen}`));
-    }, 20_000);
+      reject(new Error(`no exit within 2 min (a hang); the terminal showed:\n${screen}`));
+    }, 120_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       child.stdin.end();

@@ -1,9 +1,10 @@
 // Fuzz: whatever a mix.exs holds, evaluating it either gives a value or stops with the
 // evaluator's own errors (an Elixir exception, a construct outside the model, a bound reached)
 // or the parser's syntax error — never another exception, never a hang, never a stack overflow.
+// The evaluator's limits (steps, depth, sizes) bound the work; a case that never ends would be
+// stopped by the runner's watchdog (--test-timeout in test/run.mjs). No case is timed.
 // fast-check with fixed seeds: 6,000 calls of every standard-library function of the table with
 // random arguments, 4,000 random expression trees, 4,000 mutated mix.exs files.
-import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,6 @@ import { STDLIB } from '../../src/elixir/stdlib/index.js';
 import { CONSTRUCTS_DIR, CORPUS_DIR, caseNames } from '../helpers/corpus.js';
 import { ORACLE, PROJECTS, projectNames, sampleMixExs } from './helpers.js';
 
-const CASE_MS = 5000;
 
 const dir = mkdtempSync(join(tmpdir(), 'hexts-evaluator-fuzz-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,13 +28,11 @@ for (const [path, content] of Object.entries({ VERSION: '1.0.0\n', 'notes/a.txt'
 /** Evaluates the source as this directory's mix.exs: only the evaluator's and the parser's errors may come out. */
 function evaluate(source: string): void {
   writeFileSync(join(dir, 'mix.exs'), source);
-  const started = Date.now();
   try {
     readMixProject(dir, { env: { FUZZ: 'x', HEX_API_KEY: 'secret' }, assumptions: ORACLE });
   } catch (e) {
     if (!(e instanceof MixExsError) && !(e instanceof ElixirSyntaxError)) throw e;
   }
-  assert.ok(Date.now() - started < CASE_MS, `one case took more than ${CASE_MS} ms`);
 }
 
 // ------------------------------------------------------------ random values as Elixir source

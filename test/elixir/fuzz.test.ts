@@ -1,5 +1,6 @@
 // Fuzz: random and mutated Elixir source either parses or is refused with an ElixirSyntaxError —
-// never another exception, never a hang (each case bounded in time), never a stack overflow.
+// never another exception, never a stack overflow, never a hang (a case that never ends is stopped
+// by the runner's watchdog, --test-timeout in test/run.mjs; no case is timed: speed is for bench/).
 // fast-check with fixed seeds: 5,000 token soups, 5,000 mutated project files, 2,000 random texts.
 // (The parser's agreement with real Elixir on such input was measured with Elixir itself while
 // writing it; here only what needs no Elixir is checked.)
@@ -12,7 +13,6 @@ import { astToJson } from '../../src/elixir/ast.js';
 import { ElixirSyntaxError } from '../../src/elixir/error.js';
 import { parseElixir } from '../../src/elixir/parser.js';
 
-const CASE_MS = 3000;
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'elixir');
 const projects = readdirSync(FIXTURES)
   .filter((f) => f.startsWith('parse-') && f.endsWith('.exs'))
@@ -49,9 +49,8 @@ const mutated = fc
 
 const text = fc.string({ unit: 'grapheme', maxLength: 200 });
 
-/** Parses `source`: it returns a quoted form (the same twice), or throws an ElixirSyntaxError, within CASE_MS. */
+/** Parses `source`: it returns a quoted form (the same twice), or throws an ElixirSyntaxError. */
 function parsesOrRefuses(source: string): void {
-  const started = performance.now();
   try {
     const json = astToJson(parseElixir(source, 'mix.exs'));
     assert.deepStrictEqual(astToJson(parseElixir(source, 'mix.exs')), json);
@@ -59,7 +58,6 @@ function parsesOrRefuses(source: string): void {
     if (!(e instanceof ElixirSyntaxError)) throw e;
     assert.match(e.message, /^mix\.exs:\d+:\d+: \S/);
   }
-  assert.ok(performance.now() - started < CASE_MS, `one case took ${Math.round(performance.now() - started)} ms`);
 }
 
 describe('the Elixir parser on hostile input', () => {

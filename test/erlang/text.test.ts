@@ -195,19 +195,18 @@ test('fuzz: arbitrary text either parses or throws TermSyntaxError', () => {
       if (!(e instanceof TermSyntaxError)) throw e;
     }
   };
-  const started = Date.now();
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), onlySyntaxErrors), { seed: 7, numRuns: 5000 });
   const token = fc.constantFrom('{', '}', '[', ']', '#{', '#', '<<', '>>', '=>', ',', '|', '.', '. ', '.\n', '"a\\"', "'b'",
     '1', '-', '+', '$x', '$', '16#', '16#F', '1.5e', '1.5e3', '%c\n', ' ', '/utf8', '/', ':8', 'atom', 'Var', '\\x{', '"\\');
   fc.assert(fc.property(fc.array(token, { maxLength: 40 }).map((ts) => ts.join('')), onlySyntaxErrors), { seed: 8, numRuns: 5000 });
-  assert.ok(Date.now() - started < 5000, 'fuzzing took too long');
 });
 
-test('a megabyte of text parses quickly', () => {
+// How fast: bench/parse.mjs prints the figure for this megabyte (speed is measured there, not here).
+test('a megabyte of text parses, every item of a 20,000-item list', () => {
   const item = '{<<"lib/some/file.ex">>,[<<"a">>,<<"b">>],#{k => "string"}}';
   const text = `[${Array(20000).fill(item).join(',\n')}].`;
-  const started = Date.now();
   const [list] = parseTerms(text);
   assert.equal((list as Term[]).length, 20000);
-  assert.ok(Date.now() - started < 2000);
+  const expected = one(`${item}.`);
+  for (const parsed of list as Term[]) assertTermEqual(parsed, expected);
 });

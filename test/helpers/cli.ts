@@ -66,6 +66,9 @@ export async function runCli(argv: string[], options: RunOptions = {}): Promise<
   return { code, stdout: out, stderr: err, unreadOptions };
 }
 
+/** A hang watchdog for one run of the built hexts, not a speed target: generous, for a loaded machine. */
+export const SPAWN_WATCHDOG_MS = 120_000;
+
 /** Runs the built `bin/hexts.cjs` in a child process, as a user would. */
 export function spawnCli(argv: string[], options: RunOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...argv], {
@@ -74,10 +77,10 @@ export function spawnCli(argv: string[], options: RunOptions & { timeoutMs?: num
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin!.end(options.stdin ?? '');
-  return finished(child, `hexts ${argv.join(' ')}`, options.timeoutMs ?? 30000);
+  return finished(child, `hexts ${argv.join(' ')}`, options.timeoutMs ?? SPAWN_WATCHDOG_MS);
 }
 
-/** A child's exit code and output; killed, and the promise rejected, if it runs past `timeoutMs`. */
+/** A child's exit code and output; killed, and the promise rejected, if it runs past `timeoutMs` (a hang). */
 export function finished(child: ChildProcess, what: string, timeoutMs: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let stdout = '';

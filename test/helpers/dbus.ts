@@ -81,8 +81,9 @@ export async function startPrivateBus(kind: 'empty' | 'locked' | 'unlocked'): Pr
   if (kind === 'unlocked') {
     keyring = spawn('gnome-keyring-daemon', UNLOCKED_KEYRING_ARGS, { env, stdio: ['pipe', 'ignore', 'ignore'] });
     keyring.stdin!.end('\n');
-    // Wait until the daemon owns the Secret Service name.
-    for (let i = 0; i < 100; i++) {
+    // Wait until the daemon owns the Secret Service name, however long a loaded machine takes
+    // (should it exit instead, the bus starts another on the first call).
+    while (keyring.exitCode === null && keyring.signalCode === null) {
       const probe = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
         'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env, encoding: 'utf8' });
       if (probe.stdout.includes('boolean true')) break;

@@ -53,9 +53,9 @@ export class Terminal {
     return this.tmux('capture-pane', '-p', '-t', this.session).stdout.replace(/\s+$/, '');
   }
 
-  /** Waits (up to 20 s) until the screen matches `pattern`; returns the screen. */
+  /** Waits until the screen matches `pattern`; returns the screen. Gives up after 2 min: a hang watchdog, not a speed target. */
   async waitFor(pattern: RegExp): Promise<string> {
-    for (let waited = 0; waited < 20_000; waited += 50) {
+    for (let waited = 0; waited < 120_000; waited += 50) {
       const screen = this.screen();
       if (pattern.test(screen)) return screen;
       await sleep(50);

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { finished, scratchHome, spawnCli } from '../helpers/cli.js';
+import { SPAWN_WATCHDOG_MS, finished, scratchHome, spawnCli } from '../helpers/cli.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const DIST = join(ROOT, 'dist');
@@ -70,7 +70,7 @@ test('a chunk edited in place to a source of the same length is compiled anew, n
   try {
     cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
     cpSync(DIST, join(copy, 'dist'), { recursive: true });
-    const help = () => finished(spawn(process.execPath, [join(copy, 'bin', 'hexts.cjs'), '--help'], { env }), 'hexts --help', 30000);
+    const help = () => finished(spawn(process.execPath, [join(copy, 'bin', 'hexts.cjs'), '--help'], { env }), 'hexts --help', SPAWN_WATCHDOG_MS);
     assert.match((await help()).stdout, /^A command-line client for Hex/m);
     const chunk = readdirSync(join(copy, 'dist')).map((name) => join(copy, 'dist', name)).find((path) => readFileSync(path, 'utf8').includes('A command-line client'))!;
     writeFileSync(chunk, readFileSync(chunk, 'utf8').replace('A command-line client', 'A COMMAND-LINE CLIENT'));

@@ -1,16 +1,18 @@
 // Fuzz suite (issue 9): hostile input to each reader of outside data gives that reader's own
 // error or a sound result — never another exception, never a hang. fast-check, fixed seeds,
-// at least 10,000 cases per reader, each case bounded in time (CASE_MS).
+// at least 10,000 cases per reader. No case is timed (speed is for bench/): a case that never
+// ends is stopped by the runner's watchdog (--test-timeout in test/run.mjs), which, unlike a
+// timer in this process, also stops a synchronous loop.
 //
 // Where another suite already meets that bar, nothing is repeated here:
-//   mix.exs parser     test/elixir/fuzz.test.ts: 12,000 cases, ElixirSyntaxError only, 3 s per case.
-//   mix.exs evaluator  test/elixir/evaluator-fuzz.test.ts: 14,000 cases, the evaluator's own errors only, 5 s per case.
+//   mix.exs parser     test/elixir/fuzz.test.ts: 12,000 cases, ElixirSyntaxError only.
+//   mix.exs evaluator  test/elixir/evaluator-fuzz.test.ts: 14,000 cases, the evaluator's own errors only.
 // What this file adds:
 //   Hex tarball reader 10,000 broken tarballs in memory and 600 unpacked to disk. Elsewhere only hand-made
 //                      bad tarballs (test/package/unpack.test.ts).
 //   Erlang term text   10,000 mutated metadata.config and hex.config files, the files it really reads.
 //                      test/erlang/text.test.ts has 2 × 5,000 cases of random text and token soup (seeds 7
-//                      and 8) with a 5 s bound on the whole, none per case.
+//                      and 8).
 //   registry protobuf  10,000 fixture payloads mutated with wire-format fragments (tags of every wire type,
 //                      endless and overlong varints, lengths past the end), and 1,000 signed files through
 //                      openRegistryResource as `package fetch` reads them. test/repository/protobuf.test.ts
@@ -24,7 +26,7 @@
 //                      300 mutated answers from the local registry through the commands that print them.
 //                      test/quality/hostile-registry.test.ts has the hand-made cases.
 // The ETF decoder (src/erlang/etf.ts) reads nothing from outside in hexts itself (only the test registry
-// uses it); test/erlang/etf.test.ts gives it 6,000 + 4,000 cases (seeds 9 and 10) within 5 s.
+// uses it); test/erlang/etf.test.ts gives it 6,000 + 4,000 cases (seeds 9 and 10).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
@@ -75,8 +77,6 @@ import {
   type RawEntry,
 } from './tar-mutations.js';
 
-/** How long one case may take; generous, so a slow CI machine does not fail for nothing. */
-const CASE_MS = 2000;
 
 // --- the Hex tarball reader ---
 
@@ -203,7 +203,6 @@ const tarballCase = described(fc.oneof(
 describe('fuzz: the Hex tarball reader', () => {
   test('10,000 broken tarballs: a TarballError or a package whose paths all stay inside', async () => {
     assert.ok(bases.length >= 10);
-    const started = Date.now();
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(tarballCase, async (tarball) => {
@@ -214,11 +213,10 @@ describe('fuzz: the Hex tarball reader', () => {
           assertTarballError(err);
         }
       }),
-      { seed: 0x7a2b, numRuns: 10_000, timeout: CASE_MS, endOnFailure: true, includeErrorInReport: true },
+      { seed: 0x7a2b, numRuns: 10_000, endOnFailure: true, includeErrorInReport: true },
     );
     // Some edits are harmless (a changed mtime, say); most must be refused.
     assert.ok(accepted > 100 && accepted < 5000, `accepted ${accepted}`);
-    assert.ok(Date.now() - started < 60_000, 'the fuzz run took more than a minute');
   });
 
   const scratch = mkdtempSync(join(tmpdir(), 'hexts-fuzz-unpack-'));
@@ -248,7 +246,7 @@ describe('fuzz: the Hex tarball reader', () => {
           rmSync(parent, { recursive: true, force: true });
         }
       }),
-      { seed: 0x7a2c, numRuns: 600, timeout: CASE_MS, endOnFailure: true, includeErrorInReport: true },
+      { seed: 0x7a2c, numRuns: 600, endOnFailure: true, includeErrorInReport: true },
     );
   });
 
@@ -318,16 +316,14 @@ function applyEdits(source: Buffer, edits: Edit[]): Buffer {
   return s;
 }
 
-/** Runs `read` on `input`: it returns, or throws `errorClass`; either way within CASE_MS. */
+/** Runs `read` on `input`: it returns, or throws `errorClass` with a message. */
 function onlyOwnError(errorClass: new (...args: never[]) => Error, read: () => unknown): void {
-  const started = performance.now();
   try {
     read();
   } catch (err) {
     if (!(err instanceof errorClass)) throw err;
     assert.ok(err.message.length > 0);
   }
-  assert.ok(performance.now() - started < CASE_MS, `one case took ${Math.round(performance.now() - started)} ms`);
 }
 
 // --- the Erlang term text reader (metadata.config in every tarball, mix's hex.config) ---
@@ -342,7 +338,7 @@ describe('fuzz: the Erlang term text reader', () => {
   ];
   const text = described(fc.tuple(fc.constantFrom(...files), editArbitrary(fragments)).map(([file, edits]) => applyEdits(file, edits)));
 
-  test('10,000 mutated metadata.config and hex.config files: terms or a TermSyntaxError, each fast', () => {
+  test('10,000 mutated metadata.config and hex.config files: terms or a TermSyntaxError', () => {
     assert.ok(files.length >= 20);
     fc.assert(
       fc.property(text, (bytes) => onlyOwnError(TermSyntaxError, () => parseTerms(bytes))),
@@ -364,7 +360,7 @@ describe('fuzz: the registry protobuf reader', () => {
   const mutated = fc.tuple(fc.constantFrom(...payloads), edits).map(([payload, list]) => applyEdits(payload, list));
   const decoders = [decodeSigned, decodeNames, decodeVersions, decodePackage];
 
-  test('10,000 mutated messages through every decoder: a message or a RegistryError, each fast', () => {
+  test('10,000 mutated messages through every decoder: a message or a RegistryError', () => {
     fc.assert(
       fc.property(described(mutated), fc.constantFrom(...decoders), (bytes, decode) => onlyOwnError(RegistryError, () => decode(bytes))),
       { seed: 0x9b0f, numRuns: 10_000, endOnFailure: true, includeErrorInReport: true },
@@ -408,7 +404,7 @@ describe('fuzz: Hex requirement parsing', () => {
     '99999999999999999999', '\t', '\u00e9', '\u0000', '1.0'];
   const text = fc.oneof(long, fc.tuple(long, editArbitrary(fragments)).map(([req, edits]) => applyEdits(Buffer.from(req), edits).toString('utf8')));
 
-  test('10,000 long and mutated requirements: a requirement that can be matched, or an InvalidRequirementError, each fast', () => {
+  test('10,000 long and mutated requirements: a requirement that can be matched, or an InvalidRequirementError', () => {
     fc.assert(
       fc.property(text, (requirement) =>
         onlyOwnError(InvalidRequirementError, () => {
@@ -564,7 +560,7 @@ describe('fuzz: registry strings with control characters', () => {
           if (result.code === 1) assert.match(result.stderr, /^error: /m, what);
           assert.equal(RAW_CONTROL.exec(result.stdout + result.stderr), null, what);
         }),
-        { seed: 0x1e5e, numRuns: 300, timeout: CASE_MS * 5, endOnFailure: true, includeErrorInReport: true },
+        { seed: 0x1e5e, numRuns: 300, endOnFailure: true, includeErrorInReport: true },
       );
     });
   });

@@ -6,7 +6,7 @@ import { UNLOCKED_KEYRING_ARGS, type PrivateBus } from '../helpers/dbus.js';
 // keyring still holds — restarted, which unlocks it again.
 
 const dbusSend = (env: Record<string, string>, ...args: string[]) =>
-  spawnSync('dbus-send', ['--session', '--print-reply', ...args], { env, encoding: 'utf8', timeout: 10000 });
+  spawnSync('dbus-send', ['--session', '--print-reply', ...args], { env, encoding: 'utf8', timeout: 60_000 }); // a hang watchdog
 
 export function lockLoginCollection(bus: PrivateBus): void {
   const run = dbusSend(bus.env, '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
@@ -28,11 +28,11 @@ export async function restartKeyring(bus: PrivateBus): Promise<ChildProcess> {
   }
   const keyring = spawn('gnome-keyring-daemon', UNLOCKED_KEYRING_ARGS, { env: bus.env, stdio: ['pipe', 'ignore', 'ignore'] });
   keyring.stdin!.end('\n');
-  for (let i = 0; i < 100; i++) {
+  // Until it owns the name, however long a loaded machine takes; its exit ends the wait.
+  while (keyring.exitCode === null && keyring.signalCode === null) {
     const owner = dbusSend(bus.env, '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets');
     if (owner.stdout.includes('boolean true')) return keyring;
     await new Promise((r) => setTimeout(r, 50));
   }
-  keyring.kill('SIGKILL');
-  throw new Error('the restarted keyring never took the Secret Service name');
+  throw new Error('the restarted keyring exited before it took the Secret Service name');
 }

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished, type CliResult } from '../helpers/cli.js';
+import { SPAWN_WATCHDOG_MS, finished, type CliResult } from '../helpers/cli.js';
 
 // Runs the built hexts where the disk misbehaves, which a test cannot arrange as root on the
 // real file system: in a private user and mount namespace (unshare), a directory is covered
@@ -67,7 +67,7 @@ export async function runInSandbox(argv: string[], options: SandboxOptions): Pro
     env: options.env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const result = await finished(child, `hexts ${argv.join(' ')} in the sandbox`, options.timeoutMs ?? 20000);
+  const result = await finished(child, `hexts ${argv.join(' ')} in the sandbox`, options.timeoutMs ?? SPAWN_WATCHDOG_MS);
   return { ...result, left, cleanup: () => rmSync(work, { recursive: true, force: true }) };
 }
 

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Agent, request } from 'node:https';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry } from '../../registry/server.js';
 import { call } from './test-client.js';
 
 // The /_test controls over HTTP (what a test driving hexts as a separate process uses), and
-// stop() with a client still holding a keep-alive connection.
+// stop() with a client still holding a keep-alive connection, and one waiting for its answer.
 
 test('arranging state through /_test', async (t) => {
   const registry = await startRegistry();
@@ -71,27 +74,34 @@ test('arranging state through /_test', async (t) => {
   assert.equal((await call(registry, 'GET', '/_test/nothing')).status, 404);
 });
 
-test('stop() closes keep-alive connections', async () => {
+// The watchdog is for a hang (server.close() alone waits for open connections), not a speed target.
+test('stop() closes keep-alive connections, and one still waiting for its answer', { timeout: 120_000 }, async () => {
   const registry = await startRegistry();
   const agent = new Agent({ keepAlive: true, ca: registry.caCertPem });
   try {
-    const socketClosed = new Promise<void>((resolve, reject) => {
+    const idle = await new Promise<Socket>((resolve, reject) => {
       const req = request(new URL('/api', registry.url), { agent, headers: { 'user-agent': 'keep-alive-test' } }, (res) => {
         res.resume();
         res.on('end', () => {
           assert.equal(res.headers.connection, 'keep-alive');
-          req.socket?.once('close', () => resolve());
+          resolve(req.socket!);
         });
       });
       req.on('error', reject);
       req.end();
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    const idleClosed = once(idle, 'close');
+    // An answer held back far longer than any test runs: only stop() can end that connection.
+    registry.addFault({ type: 'delay', delay_ms: 3_600_000, path: '/api/packages/held' });
+    const waiting = call(registry, 'GET', '/api/packages/held');
+    waiting.catch(() => {});
+    while (!registry.requests().some((r) => r.path === '/api/packages/held')) await sleep(10);
     await registry.stop();
-    await socketClosed;
-    assert.ok(Date.now() - started < 2000);
+    await idleClosed;
+    await assert.rejects(waiting, /socket hang up|ECONNRESET/);
+    assert.deepEqual(registry.requests().map((r) => [r.path, r.status]), [['/api', 200], ['/api/packages/held', null]]);
   } finally {
     agent.destroy();
   }
 });
+

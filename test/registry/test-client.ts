@@ -24,6 +24,8 @@ export interface CallOptions {
   expectContinue?: boolean;
   /** Leave out the default User-Agent. */
   noUserAgent?: boolean;
+  /** Gives up on the request (its promise rejects with an AbortError). */
+  signal?: AbortSignal;
 }
 
 export interface Response {
@@ -62,7 +64,7 @@ export function call(target: Target, method: string, path: string, options: Call
 
   return new Promise((resolve, reject) => {
     let continued = false;
-    const req = httpsRequest(url, { method, headers, ca: target.caCertPem, agent: false }, (res) => {
+    const req = httpsRequest(url, { method, headers, ca: target.caCertPem, agent: false, signal: options.signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

@@ -174,9 +174,15 @@ test('bad gzip, junk inside good gzip and a gzip bomb are refused with their own
   // 1 GiB of zeros in 1 MiB gzip members (about 1 MB): refused once 64 MiB are out.
   const member = gzipSync(Buffer.alloc(1 << 20), { level: 9 });
   const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
-  const started = process.hrtime.bigint();
   assertRegistryError(() => openRegistryResource(bomb, publicKeyPem, expected), 'too_large', 'names from repository hexpm is larger than 64 MiB uncompressed');
-  assert.ok(process.hrtime.bigint() - started < 5_000_000_000n);
+  // Refused as the 65th MiB comes out, not after the whole bomb: with broken gzip in its 67th
+  // member the error is the same, as inflating stopped before it (a reader that inflated all and
+  // then measured would meet it: 'bad_gzip', as the same member does within the limit).
+  const broken = Buffer.from(member);
+  broken.fill(0xff, 10, 40);
+  const withBroken = (at: number) => Buffer.concat(Array.from({ length: 1024 }, (_, i) => (i === at ? broken : member)));
+  assertRegistryError(() => openRegistryResource(withBroken(66), publicKeyPem, expected), 'too_large', 'names from repository hexpm is larger than 64 MiB uncompressed');
+  assertRegistryError(() => openRegistryResource(withBroken(2), publicKeyPem, expected), 'bad_gzip');
   const oneMember = gzipSync(Buffer.alloc(MAX_REGISTRY_RESOURCE_SIZE + 1), { level: 1 });
   assertRegistryError(() => openRegistryResource(oneMember, publicKeyPem, expected), 'too_large');
   // Just under the cap is still read (and then fails later, on the content).
