@@ -105,16 +105,22 @@ describe('faults and the request log', () => {
   });
 
   // The watchdog is for a hang, not a speed target.
-  test('a delayed response outlasts a client that gives up; the fault applies once', { timeout: 120_000 }, async () => {
+  test('a delayed response outlasts a client that gives up; the fault applies once', { timeout: 120_000 }, async (t) => {
     registry.clearRequests();
     // Held back far longer than the test runs: the next request is answered while this one still waits.
     await addFault({ type: 'delay', delay_ms: 3_600_000, path: '/api/packages/tiny' });
     const giveUp = new AbortController();
+    // Should the fault hold the next request too, the watchdog ends the test, and this lets go of both.
+    t.after(() => {
+      registry.clearFaults();
+      giveUp.abort();
+    });
     let answered = false;
     const delayed = call(registry, 'GET', '/api/packages/tiny', { signal: giveUp.signal }).finally(() => (answered = true));
+    delayed.catch(() => {});
     const tiny = () => registry.requests().filter((r) => r.path === '/api/packages/tiny');
     while (tiny().length === 0) await sleep(10);
-    const next = await call(registry, 'GET', '/api/packages/tiny');
+    const next = await call(registry, 'GET', '/api/packages/tiny', { signal: giveUp.signal });
     assert.equal(next.status, 200, 'the fault applied once');
     assert.equal(answered, false, 'the delayed request still waits');
     giveUp.abort();
