@@ -74,3 +74,10 @@ export async function readGivenKey(opts: { key?: unknown; keyFile?: unknown }, s
   if (typeof opts.key === 'string') return { key: checkKey(opts.key, 'flag'), source: 'flag' };
   return undefined;
 }
+
+/** The key given for this run: --key, --key -, --key-file, else HEX_API_KEY; undefined when none. */
+export async function readKeyForRun(opts: { key?: unknown; keyFile?: unknown }, stdin: Readable, env: Record<string, string | undefined>): Promise<GivenKey | undefined> {
+  const given = await readGivenKey(opts, stdin);
+  if (given || !env.HEX_API_KEY) return given;
+  return { key: checkKey(env.HEX_API_KEY, 'env'), source: 'env' };
+}

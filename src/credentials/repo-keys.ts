@@ -3,6 +3,7 @@ import { missingOAuthClient } from '../config/config.js';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import type { RepoEntry } from '../repository/repos.js';
+import { describeKeySource, type GivenKey } from './key-input.js';
 import { REFRESH_MARGIN_SECONDS, nowSeconds } from './session.js';
 import { CredentialStore, type ExchangedToken, type StoreKind } from './store.js';
 
@@ -114,4 +115,15 @@ export class AddedRepositoryAuth {
     await store.update(SLOT, { ...key, oauth_token: token }).catch((err: unknown) => this.ctx.log(`could not keep the exchanged token: ${(err as Error).message}`));
     return token;
   }
+}
+
+/**
+ * The Authorization for a write to an added repository's API: the key given for the run, else
+ * the repository's own auth key (sent as it is: such APIs take keys, not exchanged tokens).
+ */
+export async function repositoryWriteAuthorization(ctx: Context, name: string, entry: RepoEntry, given: GivenKey | undefined): Promise<{ value: string; credential: string } | undefined> {
+  if (given) return { value: given.key, credential: `the key from ${describeKeySource(given.source)}` };
+  const added = new AddedRepositoryAuth(ctx, name, { ...entry, oauth_exchange: false });
+  const value = await added.authorization();
+  return value ? { value, credential: (await added.description())! } : undefined;
 }

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { FILE_LOCK_WAIT_MS } from '../util/lock.js';
 import { chooseCredential, describeHeld, refusalAdvice, type Choice, type HeldCredential, type Holdings, type Purpose } from './choice.js';
-import { checkKey, keyAuthorization, readGivenKey, type GivenKey } from './key-input.js';
+import { keyAuthorization, readKeyForRun, type GivenKey } from './key-input.js';
 import {
   CredentialStore,
   StoredCredentialUnavailableError,
@@ -78,11 +78,10 @@ export class Credentials {
 
   static async open(ctx: Context, opts: { key?: unknown; keyFile?: unknown; insecureStorage?: unknown } = {}): Promise<Credentials> {
     const config = await ctx.config();
-    let given = await readGivenKey(opts, ctx.streams.stdin);
+    const given = await readKeyForRun(opts, ctx.streams.stdin, ctx.env);
     if (given?.source === 'flag') {
       ctx.log('note: a key given on the command line shows in the process list to other users of this machine; `--key -` or `--key-file PATH` keeps it out');
     }
-    if (!given && ctx.env.HEX_API_KEY) given = { key: checkKey(ctx.env.HEX_API_KEY, 'env'), source: 'env' };
     const store = new CredentialStore(config.home, config.apiUrl, {
       insecure: opts.insecureStorage === true,
       warn: (message) => ctx.out.warn(message),

@@ -270,12 +270,17 @@ function repositoryHttp(ctx: Context, config: Config, settings: RepositorySettin
   return http;
 }
 
-/** One file of a repository as served (any status), with `authorization` and nothing else; for checks that look at each step. */
-export async function fetchRepositoryFile(ctx: Context, repoUrl: string, path: string, authorization?: { value: string; credential: string }): Promise<RepositoryResponse> {
+/** Reads one file of a repository as served (any status), with `authorization` and nothing else. */
+export type RepositoryFileReader = (repoUrl: string, path: string, authorization?: { value: string; credential: string }) => Promise<RepositoryResponse>;
+
+/** A reader of single repository files over one connection pool, for checks that look at each step. */
+export async function repositoryFileReader(ctx: Context): Promise<RepositoryFileReader> {
   const config = await ctx.config();
   const http = repositoryHttp(ctx, config, repositorySettings(config));
-  const maxBytes = path === 'public_key' ? MAX_PUBLIC_KEY_BYTES : MAX_REGISTRY_DOWNLOAD;
-  return http.get(new URL(`${repoUrl}/${path}`), { maxBytes, authorization: authorization?.value, credential: authorization?.credential });
+  return (repoUrl, path, authorization) => {
+    const maxBytes = path === 'public_key' ? MAX_PUBLIC_KEY_BYTES : MAX_REGISTRY_DOWNLOAD;
+    return http.get(new URL(`${repoUrl}/${path}`), { maxBytes, authorization: authorization?.value, credential: authorization?.credential });
+  };
 }
 
 /**
@@ -283,7 +288,7 @@ export async function fetchRepositoryFile(ctx: Context, repoUrl: string, path: s
  * own key, if it has one) and nothing else.
  */
 export async function fetchRepositoryPublicKey(ctx: Context, repoUrl: string, authorization?: { value: string; credential: string }): Promise<string> {
-  const response = await fetchRepositoryFile(ctx, repoUrl, 'public_key', authorization);
+  const response = await (await repositoryFileReader(ctx))(repoUrl, 'public_key', authorization);
   const url = new URL(`${repoUrl}/public_key`);
   if (response.status !== 200) {
     const refused = response.status === 401 || response.status === 403;

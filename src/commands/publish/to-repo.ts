@@ -2,8 +2,8 @@ import { fixedAuthorization } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import * as releases from '../../api/releases.js';
 import type { Context } from '../../context.js';
-import { describeKeySource, readGivenKey, checkKey } from '../../credentials/key-input.js';
-import { AddedRepositoryAuth } from '../../credentials/repo-keys.js';
+import { readKeyForRun } from '../../credentials/key-input.js';
+import { repositoryWriteAuthorization } from '../../credentials/repo-keys.js';
 import { CliError, UsageError } from '../../errors.js';
 import { RepoConfig, type PublishMode } from '../../repository/repos.js';
 import { redactUrl } from '../../util/net.js';
@@ -28,7 +28,7 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
     );
   }
   const json = ctx.globals.json;
-  const given = (await readGivenKey(opts, ctx.streams.stdin)) ?? (ctx.env.HEX_API_KEY ? { key: checkKey(ctx.env.HEX_API_KEY, 'env'), source: 'env' as const } : undefined);
+  const given = await readKeyForRun(opts, ctx.streams.stdin, ctx.env);
 
   const prepared = await loadPackage(ctx, { organization: undefined, toolchain: toolchainChoice(opts), printSummary: !json, publishing: true });
   const built = await buildPackage(ctx, prepared, {});
@@ -42,10 +42,7 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
     return;
   }
 
-  const added = new AddedRepositoryAuth(ctx, repo, { ...entry, oauth_exchange: false });
-  const authorization = given
-    ? { value: given.key, credential: `the key from ${describeKeySource(given.source)}` }
-    : await added.authorization().then(async (value) => (value ? { value, credential: (await added.description())! } : undefined));
+  const authorization = await repositoryWriteAuthorization(ctx, repo, entry, given);
   if (!authorization) {
     throw new CliError(`no credential to publish to repository ${repo}`, `Set its key: \`hexts repo set ${repo} --auth-key KEY\`, or pass --key (or HEX_API_KEY).`);
   }

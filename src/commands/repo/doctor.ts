@@ -5,7 +5,7 @@ import type { Context } from '../../context.js';
 import { AddedRepositoryAuth } from '../../credentials/repo-keys.js';
 import { CliError, UsageError } from '../../errors.js';
 import { RegistryError } from '../../repository/protobuf.js';
-import { fetchRepositoryFile } from '../../repository/registry.js';
+import { repositoryFileReader, type RepositoryFileReader } from '../../repository/registry.js';
 import { checkRepoName, type RepoEntry } from '../../repository/repos.js';
 import { PUBLIC_REPOSITORY } from '../../repository/settings.js';
 import { openRegistryResource, publicKeyFingerprint } from '../../repository/signing.js';
@@ -51,7 +51,8 @@ export async function run(ctx: Context, { args }: Invocation): Promise<void> {
     add({ check: 'auth key', ok: false, detail: err.message, hint: err.hint });
   }
   const credential = authorization ? await auth.description() : undefined;
-  const get = (path: string, withKey = true) => fetchRepositoryFile(ctx, entry.url, path, withKey && authorization ? { value: authorization, credential: credential! } : undefined);
+  const read = await repositoryFileReader(ctx);
+  const get = (path: string, withKey = true) => read(entry.url, path, withKey && authorization ? { value: authorization, credential: credential! } : undefined);
 
   // The connection, and the key it serves.
   let served: string | undefined;
@@ -120,7 +121,7 @@ export async function run(ctx: Context, { args }: Invocation): Promise<void> {
   return finish(ctx, name, entry, checks);
 }
 
-type Getter = (path: string, withKey?: boolean) => ReturnType<typeof fetchRepositoryFile>;
+type Getter = (path: string, withKey?: boolean) => ReturnType<RepositoryFileReader>;
 
 async function openChecked(ctx: Context, get: Getter, path: string, key: string | undefined, name: string, add: (c: Check) => void, pkg?: string) {
   let response;

@@ -28,6 +28,7 @@ interface RepoRow {
 async function rows(ctx: Context): Promise<RepoRow[]> {
   const credentials = await ctx.credentials();
   const orgKeys = new Map((await credentials.store.list()).map((s) => [s.slot, s.info.store]));
+  const hexpmExchange = repositorySettings(await ctx.config()).exchange;
   return Promise.all((await knownRepositories(ctx)).map(async (target): Promise<RepoRow> => {
     const pem = await knownPublicKey(target).catch(() => undefined);
     let fingerprint: string | null = null;
@@ -41,7 +42,7 @@ async function rows(ctx: Context): Promise<RepoRow[]> {
       : target.organization ? (orgKeys.get(`repository:${target.name}`) ?? null) : null;
     return {
       name: target.name, url: target.url, public_key: pem ?? null, fingerprint, auth_key,
-      oauth_exchange: target.added ? target.added.oauth_exchange : repositorySettings(await ctx.config()).exchange,
+      oauth_exchange: target.added ? target.added.oauth_exchange : hexpmExchange,
       oauth_exchange_url: target.added?.oauth_exchange_url ?? null, api_url: target.apiUrl ?? null, publish: target.publish ?? null,
     };
   }));

@@ -2,8 +2,8 @@ import { fixedAuthorization } from '../../api/client.js';
 import { ApiError } from '../../api/errors.js';
 import * as releases from '../../api/releases.js';
 import type { Context } from '../../context.js';
-import { checkKey, describeKeySource, readGivenKey } from '../../credentials/key-input.js';
-import { AddedRepositoryAuth } from '../../credentials/repo-keys.js';
+import { readKeyForRun } from '../../credentials/key-input.js';
+import { repositoryWriteAuthorization } from '../../credentials/repo-keys.js';
 import { CliError } from '../../errors.js';
 import { RepoConfig } from '../../repository/repos.js';
 
@@ -17,10 +17,7 @@ export async function retireInRepository(ctx: Context, repo: string, name: strin
   if (!entry.api_url) {
     throw new CliError(`repository ${repo} has no API to retire through`, `Set it (\`hexts repo set ${repo} --api-url URL\`), or for a static directory sign the change in: \`hexts retire … --to-dir PUBLIC_DIR --private-key KEY\`.`);
   }
-  const given = (await readGivenKey(opts, ctx.streams.stdin)) ?? (ctx.env.HEX_API_KEY ? { key: checkKey(ctx.env.HEX_API_KEY, 'env'), source: 'env' as const } : undefined);
-  const added = new AddedRepositoryAuth(ctx, repo, { ...entry, oauth_exchange: false });
-  const stored = given ? undefined : await added.authorization();
-  const authorization = given ? { value: given.key, credential: `the key from ${describeKeySource(given.source)}` } : stored ? { value: stored, credential: (await added.description())! } : undefined;
+  const authorization = await repositoryWriteAuthorization(ctx, repo, entry, await readKeyForRun(opts, ctx.streams.stdin, ctx.env));
   if (!authorization) throw new CliError(`no credential for repository ${repo}`, `Set its key: \`hexts repo set ${repo} --auth-key KEY\`, or pass --key (or HEX_API_KEY).`);
   const client = await ctx.api({ apiUrl: entry.api_url, auth: fixedAuthorization(authorization.value, authorization.credential), otp: typeof opts.otp === 'string' ? opts.otp : undefined });
   const doing = retirement ? 'Retiring' : 'Unretiring';
