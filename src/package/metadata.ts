@@ -105,29 +105,49 @@ export function readDependencies(deps: Term): { requirements: Requirement[]; exc
   return { requirements, excluded };
 }
 
-/** A requirement as mix puts it into the metadata: a map with its fields in key order. */
-function requirementTerm(r: Requirement): ErlMap {
-  return new ErlMap([
-    [atom('app'), atom(r.app)],
-    [atom('name'), binary(r.name)],
-    [atom('optional'), r.optional],
-    [atom('repository'), binary(r.repository)],
-    [atom('requirement'), r.requirement],
-  ]);
+/**
+ * The order metadata.config's keys are written in: mix writes maps in maps:to_list order, which
+ * is sorted by key on OTP 25 and older (the default here) but atom-index order on OTP 26 and
+ * later (tarball.md §5), which only a build's own output can tell. Keys left out of an order
+ * come after the ones it names, sorted.
+ */
+export interface MetadataOrder {
+  /** The top-level keys. */
+  keys?: readonly string[];
+  /** The fields of each requirement (app, name, optional, repository, requirement). */
+  requirementKeys?: readonly string[];
 }
 
-/**
- * The metadata.config entries, sorted by key: maps:to_list order for atom keys on OTP 25 and
- * older, which the reference builds used (OTP 26+ orders them by atom index instead).
- */
-export function metadataPairs(meta: Meta, requirements: Requirement[]): Array<[string, Term]> {
+/** `items` in the order of their names in `order`, the others after them sorted; all sorted without an order. */
+function inOrder<T>(items: readonly T[], nameOf: (item: T) => string, order: readonly string[] | undefined): T[] {
+  const rank = new Map((order ?? []).map((name, i) => [name, i]));
+  const position = (item: T) => rank.get(nameOf(item)) ?? Infinity;
+  return [...items].sort((a, b) => position(a) - position(b) || compareNames(nameOf(a), nameOf(b)));
+}
+
+const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A requirement as mix puts it into the metadata: a map, its fields in key order. */
+function requirementTerm(r: Requirement, order: readonly string[] | undefined): ErlMap {
+  const fields: Array<[string, Term]> = [
+    ['app', atom(r.app)],
+    ['name', binary(r.name)],
+    ['optional', r.optional],
+    ['repository', binary(r.repository)],
+    ['requirement', r.requirement],
+  ];
+  return new ErlMap(inOrder(fields, ([key]) => key, order).map(([key, value]) => [atom(key), value]));
+}
+
+/** The metadata.config entries, sorted by key unless `order` says otherwise (see MetadataOrder). */
+export function metadataPairs(meta: Meta, requirements: Requirement[], order: MetadataOrder = {}): Array<[string, Term]> {
   const pairs: Array<[string, Term]> = [...meta].map(([k, v]) => [k, v]);
-  pairs.push(['requirements', requirements.map(requirementTerm)]);
+  pairs.push(['requirements', requirements.map((r) => requirementTerm(r, order.requirementKeys))]);
   for (const [key, value] of pairs) {
     const inside = opaqueValue(value);
     if (inside) throw new PackageError(`Invalid :${key} in package metadata: it contains ${inside}`);
   }
-  return pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return inOrder(pairs, ([key]) => key, order.keys);
 }
 
 /** A value metadata.config cannot hold (a regex or a function), named; undefined when there is none. */

@@ -11,7 +11,7 @@ import { NIL, structName, truthy } from '../elixir/values.js';
 import { expandFiles, type ExcludePattern, type ExpandOptions } from './files.js';
 import {
   DEFAULT_FILES, META_FIELDS, PackageError, ROOT_FIELDS, readDependencies, metadataPairs, stringOf,
-  type Meta, type Requirement,
+  type Meta, type MetadataOrder, type Requirement,
 } from './metadata.js';
 import { renderSummary, type Summary } from './summary.js';
 import { validate, type Validation } from './validate.js';
@@ -27,6 +27,8 @@ export interface PrepareOptions {
   /** The toolchain and Mix environment mix.exs is evaluated against. */
   assumptions: Assumptions;
   listDir?: ExpandOptions['listDir'];
+  /** The order of metadata.config's keys; sorted by default, as OTP 25 and older write them. */
+  metadataOrder?: MetadataOrder;
 }
 
 export interface PreparedPackage {
@@ -166,7 +168,7 @@ function build(dir: string, config: Keywords, options: PrepareOptions, configWar
     organization: organizationText,
     files,
     requirements,
-    metadata: metadataPairs(meta, requirements),
+    metadata: metadataPairs(meta, requirements, options.metadataOrder),
     configWarnings,
     summary: renderSummary(nameText, versionText, meta, requirements, organizationText),
     validation: validate({ root: dir, name: nameText, version: versionText, meta, requirements, excludedDeps: excluded, organization, filesPatterns }),

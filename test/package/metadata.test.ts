@@ -93,6 +93,27 @@ describe('metadata.config entries', () => {
     );
   });
 
+  test('an OTP 26 build\'s key order, given: the keys it names in that order, any others after them sorted', () => {
+    const meta: Meta = new Map<string, Term>([
+      ['version', binary('1.0.0')],
+      ['app', atom('pkg')],
+      ['name', binary('pkg')],
+      ['files', [binary('lib')]],
+      ['licenses', [binary('MIT')]],
+    ]);
+    const { requirements } = readDependencies(term('[{:dep, "~> 1.0"}]'));
+    // The order tarball.md §5 saw in a real OTP 26 build (without build_tools' neighbours here).
+    const pairs = metadataPairs(meta, requirements, {
+      keys: ['links', 'name', 'version', 'description', 'elixir', 'files', 'app', 'requirements'],
+      requirementKeys: ['name', 'app', 'optional', 'requirement', 'repository'],
+    });
+    assert.deepEqual(pairs.map(([k]) => k), ['name', 'version', 'files', 'app', 'requirements', 'licenses']);
+    assert.match(
+      encodeMetadata(pairs).toString('utf8'),
+      /\{<<"requirements">>,\n \[\[\{<<"name">>,<<"dep">>\},\n {3}\{<<"app">>,<<"dep">>\},\n {3}\{<<"optional">>,false\},\n {3}\{<<"requirement">>,<<"~> 1.0">>\},\n {3}\{<<"repository">>,<<"hexpm">>\}\]\]\}\.\n/,
+    );
+  });
+
   test('a regex cannot go into the metadata', () => {
     const meta: Meta = new Map([['extra', term('%{"pattern" => ~r/x/}')]]);
     assert.throws(() => metadataPairs(meta, []), /Invalid :extra in package metadata: it contains a regex/);
