@@ -19,6 +19,7 @@ export const COMMANDS: TopCommand[] = [
   { name: 'build', description: 'build the package tarball of the mix project in this directory', define: () => import('./build/define.js') },
   { name: 'publish', description: 'publish the package and its docs to hex.pm or an organization', define: () => import('./publish/define.js') },
   { name: 'package', description: 'fetch packages (verified against the signed registry) and search for them', define: () => import('./package/define.js') },
+  { name: 'verify', description: 'prove a release is what its source builds: rebuild it here and compare checksums', define: () => import('./verify/define.js') },
   { name: 'docs', description: 'fetch a package\'s docs for reading offline, and open them (like mix hex.docs)', define: () => import('./docs/define.js') },
   { name: 'info', description: 'a package\'s description, releases, licenses and links, or one release\'s dependencies', define: () => import('./info/define.js') },
   { name: 'outdated', description: 'the project\'s dependencies with newer versions, from mix.exs and mix.lock (like mix hex.outdated)', define: () => import('./outdated/define.js') },
