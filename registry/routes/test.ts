@@ -20,6 +20,7 @@ import {
   verifyUser,
 } from '../arrange.js';
 import { parseFault, type Faults } from '../faults.js';
+import { readReleaseTarball } from '../release-tarball.js';
 import { empty, isoMicroseconds, stringParam, view, type Ctx, type Reply } from '../http.js';
 import type { MiniRepos } from '../mini.js';
 import type { Messages } from '../notices.js';
@@ -129,13 +130,18 @@ export function testRoutes(controls: TestControls): Route[] {
       return view(201, { secret });
     }],
     // A small package release made here and published as `publisher` (for benchmarks and
-    // rehearsals); with "docs": true, docs too (an index.html naming the release).
+    // rehearsals); with "docs": true, docs too (an index.html naming the release). Or, with
+    // "tarball" (base64) instead of name and version, that very tarball: one built by mix, say,
+    // to rehearse `hexts verify` on a release whose files are in mix's readdir order.
     ['POST', '/_test/releases', async (ctx) => {
-      const tarball = await makeTarball({ name: required(ctx, 'name'), version: required(ctx, 'version') });
+      const given = stringParam(ctx, 'tarball');
+      const tarball = given !== null ? Buffer.from(given, 'base64') : await makeTarball({ name: required(ctx, 'name'), version: required(ctx, 'version') });
       const repository = stringParam(ctx, 'repository') ?? undefined;
       const release = await publishTarball(ctx.core, tarball, { publisher: required(ctx, 'publisher'), repository });
-      if (ctx.params.docs === true) publishDocsTarball(ctx.core, required(ctx, 'name'), release.version, await makeDocsTarball(required(ctx, 'name'), release.version), repository);
-      return view(201, { version: release.version, checksum: release.outerChecksum });
+      const read = given !== null ? await readReleaseTarball(tarball, true) : undefined;
+      const name = read && 'meta' in read ? String(read.meta.name) : required(ctx, 'name');
+      if (ctx.params.docs === true) publishDocsTarball(ctx.core, name, release.version, await makeDocsTarball(name, release.version), repository);
+      return view(201, { name, version: release.version, checksum: release.outerChecksum });
     }],
     // Retires a release without an owner's credential: {name, version, reason, message, repository?}; reason null unretires.
     ['POST', '/_test/retirements', (ctx) => {

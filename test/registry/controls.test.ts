@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { Agent, request } from 'node:https';
 import type { Socket } from 'node:net';
@@ -55,6 +57,13 @@ test('arranging state through /_test', async (t) => {
   assert.equal((await call(registry, 'GET', '/api/packages/demo/releases/1.0.0')).data.has_docs, true);
   assert.equal((await call(registry, 'GET', '/repo/docs/demo-1.1.0.tar.gz')).status, 404);
 
+  // A given tarball, published byte for byte: here mix's own build of fancy_pkg, whose files are in readdir order.
+  for (const [name, version] of [['jason', '1.4.4'], ['decimal', '2.1.1']]) assert.equal((await post('/_test/releases', { name, version, publisher: 'alice' })).status, 201);
+  const fancy = readFileSync(new URL('../fixtures/corpus/ref_fancy/expected/fancy_pkg-0.2.0-rc.1.tar', import.meta.url));
+  const given = await post('/_test/releases', { tarball: fancy.toString('base64'), publisher: 'alice' });
+  assert.deepEqual([given.status, given.data], [201, { name: 'fancy_pkg', version: '0.2.0-rc.1', checksum: createHash('sha256').update(fancy).digest('hex') }]);
+  assert.deepEqual((await call(registry, 'GET', '/repo/tarballs/fancy_pkg-0.2.0-rc.1.tar')).body, fancy);
+
   const errors = [
     await post('/_test/users/nobody/verify', {}),
     await post('/_test/config', { nonsense: 1 }),
@@ -63,6 +72,7 @@ test('arranging state through /_test', async (t) => {
     await post('/_test/messages', { value: 7 }),
     await post('/_test/messages', { value: '"bell\u0007";level=warn' }),
     await post('/_test/orgs', { name: 'x', admin: 'alice' }),
+    await post('/_test/releases', { tarball: Buffer.from('not a tarball').toString('base64'), publisher: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice' }),
     await post('/_test/device/approve', { user_code: 'BCDFGHJK', username: 'alice', scopes: 'api' }),
     await call(registry, 'POST', '/_test/users', { body: '{', headers: { 'content-type': 'application/json' } }),
