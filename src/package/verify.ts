@@ -74,11 +74,17 @@ export interface VerifyReport {
   prepared: PreparedPackage;
 }
 
-export async function verifyRelease(releaseTarball: Buffer, options: VerifyOptions): Promise<VerifyReport> {
-  const source = resolve(options.source);
+/** The project directory, resolved; an error when it has no mix.exs (worth saying before anything is downloaded). */
+export function requireMixExs(dir: string): string {
+  const source = resolve(dir);
   if (!existsSync(join(source, 'mix.exs'))) {
     throw new CliError(`no mix.exs in ${source}`, 'Run hexts verify in the project\'s directory (a checkout of the release\'s tag), or name it with --source DIR.');
   }
+  return source;
+}
+
+export async function verifyRelease(releaseTarball: Buffer, options: VerifyOptions): Promise<VerifyReport> {
+  const source = requireMixExs(options.source);
   const release = await unpackPackageTarball(releaseTarball, { output: 'memory' });
   const prepared = await preparePackage(source, {
     env: options.env,

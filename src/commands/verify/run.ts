@@ -5,7 +5,7 @@ import { ExitStatus, UsageError } from '../../errors.js';
 import { resolveAssumptions } from '../../elixir/assumptions.js';
 import { renderChange, type FileChange } from '../../diff/trees.js';
 import type { Text } from '../../io/output.js';
-import { verifyRelease, type FileDifference, type FirstDifference, type VerifyReport } from '../../package/verify.js';
+import { requireMixExs, verifyRelease, type FileDifference, type FirstDifference, type VerifyReport } from '../../package/verify.js';
 import { Repository } from '../../repository/registry.js';
 import { verifyReleaseTarball } from '../../repository/release-tarball.js';
 import { parsePackageSpec, resolveRelease } from '../../repository/resolve.js';
@@ -25,7 +25,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
   }
   const spec = parsePackageSpec(args[0]!);
   if (spec.kind !== 'version') throw new UsageError(`"${spec.text}": give the release as NAME@VERSION, an exact version`, `For example: hexts verify ${spec.name}@1.0.0`);
-  const source = resolve(ctx.cwd, typeof opts.source === 'string' ? opts.source : '.');
+  const source = requireMixExs(resolve(ctx.cwd, typeof opts.source === 'string' ? opts.source : '.'));
   const assumptions = resolveAssumptions(ctx.env, toolchainChoice(opts));
 
   const credentials = organization ? await ctx.credentials() : undefined;
