@@ -14,7 +14,11 @@ import type { Command } from 'commander';
 import { fixedAuthorization } from '../../src/api/client.js';
 import { publish as publishDocs } from '../../src/api/docs.js';
 import { buildProgram } from '../../src/cli.js';
+import { encodeMetadata } from '../../src/erlang/pretty.js';
+import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { createDocsTarball } from '../../src/package/docs-tarball.js';
+import { preparePackage } from '../../src/package/project.js';
+import { createPackageTarball } from '../../src/package/tarball.js';
 import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
@@ -76,6 +80,16 @@ async function lockedProject(): Promise<string> {
   writeFileSync(join(cwd, 'mix.exs'), `defmodule Locked.MixProject do\n  use Mix.Project\n  def project, do: [app: :locked, version: "0.1.0", deps: [{:${name}, "~> 1.0", only: :prod}]]\nend\n`);
   writeFileSync(join(cwd, 'mix.lock'), `%{\n  "${name}": {:hex, :${name}, "1.0.0", "aa", [:mix], [], "hexpm", "bb"},\n}\n`);
   return name;
+}
+
+/** A fresh mix project (the next run's cwd) and its release as `hexts build` writes it, published by alice: NAME@1.0.0. */
+async function verifiable(organization?: string): Promise<string> {
+  const name = unique('opt_verify_');
+  project(name);
+  const prepared = await preparePackage(cwd!, { env: {}, assumptions: resolveAssumptions({}, {}) });
+  const built = await createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: cwd! });
+  await registry.publish(built.tarball!, { publisher: 'alice', repository: organization });
+  return `${name}@1.0.0`;
 }
 
 function outDir(): string {
@@ -273,6 +287,14 @@ const SCENARIOS: Record<string, Scenario[]> = {
     refused(/give either --organization or --repo/, () => ['package', 'diff', 'opt_any', '1.0.0..1.1.0', '--repo', 'hexpm:acme', '--organization', 'acme']),
     refused(/--key goes with --organization: public packages are fetched without a key/, () => ['package', 'diff', 'opt_any', '1.0.0..1.1.0', '--key', aliceKey]),
     refused(/--json cannot be used with the diff command set in HEX_DIFF_COMMAND/, () => ['--json', 'package', 'diff', 'opt_any', '1.0.0..1.1.0'], () => ({ env: { ...env, HEX_DIFF_COMMAND: 'diff -ru __PATH1__ __PATH2__' } })),
+  ],
+  verify: [
+    ok(async () => ['verify', await verifiable(), '--elixir-version', '1.14.0', '--otp-release', '25']),
+    ok(async () => { const release = await verifiable('acme'); return ['--json', 'verify', release, '--organization', 'acme', '--source', cwd!, '--key', aliceKey]; }),
+    ok(async () => ['verify', await verifiable('acme'), '--repo', 'hexpm:acme', '--key-file', keyFile]),
+    refused(/give either --organization or --repo/, () => ['verify', 'opt_any@1.0.0', '--repo', 'hexpm:acme', '--organization', 'acme']),
+    refused(/--key goes with --organization: public packages are fetched without a key/, () => ['verify', 'opt_any@1.0.0', '--key', aliceKey]),
+    refused(/give the release as NAME@VERSION, an exact version/, () => ['verify', 'opt_any@~> 1.0']),
   ],
   'docs fetch': [
     ok(async () => ['docs', 'fetch', await withDocs()]),

@@ -206,15 +206,17 @@ describe('errors', () => {
     assert.match(result.stderr, new RegExp(`source is ${name} 1\\.0\\.1, release is ${name} 1\\.0\\.0\n.*git checkout v1\\.0\\.0`));
   });
 
-  test('no mix.exs, no such release or package: one line each, exit 1', async () => {
-    const { name } = await released();
+  test('no mix.exs (said before any request), no such release or package: one line each, exit 1', async () => {
+    const { name, dir } = await released();
+    registry.clearRequests();
     const none = await verify([`${name}@1.0.0`, '--source', 'nowhere']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, new RegExp(`no mix\\.exs in ${join(scratch, 'nowhere')}\n`));
-    const version = await verify([`${name}@9.9.9`]);
+    assert.deepEqual(registry.requests(), []);
+    const version = await verify([`${name}@9.9.9`], dir);
     assert.equal(version.code, 1);
     assert.match(version.stderr, new RegExp(`${name} has no version 9\\.9\\.9`));
-    const pkg = await verify(['no_such_pkg@1.0.0']);
+    const pkg = await verify(['no_such_pkg@1.0.0'], dir);
     assert.equal(pkg.code, 1);
     assert.match(pkg.stderr, /no_such_pkg/);
   });

@@ -187,6 +187,11 @@ const ROWS: Row[] = [
   { command: 'package diff', argv: () => ['package', 'diff', PRIVATE_PACKAGE, '1.0.0', '1.1.0', '--organization', ORG], exit: 1 },
   { command: 'package diff', argv: () => ['--json', 'package', 'diff', PRIVATE_PACKAGE, '1.0.0..1.1.0', '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, exit: 1 },
   { command: 'package diff', argv: () => ['package', 'diff', PRIVATE_PACKAGE, '1.0.0..1.1.0', '--organization', ORG], env: { HEX_DIFF_COMMAND: "sh -c 'env | grep HEX; ls -R' __PATH1__ __PATH2__" } },
+  // verify: the release against a project of its name and version whose files differ (exit 1, the report and its diffs on stdout).
+  { command: 'verify', argv: () => ['verify', `${PUBLIC_PACKAGE}@1.0.0`], sources: ['env', 'keychain', 'oauth'], exit: 1, before: project({ app: PUBLIC_PACKAGE }) },
+  { command: 'verify', argv: () => ['verify', `${PUBLIC_PACKAGE}@1.0.0`], sources: ['flag', 'stdin', 'key-file'], exit: 2, before: project({ app: PUBLIC_PACKAGE }) },
+  { command: 'verify', argv: () => ['verify', `${PRIVATE_PACKAGE}@1.0.0`, '--organization', ORG], exit: 1, before: project({ app: PRIVATE_PACKAGE }) },
+  { command: 'verify', argv: () => ['--json', 'verify', `${PRIVATE_PACKAGE}@1.0.0`, '--organization', ORG], env: { HEXTS_REPO_OAUTH_EXCHANGE: 'true' }, exit: 1, before: project({ app: PRIVATE_PACKAGE }) },
   { command: 'docs fetch', argv: () => ['docs', 'fetch', PUBLIC_PACKAGE], sources: ['env', 'keychain', 'oauth'] },
   { command: 'docs fetch', argv: () => ['docs', 'fetch', PUBLIC_PACKAGE], sources: ['flag', 'stdin', 'key-file'], exit: 2 },
   { command: 'docs fetch', argv: () => ['--json', 'docs', 'fetch', PRIVATE_PACKAGE, '1.1.0', '--organization', ORG] },
