@@ -3,8 +3,10 @@
 // readdir order), so do hexts's own builds in any directory order and an OTP 26-like key order;
 // and each change to a source that can be made is named.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { encodeMetadata } from '../../src/erlang/pretty.js';
 import { resolveAssumptions } from '../../src/elixir/assumptions.js';
@@ -14,6 +16,7 @@ import { createPackageTarball } from '../../src/package/tarball.js';
 import { verifyRelease, type VerifyReport } from '../../src/package/verify.js';
 import { CONSTRUCTS_DIR, builtCaseNames, copyProject, loadBuiltCase } from '../helpers/corpus.js';
 import { ASSUMED, tempDir, tempProject } from './project-helpers.js';
+import { buildTar, fileEntry, readWithNodeTar } from './tarball-helpers.js';
 
 const verify = (tarball: Buffer, source: string, name: string, version: string, env: Record<string, string> = {}, assumptions = ASSUMED) =>
   verifyRelease(tarball, { source, name, version, env, assumptions });
@@ -104,6 +107,23 @@ describe('what a mismatch names', () => {
     assert.deepEqual(report.files.filter((f) => f.status === 'order').map((f) => [f.path, f.releaseIndex, f.sourceIndex]), [['priv/logo.bin', 2, 0]]);
     assert.deepEqual(report.metadata.map((m) => m.key), ['files']);
     assert.deepEqual(report.files.filter((f) => f.status !== 'order').map((f) => [f.path, f.status]), [['mix.exs', 'content']]);
+  });
+
+  test('the same members, packed otherwise: contents.tar.gz compressed by another zlib, or other outer tar headers', async () => {
+    const source = smallProject();
+    const tarball = await build(source);
+    const members = new Map((await readWithNodeTar(tarball)).entries.map((e) => [e.path, e.data]));
+    const repack = (contents: Buffer, mode: number) => {
+      const version = members.get('VERSION')!;
+      const metadata = members.get('metadata.config')!;
+      const checksum = createHash('sha256').update(version).update(metadata).update(contents).digest('hex').toUpperCase();
+      return buildTar([fileEntry('VERSION', version, mode), fileEntry('CHECKSUM', checksum, mode), fileEntry('metadata.config', metadata, mode), fileEntry('contents.tar.gz', contents, mode)]);
+    };
+    const regzipped = gzipSync(gunzipSync(members.get('contents.tar.gz')!), { level: 9 });
+    const compression = await verify(repack(regzipped, 0o100644), source, 'small', '1.0.0');
+    assert.deepEqual([compression.match, compression.firstDifference, compression.files, compression.metadata], [false, { member: 'contents.tar.gz', index: null, release: null, source: null, detail: 'compression' }, [], []]);
+    const headers = await verify(repack(members.get('contents.tar.gz')!, 0o100600), source, 'small', '1.0.0');
+    assert.deepEqual([headers.match, headers.firstDifference, headers.files, headers.metadata], [false, { member: 'outer tar', detail: 'headers' }, [], []]);
   });
 
   test('another version checked out, another package, no mix.exs: one error each, before any comparison', async () => {
