@@ -124,21 +124,20 @@ function releaseFileOrder(release: UnpackedPackage): string[] {
  * machine's readdir order), then those the release does not have, sorted, as hexts lists them.
  */
 export function listDirInReleaseOrder(root: string, releaseFiles: readonly string[]): (absoluteDir: string) => string[] {
-  const children = new Map<string, string[]>();
+  const children = new Map<string, Set<string>>(); // a Set keeps its insertion order
   for (const path of releaseFiles) {
     const parent = posix.dirname(path);
-    const name = posix.basename(path);
-    const names = children.get(parent) ?? [];
-    if (!names.includes(name)) names.push(name);
+    const names = children.get(parent) ?? new Set<string>();
+    names.add(posix.basename(path));
     children.set(parent, names);
   }
   const base = resolve(root);
   return (absoluteDir) => {
     const dir = relative(base, absoluteDir).split(sep).join('/') || '.';
     const present = readdirSync(absoluteDir);
-    const known = children.get(dir) ?? [];
-    const listed = new Set(known);
-    return [...known.filter((name) => present.includes(name)), ...present.filter((name) => !listed.has(name)).sort(compareBytes)];
+    const here = new Set(present);
+    const listed = children.get(dir) ?? new Set<string>();
+    return [...[...listed].filter((name) => here.has(name)), ...present.filter((name) => !listed.has(name)).sort(compareBytes)];
   };
 }
 
