@@ -4,7 +4,7 @@
 // package tarball, is refused before any request.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as releases from '../../src/api/releases.js';
@@ -60,6 +60,9 @@ async function ciBuild(spec: ProjectSpec): Promise<{ file: string; checksum: str
 
 const publish = (argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
   runCli(['publish', ...argv], { cwd: elsewhere(), env: env(), ...options });
+
+/** Signs the static repository of the --to-dir test. */
+const REGISTRY_KEY = new URL('../fixtures/registry-build/keys/key.pem', import.meta.url).pathname;
 
 const uploads = (name: string) => registry.requests().filter((r) => r.method === 'POST' && new RegExp(`/packages/${name}/releases(\\?|$)`).test(r.path));
 
@@ -150,6 +153,20 @@ describe('a reviewed tarball, published', () => {
     assert.deepEqual(JSON.parse(result.stdout), { name: 'ci_dry', version: '0.3.0', repository: 'hexpm', checksum, dry_run: true });
     assert.deepEqual(registry.requests(), []);
   });
+});
+
+test('--to-dir: the reviewed file goes into a static repository as it is, no API, no credential', async () => {
+  const { file, checksum } = await ciBuild({ app: 'ci_static', version: '1.0.0' });
+  const dir = join(elsewhere(), 'public');
+  mkdirSync(join(dir, 'tarballs'), { recursive: true });
+  copyFileSync(new URL('../fixtures/registry-build/tarballs/foo-1.0.0.tar', import.meta.url), join(dir, 'tarballs', 'foo-1.0.0.tar'));
+  ok(await runCli(['registry', 'build', dir, '--name', 'acme', '--private-key', REGISTRY_KEY], { env: bare() }));
+  registry.clearRequests();
+  const result = await publish(['--json', '--tarball', file, '--expect-checksum', checksum, '--to-dir', dir, '--private-key', REGISTRY_KEY], { env: bare() });
+  ok(result);
+  assert.deepEqual(JSON.parse(result.stdout), { name: 'ci_static', version: '1.0.0', repository: 'acme', checksum, tarball: join(dir, 'tarballs', 'ci_static-1.0.0.tar') });
+  assert.ok(readFileSync(join(dir, 'tarballs', 'ci_static-1.0.0.tar')).equals(readFileSync(file)));
+  assert.deepEqual(registry.requests(), []);
 });
 
 describe('refused before any request', () => {
