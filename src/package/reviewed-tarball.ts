@@ -29,11 +29,6 @@ export interface ReviewedTarball {
   files: Array<{ path: string; data: Buffer }>;
 }
 
-const HEX_CHECKSUM = /^[0-9a-fA-F]{64}$/;
-
-/** Whether `value` can be an --expect-checksum: 64 hex digits, either case. */
-export const isChecksum = (value: string): boolean => HEX_CHECKSUM.test(value);
-
 /**
  * Reads `file` (relative to `cwd`). With `expectedChecksum`, a file whose SHA-256 differs is
  * refused before it is even unpacked: it is not what was reviewed. Every problem is a CliError

@@ -1,7 +1,7 @@
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../errors.js';
 import { DEFAULT_REPO } from '../../package/metadata.js';
-import { isChecksum, readReviewedTarball, type ReviewedTarball } from '../../package/reviewed-tarball.js';
+import type { ReviewedTarball } from '../../package/reviewed-tarball.js';
 import { renderSummary } from '../../package/summary.js';
 import { registryRefusals } from '../../package/validate.js';
 import { buildPackage, loadPackage, type LoadOptions } from '../package-build.js';
@@ -24,6 +24,9 @@ export interface PackageToPublish {
   release: BuiltRelease;
 }
 
+/** A SHA-256 in hex, either case: what `hexts build` and `mix hex.build` print as "Package checksum". */
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
 /** Options --tarball replaces or has no use for, each with why. */
 const NOT_WITH_TARBALL = [
   ['revert', '--revert', 'deletes a release instead of publishing one'],
@@ -37,7 +40,7 @@ export function checkTarballOptions(mode: 'all' | 'package' | 'docs', opts: Reco
   const expected = opts.expectChecksum;
   if (typeof expected === 'string') {
     if (typeof opts.tarball !== 'string') throw new UsageError('--expect-checksum goes with --tarball', 'It checks a built tarball before publishing it: `hexts publish --tarball FILE --expect-checksum SHA256`.');
-    if (!isChecksum(expected)) throw new UsageError(`--expect-checksum takes a SHA-256 checksum, 64 hexadecimal digits, not "${expected}"`, 'Give the "Package checksum" that `hexts build` (or `mix hex.build`) printed.');
+    if (!SHA256_HEX.test(expected)) throw new UsageError(`--expect-checksum takes a SHA-256 checksum, 64 hexadecimal digits, not "${expected}"`, 'Give the "Package checksum" that `hexts build` (or `mix hex.build`) printed.');
   }
   if (typeof opts.tarball !== 'string') return;
   if (mode === 'docs') throw new UsageError('`publish docs` cannot take --tarball: a package tarball carries no docs', 'Publish the docs from the source tree: `hexts publish docs`.');
@@ -53,6 +56,8 @@ export function checkTarballOptions(mode: 'all' | 'package' | 'docs', opts: Reco
 export async function packageToPublish(ctx: Context, opts: Record<string, unknown>, load: LoadOptions): Promise<PackageToPublish> {
   if (typeof opts.tarball === 'string') {
     const expected = typeof opts.expectChecksum === 'string' ? opts.expectChecksum : undefined;
+    // Loaded only here: the tarball reader is not needed to build and publish from mix.exs.
+    const { readReviewedTarball } = await import('../../package/reviewed-tarball.js');
     return reviewedPackage(ctx, await readReviewedTarball(ctx.cwd, opts.tarball, expected), expected !== undefined, load);
   }
   const prepared = await loadPackage(ctx, load);
