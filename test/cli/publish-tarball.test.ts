@@ -11,6 +11,7 @@ import * as releases from '../../src/api/releases.js';
 import { binary } from '../../src/erlang/term.js';
 import { makeTarball } from '../../registry/tarballs.js';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
+import { builtCaseNames, loadBuiltCase } from '../helpers/corpus.js';
 import { makeProject, type ProjectSpec } from '../helpers/projects.js';
 import { clientFor, cliEnv, testRegistry, type Registry } from '../helpers/registry.js';
 
@@ -166,6 +167,28 @@ test('--to-dir: the reviewed file goes into a static repository as it is, no API
   ok(result);
   assert.deepEqual(JSON.parse(result.stdout), { name: 'ci_static', version: '1.0.0', repository: 'acme', checksum, tarball: join(dir, 'tarballs', 'ci_static-1.0.0.tar') });
   assert.ok(readFileSync(join(dir, 'tarballs', 'ci_static-1.0.0.tar')).equals(readFileSync(file)));
+  assert.deepEqual(registry.requests(), []);
+});
+
+test('tarballs the real mix built (the corpus): the screen shows mix\'s summary block of each, read from its metadata alone', async () => {
+  const names = builtCaseNames();
+  assert.ok(names.length >= 10, names.join(' '));
+  registry.clearRequests();
+  for (const name of names) {
+    const c = loadBuiltCase(name);
+    const dir = elsewhere();
+    writeFileSync(join(dir, c.tarballName), c.tarball);
+    // mix keeps the organization out of the metadata: the command line gives it, as for mix's own build.
+    const organization = /^ {2}Organization: (.+)$/m.exec(c.build.stdout)?.[1];
+    const result = await publish(['--tarball', c.tarballName, '--expect-checksum', c.outerSha256, '--dry-run', ...(organization ? ['--organization', organization] : [])], { cwd: dir, env: bare() });
+    assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+    // The block: mix's lines under "Building …" without its warnings (hexts checks none of a built package).
+    const block = (text: string) => text.split('\n').filter((line) => line.startsWith('  '));
+    assert.deepEqual(block(result.stdout), block(c.build.stdout), name);
+    const building = c.build.stdout.split('\n')[0]!;
+    assert.equal(result.stdout.split('\n')[0], `${building.replace(/^Building /, 'Package ')} from ${c.tarballName}`, name);
+    assert.match(result.stdout, new RegExp(`^Package checksum: ${c.outerSha256} \\(as expected\\)$`, 'm'), name);
+  }
   assert.deepEqual(registry.requests(), []);
 });
 
