@@ -27,7 +27,7 @@ export interface LoadOptions {
   /** Publishing to a static repository (--to-dir): hex.pm's refusals do not apply there. */
   staticRepository?: boolean;
   /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
-  beforeShowing?: (prepared: PreparedPackage) => Promise<void>;
+  beforeShowing?: (target: { organization?: string }) => Promise<void>;
 }
 
 export interface LoadedPackage extends PreparedPackage {

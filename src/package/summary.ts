@@ -13,8 +13,9 @@ export interface Summary {
   stderr: string[];
 }
 
-export function renderSummary(name: string, version: string, meta: Meta, requirements: Requirement[], organization?: string): Summary {
-  const out = [`Building ${name} ${version}`];
+/** `heading` replaces mix's `Building NAME VERSION` where nothing is built (publish --tarball). */
+export function renderSummary(name: string, version: string, meta: Meta, requirements: Requirement[], organization?: string, heading = `Building ${name} ${version}`): Summary {
+  const out = [heading];
   const stderr: string[] = [];
   if (requirements.length > 0) {
     out.push('  Dependencies:');

@@ -111,6 +111,16 @@ function licenseWarnings(licenses: Term[]): string[] {
   ];
 }
 
+/**
+ * What hex.pm refuses of a package that is already built (publish --tarball): its name,
+ * version and dependencies on other organizations' repositories, in the words of `validate`.
+ */
+export function registryRefusals(name: string, version: string, requirements: Requirement[], organization: string | undefined): Pick<Validation, 'errors' | 'warnings'> {
+  const { errors, warnings } = registryChecks(name, version);
+  const dependencies = dependencyRefusals(requirements, organization === undefined ? undefined : binary(organization));
+  return { errors: [...errors, ...dependencies.map((r) => r.error)], warnings };
+}
+
 /** hex.pm's rule: a package may depend only on hexpm and on its own organization's repository. */
 function dependencyRefusals(requirements: Requirement[], organization: Term | undefined): Validation['publishRefusals'] {
   const own = isPublic(organization) ? undefined : toElixirString(organization!)?.toString('utf8');

@@ -110,6 +110,15 @@ async function staticRepository(): Promise<{ dir: string; name: string }> {
   return { dir, name };
 }
 
+/** A fresh project (the next run's cwd) built by `hexts build`: its tarball and the checksum it printed. */
+async function builtTarball(app: string): Promise<{ file: string; checksum: string }> {
+  project(app);
+  const built = await runCli(['--json', 'build'], { env, cwd });
+  assert.equal(built.code, 0, built.stderr);
+  const { path, checksum } = JSON.parse(built.stdout);
+  return { file: path, checksum };
+}
+
 /** A file with the local registry's public key, for --public-key. */
 function repoKeyFile(): string {
   const path = join(scratch, 'repo-public.pem');
@@ -238,6 +247,16 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => { project(unique('opt_dir_')); return ['publish', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--dry-run', '--elixir-version', '1.18.4']; }),
     refused(/--key cannot be used with --to-dir/, async () => { project(unique('opt_dir_')); return ['publish', '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY, '--key', aliceKey]; }),
     refused(/--private-key goes with --to-dir/, () => { project(unique('opt_dir_')); return ['publish', 'package', '--yes', '--private-key', REGISTRY_KEY]; }),
+    ok(async () => { const { file, checksum } = await builtTarball(unique('opt_tar_')); return ['publish', '--tarball', file, '--expect-checksum', checksum, '--organization', 'acme', '--yes', '--no-progress']; }),
+    ok(async () => { const { file } = await builtTarball(unique('opt_tar_')); return ['--json', 'publish', 'package', '--tarball', file, '--dry-run', '--replace']; }),
+    ok(async () => { const { file } = await builtTarball(unique('opt_tar_')); return ['publish', 'package', '--tarball', file, '--yes', '--repo', 'hexpm:acme', '--key', aliceKey]; }),
+    ok(async () => { const { file, checksum } = await builtTarball(unique('opt_tar_')); return ['--json', 'publish', '--tarball', file, '--expect-checksum', checksum, '--to-dir', (await staticRepository()).dir, '--private-key', REGISTRY_KEY]; }),
+    refused(/`publish docs` cannot take --tarball/, async () => ['publish', 'docs', '--tarball', (await builtTarball(unique('opt_tar_'))).file]),
+    refused(/--expect-checksum goes with --tarball/, () => { project(unique('opt_pkg_')); return ['publish', 'package', '--dry-run', '--expect-checksum', 'a'.repeat(64)]; }),
+    refused(/--expect-checksum takes a SHA-256 checksum, 64 hexadecimal digits, not "1234"/, async () => ['publish', '--tarball', (await builtTarball(unique('opt_tar_'))).file, '--expect-checksum', '1234']),
+    refused(/--revert cannot be used with --tarball/, async () => ['publish', '--tarball', (await builtTarball(unique('opt_tar_'))).file, '--revert', '1.0.0']),
+    refused(/--docs-dir cannot be used with --tarball/, async () => ['publish', '--tarball', (await builtTarball(unique('opt_tar_'))).file, '--docs-dir', 'doc']),
+    refused(/--otp-release cannot be used with --tarball/, async () => ['publish', '--tarball', (await builtTarball(unique('opt_tar_'))).file, '--otp-release', '27']),
   ],
   'repo add': [
     ok(() => ['repo', 'add', unique('r'), registry.repoUrl, '--fetch-public-key', publicKeyFingerprint(registry.repoPublicKeyPem), '--auth-key', 'opt-key', '--insecure-storage', '--no-oauth-exchange', '--oauth-exchange-url', `${registry.url}/api`]),

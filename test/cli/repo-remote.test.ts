@@ -74,6 +74,22 @@ describe('publishing to and reading from an added repository', () => {
     assert.match(info.stdout, /1\.3\.0/);
   });
 
+  test('publish --tarball --repo: a tarball built elsewhere goes byte for byte, and reads back the same', async () => {
+    const { dir } = makeProject({ app: 'minitar', version: '0.1.0' });
+    const built = await run(['--json', 'build'], { cwd: dir });
+    ok(built);
+    const { path, checksum } = JSON.parse(built.stdout) as { path: string; checksum: string };
+    const published = await run(['publish', '--tarball', path, '--expect-checksum', checksum, '--repo', 'acme', '--yes'], { cwd: home.home });
+    ok(published);
+    assert.match(published.stdout, /^Publishing package to repository acme using /m);
+    assert.match(published.stderr, new RegExp(`Package published to repository acme .*\\(${checksum}\\)`));
+    assert.equal(registry.mini!.published('acme').minitar![0]!.outerChecksum.toString('hex'), checksum);
+    const out = join(home.home, 'fetched-minitar');
+    mkdirSync(out);
+    ok(await run(['package', 'fetch', 'minitar@0.1.0', '--repo', 'acme', '--output', out]));
+    assert.ok(readFileSync(join(out, 'minitar-0.1.0.tar')).equals(readFileSync(path)));
+  });
+
   test('retire --repo and --unretire through the legacy API; readers see it in the signed files', async () => {
     ok(await run(['retire', 'minipkg', '1.2.0', 'security', '--message', 'leaks memory', '--repo', 'acme']));
     assert.deepEqual(registry.mini!.published('acme').minipkg!.find((r) => r.version === '1.2.0')!.retired, { reason: 'security', message: 'leaks memory' });

@@ -110,6 +110,15 @@ async function staticRepository(t: RowContext): Promise<string> {
   return dir;
 }
 
+/** A fresh project built by `hexts build` (the run's cwd): its tarball and the checksum printed. */
+async function ciTarball(t: RowContext): Promise<{ file: string; checksum: string }> {
+  t.cwd = t.project();
+  const built = await runCli(['--json', 'build'], { cwd: t.cwd, env: { PATH: process.env.PATH } });
+  assert.equal(built.code, 0, built.stderr);
+  const { path: file, checksum } = JSON.parse(built.stdout);
+  return { file, checksum };
+}
+
 /** A project locked at the public and the organization's package (1.0.0, their newest), for outdated and audit. */
 const lockedProject = (t: RowContext) => {
   t.cwd = t.project();
@@ -171,6 +180,8 @@ const ROWS: Row[] = [
   { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture() }); return ['publish', '--revert', '1.0.0']; } },
   { command: 'publish', argv: () => ['publish', 'package', '--dry-run'], before: project() },
   { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: project() },
+  // A tarball built by `hexts build` (as in CI), published as reviewed.
+  { command: 'publish', argv: async (t) => { const { file, checksum } = await ciTarball(t); return ['publish', '--tarball', file, '--expect-checksum', checksum, '--yes']; } },
   // Into a static repository: no credential is used (one given for the run is refused, exit 2).
   { command: 'publish', argv: async (t) => ['publish', 'package', '--to-dir', await staticRepository(t), '--private-key', REGISTRY_KEY], before: project(), sources: ['env', 'keychain', 'oauth'] },
   { command: 'registry build', argv: async (t) => ['registry', 'build', await staticRepository(t), '--name', 'acme', '--private-key', REGISTRY_KEY] },

@@ -15,6 +15,8 @@ export function define(command: Command, lazy: Lazy): void {
     .option('--no-progress', 'no upload progress bar')
     .option('--to-dir <public_dir>', 'publish the package into a static repository directory instead (see `hexts registry build`): no API, no credentials')
     .option('--private-key <path>', 'with --to-dir: the PEM file of the RSA key that signs that repository')
+    .option('--tarball <file>', 'publish this package tarball, byte for byte, as `hexts build` (or `mix hex.build`) wrote it, instead of building one: no mix.exs needed')
+    .option('--expect-checksum <sha256>', 'with --tarball: refuse unless the file\'s SHA-256 is this "Package checksum" (the one that was reviewed)')
     .addHelpText('after', `
 Everything local (reading mix.exs, validation, building the tarballs) happens before any
 credential is asked for. Without a terminal, --yes is needed. hexts does not run \`mix docs\`:
@@ -25,12 +27,21 @@ by \`hexts registry build\` (its name is read from PUBLIC_DIR/names), which is t
 and signed with --private-key. A different tarball of the same release is replaced only with
 --replace. No docs, no API, no credentials, no confirmation.
 
+With --tarball the package is not built here: the file is read and checked (its inner
+checksum, metadata and paths) and shown before any credential is asked for, and exactly
+its bytes are published; with --expect-checksum, a file that is not the reviewed one is
+refused. Its organization is --organization (mix keeps it out of the metadata). It carries
+no docs: publish them with \`hexts publish docs\` from the source tree.
+
 Examples:
   hexts publish --dry-run                          see exactly what would be published
   hexts publish                                    package and docs, after a confirmation
   hexts publish package --organization acme --yes  a private package from CI
   hexts publish package --repo internal --yes      to a self-hosted repository (hexts repo add)
   hexts publish --revert 1.2.3                     delete a release (within the allowed window)
+  hexts build                                      in CI: writes pkg-1.0.0.tar, prints its checksum
+  hexts publish --tarball pkg-1.0.0.tar --expect-checksum 3f1c…
+                                                   then a human with 2FA publishes exactly that file
   hexts publish package --to-dir public --private-key private_key.pem
                                                    add the release to a static repository`)
     .action(lazy(() => import('./run.js'), { json: true }));

@@ -17,13 +17,13 @@ import type { Purpose } from '../../credentials/choice.js';
 import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import type { Text } from '../../io/output.js';
 import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
-import type { PreparedPackage } from '../../package/project.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
 import { toolchainChoice } from '../options.js';
 import { repositoryChoice } from '../repository-choice.js';
-import { buildPackage, loadPackage, readPackage } from '../package-build.js';
+import { loadPackage, readPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
+import { checkTarballOptions, packageToPublish, type BuiltRelease } from './source.js';
 
 type Mode = 'all' | 'package' | 'docs';
 
@@ -37,10 +37,12 @@ interface Target {
 const CODE_OF_CONDUCT = 'Before publishing, please read the Code of Conduct: https://hex.pm/policies/codeofconduct';
 
 // `hexts publish [package|docs]`, like `mix hex.publish`: everything local first (read,
-// validate, build the tarballs), then the screen and the confirmation, then credentials and
-// the uploads. A dry run stops after the screen and needs no credentials at all.
+// validate, build the tarballs; or with --tarball, read and check a tarball built elsewhere),
+// then the screen and the confirmation, then credentials and the uploads. A dry run stops
+// after the screen and needs no credentials at all.
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const mode = (args[0] ?? 'all') as Mode;
+  let mode = (args[0] ?? 'all') as Mode;
+  checkTarballOptions(mode, opts);
   if (typeof opts.toDir === 'string') return (await import('./to-dir.js')).publishToDir(ctx, mode, opts);
   if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts publish --to-dir PUBLIC_DIR --private-key KEY`.');
   const { organization: flagOrganization, repo } = repositoryChoice(opts);
@@ -57,17 +59,28 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     ({ kind: 'api', access: 'write', organization, action: mode === 'docs' ? 'publish docs' : 'publish' });
   // Like mix, a credential (or a login, offered on a terminal) comes before the screen and the
   // question; a dry run sends nothing and needs none.
-  const prepared = await loadPackage(ctx, {
+  const load = {
     organization: flagOrganization,
     toolchain: toolchainChoice(opts),
     printSummary: !json && mode !== 'docs',
     publishing: true,
-    beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
-  });
-  const organization = targetOrganization(prepared);
-  const target: Target = { name: prepared.name, version: prepared.version, organization };
-
-  const release = mode === 'docs' ? undefined : await buildRelease(ctx, prepared);
+    beforeShowing: opts.dryRun ? undefined : async (p: { organization?: string }) => (await ctx.credentials()).ensure(purpose(targetOrganization(p.organization))),
+  };
+  let target: Target;
+  let release: BuiltRelease | undefined;
+  if (mode === 'docs') {
+    const prepared = await loadPackage(ctx, load);
+    target = { name: prepared.name, version: prepared.version, organization: targetOrganization(prepared.organization) };
+  } else {
+    const pkg = await packageToPublish(ctx, opts, load);
+    target = { name: pkg.name, version: pkg.version, organization: targetOrganization(pkg.organization) };
+    release = pkg.release;
+  }
+  if (typeof opts.tarball === 'string' && mode === 'all') {
+    ctx.out.info('A package tarball carries no docs: only the package is published. Publish the docs from the source tree with `hexts publish docs`.');
+    mode = 'package';
+  }
+  const organization = target.organization;
   const docs = mode === 'package' ? undefined : await buildDocs(ctx, mode, opts);
 
   const config = await ctx.config();
@@ -116,8 +129,8 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
 const publicRepository = (organization: string | undefined) => organization === undefined || organization === 'hexpm';
 
 /** The organization a package goes to; undefined for the public repository. */
-const targetOrganization = (prepared: PreparedPackage): string | undefined =>
-  publicRepository(prepared.organization) ? undefined : checkOrganizationName(prepared.organization!);
+const targetOrganization = (organization: string | undefined): string | undefined =>
+  publicRepository(organization) ? undefined : checkOrganizationName(organization!);
 
 function summary(target: Target, checksum: string | undefined) {
   return { name: target.name, version: target.version, repository: target.organization ?? 'hexpm', checksum: checksum ?? null };
@@ -131,16 +144,6 @@ function targetLine(ctx: Context, organization: string | undefined, apiUrl: stri
   if (organization) to = [' to ', bold('private'), ` repository ${organization}`];
   else if (!usingApi) to = [' to ', bold('public'), ' repository hexpm'];
   return ['Publishing package', to, `${usingApi}.`];
-}
-
-interface BuiltRelease {
-  tarball: Buffer;
-  checksum: string;
-}
-
-async function buildRelease(ctx: Context, prepared: PreparedPackage): Promise<BuiltRelease> {
-  const built = await buildPackage(ctx, prepared, {});
-  return { tarball: built.tarball!, checksum: built.outerChecksum };
 }
 
 /** The docs tarball from --docs-dir, doc/ or docs/; without one, the default publish asks whether to go on without docs. */
@@ -313,7 +316,7 @@ async function revert(ctx: Context, mode: Mode, version: string, flagOrganizatio
     if (opts[name] !== undefined) throw new UsageError(`${flag} cannot be used with --revert, which deletes and uploads nothing`, `Drop ${flag}.`);
   }
   const prepared = await readPackage(ctx, flagOrganization, toolchainChoice(opts), ctx.globals.json);
-  const organization = targetOrganization(prepared);
+  const organization = targetOrganization(prepared.organization);
   const name = prepared.name;
   const result = { name, version, repository: organization ?? 'hexpm', reverted: mode === 'docs' ? 'docs' : 'release' };
   if (opts.dryRun) {

@@ -3,10 +3,10 @@ import { UsageError } from '../../errors.js';
 import { publishToDirectory, repositoryOf } from '../../repository/static-directory.js';
 import { staticTarget } from '../static-target.js';
 import { toolchainChoice } from '../options.js';
-import { buildPackage, loadPackage } from '../package-build.js';
+import { packageToPublish } from './source.js';
 
 // `hexts publish [package] --to-dir PUBLIC_DIR --private-key KEY`: the package built as
-// `publish` builds it, copied into a static repository (`hexts registry build`), which is
+// `publish` builds it (or the --tarball given), copied into a static repository (`hexts registry build`), which is
 // then rebuilt. Nothing is sent anywhere and no credential is needed.
 
 /** Options that only mean something to a registry's API. */
@@ -18,9 +18,9 @@ export async function publishToDir(ctx: Context, mode: 'all' | 'package' | 'docs
   const target = await staticTarget(ctx, opts, API_ONLY, 'publishes into a directory');
   const repository = await repositoryOf(target);
 
-  const prepared = await loadPackage(ctx, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true });
-  const built = await buildPackage(ctx, prepared, {});
-  const result = { name: prepared.name, version: prepared.version, repository, checksum: built.outerChecksum };
+  const pkg = await packageToPublish(ctx, opts, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true });
+  const { release } = pkg;
+  const result = { name: pkg.name, version: pkg.version, repository, checksum: release.checksum };
   if (mode === 'all') ctx.out.info('A static repository holds no docs: only the package is published.');
   const line = `Publishing package to static repository ${repository} in ${target.dir}.`;
   if (json) ctx.out.info(line);
@@ -31,8 +31,8 @@ export async function publishToDir(ctx: Context, mode: 'all' | 'package' | 'docs
     return;
   }
 
-  const published = await publishToDirectory(target, built.tarball!, { replace: opts.replace === true });
+  const published = await publishToDirectory(target, release.tarball, { replace: opts.replace === true });
   ctx.out.info();
-  ctx.out.info(`Package published to ${published.tarball} (${built.outerChecksum})${published.copied ? '' : '; that very tarball was already there'}`);
+  ctx.out.info(`Package published to ${published.tarball} (${release.checksum})${published.copied ? '' : '; that very tarball was already there'}`);
   if (json) ctx.out.json({ ...result, tarball: published.tarball });
 }

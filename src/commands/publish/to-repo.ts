@@ -8,8 +8,8 @@ import { CliError, UsageError } from '../../errors.js';
 import { RepoConfig, type PublishMode } from '../../repository/repos.js';
 import { redactUrl } from '../../util/net.js';
 import { toolchainChoice } from '../options.js';
-import { buildPackage, loadPackage } from '../package-build.js';
 import { progressBar } from './progress.js';
+import { packageToPublish } from './source.js';
 
 // `hexts publish --repo NAME`: a package to a repository added with `hexts repo add`, through
 // the API it was given (--api-url): hex.pm's releases route, or mini_repo's POST …/publish
@@ -30,12 +30,12 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
   const json = ctx.globals.json;
   const given = await readKeyForRun(opts, ctx.streams.stdin, ctx.env);
 
-  const prepared = await loadPackage(ctx, { organization: undefined, toolchain: toolchainChoice(opts), printSummary: !json, publishing: true });
-  const built = await buildPackage(ctx, prepared, {});
+  const pkg = await packageToPublish(ctx, opts, { organization: undefined, toolchain: toolchainChoice(opts), printSummary: !json, publishing: true });
+  const { tarball, checksum } = pkg.release;
   const screen = (line = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
   screen(`Publishing package to repository ${repo} using ${redactUrl(entry.api_url)}.`);
   if (what === 'all') ctx.out.info(`Docs are not published to repository ${repo}: it takes packages only.`);
-  const result = { name: prepared.name, version: prepared.version, repository: repo, checksum: built.outerChecksum };
+  const result = { name: pkg.name, version: pkg.version, repository: repo, checksum };
   if (opts.dryRun) {
     ctx.out.info('Dry run: nothing was published.');
     if (json) ctx.out.json({ ...result, dry_run: true });
@@ -59,16 +59,16 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
     const mode: PublishMode = entry.publish ?? 'releases';
     if (mode === 'releases') {
       try {
-        const { release } = await releases.publish(client, prepared.name, built.tarball!, { replace: opts.replace === true, onProgress: progress.update });
+        const { release } = await releases.publish(client, pkg.name, tarball, { replace: opts.replace === true, onProgress: progress.update });
         url = release.html_url ?? release.url;
       } catch (err) {
         if (!(err instanceof ApiError && err.status === 404 && entry.publish === undefined)) throw err;
         ctx.out.info(`${redactUrl(entry.api_url)} has no releases route (404); publishing through its legacy route (POST …/publish), as mini_repo takes packages.`);
         ctx.out.info(`Make it the default: \`hexts repo set ${repo} --publish legacy\`.`);
-        url = (await releases.publishLegacy(client, built.tarball!, { onProgress: progress.update })).url;
+        url = (await releases.publishLegacy(client, tarball, { onProgress: progress.update })).url;
       }
     } else {
-      url = (await releases.publishLegacy(client, built.tarball!, { onProgress: progress.update })).url;
+      url = (await releases.publishLegacy(client, tarball, { onProgress: progress.update })).url;
     }
   } catch (err) {
     if (err instanceof ApiError) {
@@ -80,6 +80,6 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
     progress.done();
   }
   ctx.out.info();
-  ctx.out.info(`Package published to repository ${repo}${url ? ` (${redactUrl(url)})` : ''} (${built.outerChecksum})`);
+  ctx.out.info(`Package published to repository ${repo}${url ? ` (${redactUrl(url)})` : ''} (${checksum})`);
   if (json) ctx.out.json({ ...result, package_url: url ?? null });
 }
