@@ -23,6 +23,7 @@ import { explainAccessError } from '../access-errors.js';
 import { toolchainChoice } from '../options.js';
 import { repositoryChoice } from '../repository-choice.js';
 import { buildPackage, loadPackage, readPackage } from '../package-build.js';
+import { SecretsFoundError, warnNotScanned, type DocsToScan } from '../secret-findings.js';
 import { progressBar } from './progress.js';
 
 type Mode = 'all' | 'package' | 'docs';
@@ -39,8 +40,19 @@ const CODE_OF_CONDUCT = 'Before publishing, please read the Code of Conduct: htt
 // `hexts publish [package|docs]`, like `mix hex.publish`: everything local first (read,
 // validate, build the tarballs), then the screen and the confirmation, then credentials and
 // the uploads. A dry run stops after the screen and needs no credentials at all.
-export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+export async function run(ctx: Context, invocation: Invocation): Promise<void> {
+  try {
+    await publish(ctx, invocation);
+  } catch (err) {
+    // Findings stop a publish before anything is sent; --json gets them as data.
+    if (ctx.globals.json && err instanceof SecretsFoundError) ctx.out.json(err.toJSON());
+    throw err;
+  }
+}
+
+async function publish(ctx: Context, { args, opts }: Invocation): Promise<void> {
   const mode = (args[0] ?? 'all') as Mode;
+  if (opts.scan === false && typeof opts.revert !== 'string') warnNotScanned(ctx);
   if (typeof opts.toDir === 'string') return (await import('./to-dir.js')).publishToDir(ctx, mode, opts);
   if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts publish --to-dir PUBLIC_DIR --private-key KEY`.');
   const { organization: flagOrganization, repo } = repositoryChoice(opts);
@@ -62,6 +74,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     toolchain: toolchainChoice(opts),
     printSummary: !json && mode !== 'docs',
     publishing: true,
+    secretScan: opts.scan === false ? undefined : { withheld: 'published', packageFiles: mode !== 'docs', docs: mode === 'package' ? undefined : () => docsToScan(ctx, opts) },
     beforeShowing: opts.dryRun ? undefined : async (p) => (await ctx.credentials()).ensure(purpose(targetOrganization(p))),
   });
   const organization = targetOrganization(prepared);
@@ -143,9 +156,22 @@ async function buildRelease(ctx: Context, prepared: PreparedPackage): Promise<Bu
   return { tarball: built.tarball!, checksum: built.outerChecksum };
 }
 
+/** --docs-dir, else doc/ or docs/ when there is one. */
+const docsDirectory = (ctx: Context, opts: Record<string, unknown>): string | undefined =>
+  typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
+
+/** The docs that will go up, for the secret scan; none when there are none to publish (buildDocs then says why). */
+async function docsToScan(ctx: Context, opts: Record<string, unknown>): Promise<DocsToScan | undefined> {
+  const dir = docsDirectory(ctx, opts);
+  if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) return undefined;
+  const root = join(ctx.cwd, dir);
+  const files = await collectDocsFiles(root).catch(() => undefined);
+  return files && { shownAs: dir, root, paths: files.map((f) => f.path) };
+}
+
 /** The docs tarball from --docs-dir, doc/ or docs/; without one, the default publish asks whether to go on without docs. */
 async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>): Promise<Buffer | undefined> {
-  const dir = typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
+  const dir = docsDirectory(ctx, opts);
   if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) {
     const where = typeof opts.docsDir === 'string' ? opts.docsDir : 'doc/ or docs/';
     if (mode === 'docs' || typeof opts.docsDir === 'string') {

@@ -18,7 +18,7 @@ export async function publishToDir(ctx: Context, mode: 'all' | 'package' | 'docs
   const target = await staticTarget(ctx, opts, API_ONLY, 'publishes into a directory');
   const repository = await repositoryOf(target);
 
-  const prepared = await loadPackage(ctx, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true });
+  const prepared = await loadPackage(ctx, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true, secretScan: opts.scan === false ? undefined : { withheld: 'published' } });
   const built = await buildPackage(ctx, prepared, {});
   const result = { name: prepared.name, version: prepared.version, repository, checksum: built.outerChecksum };
   if (mode === 'all') ctx.out.info('A static repository holds no docs: only the package is published.');
