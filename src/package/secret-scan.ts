@@ -192,7 +192,7 @@ const PATTERN_RULES: PatternRule[] = [
   { kind: 'aws-access-key-id', pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, secret: (m) => (m[0].includes('EXAMPLE') ? undefined : m[0]) },
   { kind: 'google-api-key', pattern: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g },
   // The storage emulator's account key is published in Azure's documentation.
-  { kind: 'azure-storage-key', pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/g, secret: (m, text) => (lineAround(text, m.index).includes('devstoreaccount1') ? undefined : m[1]) },
+  { kind: 'azure-storage-key', pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/g, secret: (m, text) => (near(text, m.index).includes('devstoreaccount1') ? undefined : m[1]) },
   { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g },
   { kind: 'github-token', pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])/g },
   { kind: 'gitlab-token', pattern: /(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,300}(?:\.[0-9a-z]{2}\.[0-9a-z]{9})?(?![A-Za-z0-9_.-])/g },
@@ -272,10 +272,18 @@ interface Assignment {
   at: number;
 }
 
-const NAME_START = /[A-Za-z_]/;
-const NAME_CHAR = /[A-Za-z0-9_.-]/;
-const UNQUOTED_CHAR = /[A-Za-z0-9+/=_.~-]/;
-const UNQUOTED_END = /[\s,;#)}\]]/;
+/** Character classes by code, looked up per character (a regex test per character costs more). */
+const charClass = (chars: string) => {
+  const table = new Uint8Array(128);
+  for (const c of chars) table[c.charCodeAt(0)] = 1;
+  return { test: (c: string | undefined) => c !== undefined && table[c.charCodeAt(0)] === 1 };
+};
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const DIGITS = '0123456789';
+const NAME_START = charClass(`${LETTERS}_`);
+const NAME_CHAR = charClass(`${LETTERS}${DIGITS}_.-`);
+const UNQUOTED_CHAR = charClass(`${LETTERS}${DIGITS}+/=_.~-`);
+const UNQUOTED_END = charClass(' \t\r\n\f\v,;#)}]');
 
 /**
  * `name = "value"`, `name: "value"`, `"name": "value"`, `name => 'value'`, `NAME=value`,
@@ -291,12 +299,12 @@ function* assignments(line: string): Generator<Assignment> {
   };
   let i = 0;
   while (i < line.length) {
-    if (!NAME_START.test(line[i]!) || (i > 0 && (NAME_CHAR.test(line[i - 1]!) || line[i - 1] === '$'))) {
+    if (!NAME_START.test(line[i]) || (i > 0 && (NAME_CHAR.test(line[i - 1]) || line[i - 1] === '$'))) {
       i++;
       continue;
     }
     const start = i;
-    while (i < line.length && NAME_CHAR.test(line[i]!)) i++;
+    while (i < line.length && NAME_CHAR.test(line[i])) i++;
     const name = line.slice(start, i);
     if (name.length > MAX_NAME) continue;
     let j = i;
@@ -319,8 +327,8 @@ function* assignments(line: string): Generator<Assignment> {
       i = end + 1;
     } else if (operator !== '' && quote !== undefined && UNQUOTED_CHAR.test(quote)) {
       let end = j;
-      while (end < line.length && UNQUOTED_CHAR.test(line[end]!)) end++;
-      if (end - j <= MAX_VALUE && (end === line.length || UNQUOTED_END.test(line[end]!))) yield { name, value: line.slice(j, end), at: j };
+      while (end < line.length && UNQUOTED_CHAR.test(line[end])) end++;
+      if (end - j <= MAX_VALUE && (end === line.length || UNQUOTED_END.test(line[end]))) yield { name, value: line.slice(j, end), at: j };
       i = end;
     }
   }
@@ -362,13 +370,15 @@ function scanFile(file: ScanFile): SecretFinding[] {
   const envFile = ENV_FILE.test(base) && !ENV_TEMPLATE.test(base);
   const lockFile = LOCK_FILES.has(base);
   const docRanges = /\.exs?$/.test(base) ? docHeredocs(text) : [];
-  const walked = new Set<number>();
+  // Lines are walked in order, each once: `walkedTo` is where the last one ended, so finding a
+  // line's start never looks back past it (a hint inside a walked or skipped line is passed over).
+  let walkedTo = 0;
   const walkLine = (offset: number) => {
-    const start = text.lastIndexOf('\n', offset - 1) + 1;
-    if (walked.has(start)) return;
-    walked.add(start);
-    let end = text.indexOf('\n', start);
+    if (offset < walkedTo) return;
+    const start = Math.max(walkedTo, text.lastIndexOf('\n', offset - 1) + 1);
+    let end = text.indexOf('\n', offset);
     if (end === -1) end = text.length;
+    walkedTo = end + 1;
     if (end - start > MAX_LINE) return;
     const lineNumber = lines.lineOf(start);
     if (flaggedLines.has(lineNumber) || insideRanges(docRanges, start)) return;
@@ -441,11 +451,8 @@ function insideRanges(ranges: Array<[number, number]>, offset: number): boolean 
   return false;
 }
 
-function lineAround(text: string, offset: number): string {
-  const start = text.lastIndexOf('\n', offset) + 1;
-  const end = text.indexOf('\n', offset);
-  return text.slice(start, end === -1 ? Math.min(text.length, start + MAX_LINE) : Math.min(end, start + MAX_LINE));
-}
+/** The text within 512 characters of `offset` (bounded, whatever the length of its line). */
+const near = (text: string, offset: number): string => text.slice(Math.max(0, offset - 512), offset + 512);
 
 /** Line numbers of offsets; the newlines are only indexed once a file has something to report. */
 class LineIndex {
