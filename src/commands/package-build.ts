@@ -6,7 +6,7 @@ import { preparePackage, type PreparedPackage } from '../package/project.js';
 import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
 import { ERRORS_HEADER } from '../package/validate.js';
 import { writeFailure } from '../util/fs-errors.js';
-import { scanPackageFiles, type DocsToScan, type Withheld } from './secret-findings.js';
+import type { DocsToScan, Withheld } from './secret-findings.js';
 
 // The local half of build and publish: read mix.exs, print mix's summary block and
 // warnings, stop on errors — all before any credential or request is needed.
@@ -59,6 +59,8 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
   const ownWarnings = options.publishing ? [] : refusals.map((r) => r.warning);
   if (errors.length === 0 && options.secretScan) {
     const { withheld, packageFiles = true, docs } = options.secretScan;
+    // Loaded only here: a build without --scan does not need the scanner.
+    const { scanPackageFiles } = await import('./secret-findings.js');
     scanPackageFiles(ctx, prepared, withheld, { packageFiles, docs: await docs?.() });
   }
   if (errors.length === 0) await options.beforeShowing?.(prepared);
