@@ -22,6 +22,7 @@ const keychain = bench('keychain');
 const fetch = bench('fetch');
 const lock = bench('lock');
 const parse = bench('parse', ['--import', 'tsx']);
+const scan = bench('scan', ['--import', 'tsx']);
 
 const rows = [
   ['startup: hexts --help / node -e 0', fmt(startup.ratio, 2), '≤ 1.30', `${fmt(startup.hexts_help_ms, 1)} ms vs ${fmt(startup.node_ms, 1)} ms; first run ${fmt(startup.first_ratio, 2)}`],
@@ -35,6 +36,7 @@ const rows = [
   ['outdated, 150 locked: cold / warm', `${fmt(lock.outdated_cold_ms, 0)} / ${fmt(lock.outdated_warm_ms, 0)} ms`, '', `node -e 0 ${fmt(lock.node_ms, 0)} ms; cold: registry files downloaded, warm: 304s from the ETag cache`],
   ['audit, 150 locked: cold / warm', `${fmt(lock.audit_cold_ms, 0)} / ${fmt(lock.audit_warm_ms, 0)} ms`, '', `node -e 0 ${fmt(lock.node_ms, 0)} ms; 10 retired, 10 with advisories`],
   ['fetch 50 packages: concurrency 1 / 8', `${fmt(fetch.concurrency_1_ms, 0)} / ${fmt(fetch.concurrency_8_ms, 0)} ms`, '', `${fmt(fetch.speedup, 2)}× with ${fetch.latency_ms} ms per answer`],
+  ['secret scan, large package (from disk)', `${fmt(scan.scan_disk_mb_per_s, 1)} MB/s`, '', `${fmt(scan.scan_disk_ms, 0)} ms for ${fmt(scan.scan_bytes / 1e6, 1)} MB, ${scan.scan_findings} findings; adversarial near misses ${fmt(scan.adversarial_mb_per_s, 1)} MB/s`],
   ['Erlang term text, 1.2 MB (median)', `${fmt(parse.term_text_ms, 0)} ms`, '', `${fmt(parse.term_text_mib_per_s, 1)} MiB/s; the reader of metadata.config and hex.config`],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', 'detail'][i].length));

@@ -6,6 +6,7 @@ import { preparePackage, type PreparedPackage } from '../package/project.js';
 import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
 import { ERRORS_HEADER } from '../package/validate.js';
 import { writeFailure } from '../util/fs-errors.js';
+import type { DocsToScan, Withheld } from './secret-findings.js';
 
 // The local half of build and publish: read mix.exs, print mix's summary block and
 // warnings, stop on errors — all before any credential or request is needed.
@@ -26,6 +27,11 @@ export interface LoadOptions {
   publishing?: boolean;
   /** Publishing to a static repository (--to-dir): hex.pm's refusals do not apply there. */
   staticRepository?: boolean;
+  /**
+   * Scans the files for secrets once the package is valid, before beforeShowing and so before
+   * any request: a finding throws SecretsFoundError. `docs` lists the docs going up too.
+   */
+  secretScan?: { withheld: Withheld; packageFiles?: boolean; docs?: () => Promise<DocsToScan | undefined> };
   /** Runs before anything is shown of a package that is valid: publish checks its credential there. */
   beforeShowing?: (target: { organization?: string }) => Promise<void>;
 }
@@ -51,6 +57,12 @@ export async function loadPackage(ctx: Context, options: LoadOptions): Promise<L
   const errors = options.publishing ? [...validation.errors, ...refusals.map((r) => r.error)] : validation.errors;
   // What hex.pm would refuse is hexts's own warning (mix says nothing): stderr, so stdout stays mix's.
   const ownWarnings = options.publishing ? [] : refusals.map((r) => r.warning);
+  if (errors.length === 0 && options.secretScan) {
+    const { withheld, packageFiles = true, docs } = options.secretScan;
+    // Loaded only here: a build without --scan does not need the scanner.
+    const { scanPackageFiles } = await import('./secret-findings.js');
+    scanPackageFiles(ctx, prepared, withheld, { packageFiles, docs: await docs?.() });
+  }
   if (errors.length === 0) await options.beforeShowing?.(prepared);
   for (const warning of configWarnings) warn(warning);
   if (options.printSummary) for (const line of summary.stdout) ctx.out.print(line);

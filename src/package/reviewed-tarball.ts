@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Atom, ErlMap, FALSE, Tuple, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { DEFAULT_REPO, META_FIELDS, toElixirString, type Meta, type Requirement } from './metadata.js';
+import { secretScanIgnores } from './secret-scan.js';
 import { TarballError, tooBigCompressed } from './tar/error.js';
 import { DEFAULT_LIMITS } from './tar/limits.js';
 import { unpackPackageTarball } from './unpack.js';
@@ -27,6 +28,8 @@ export interface ReviewedTarball {
   requirements: Requirement[];
   /** Every regular file of the package, path and bytes as unpacked: what a scan of the contents reads. */
   files: Array<{ path: string; data: Buffer }>;
+  /** The package's `secret_scan: [ignore: globs]`, as hex.pm reads it from the metadata. */
+  secretScanIgnores: string[];
 }
 
 /**
@@ -63,13 +66,15 @@ export async function readReviewedTarball(cwd: string, file: string, expectedChe
   const meta: Meta = new Map();
   for (const key of META_FIELDS) {
     const value = fields.get(key);
-    if (value !== undefined) meta.set(key, key === 'links' || key === 'extra' ? asMap(value) : value);
+    // Shown as mix shows them from mix.exs, where they are maps or keyword lists.
+    if (value !== undefined) meta.set(key, key === 'links' || key === 'extra' || key === 'secret_scan' ? asMap(value) : value);
   }
   const files = unpacked.contents!
     .filter((entry) => entry.type === 'file')
     .map((entry) => ({ path: entry.path, data: entry.data! }));
   return {
     file, tarball, checksum, name, version, organization, meta, files,
+    secretScanIgnores: secretScanIgnores(unpacked.metadata),
     requirements: readRequirements(file, fields.get('requirements') ?? []),
   };
 }

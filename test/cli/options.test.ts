@@ -227,6 +227,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(() => { project('opt_build'); return ['build', '--unpack', '--output', join(outDir(), 'tree')]; }),
     ok(() => { project('opt_build'); return ['--json', 'build', '--organization', 'acme']; }),
     ok(() => { project('opt_build'); return ['build', '-o', join(outDir(), 'p.tar'), '--elixir-version', '1.14.0', '--otp-release', '25']; }),
+    ok(() => { project('opt_build'); return ['--json', 'build', '--scan', '-o', join(outDir(), 'p.tar')]; }),
   ],
   publish: [
     ok(() => { project(unique('opt_pkg_')); return ['publish', 'package', '--yes', '--organization', 'acme', '--replace', '--no-progress']; }),
@@ -234,6 +235,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
     ok(async () => { project(await published(), true); return ['publish', 'docs', '--key-file', keyFile, '--otp', '123456']; }),
     ok(() => { project(unique('opt_dry_'), true); return ['publish', '--dry-run', '--replace', '--key', aliceKey, '--otp', '123456']; }),
     ok(() => { project(unique('opt_dry_')); return ['--json', 'publish', 'package', '--dry-run']; }),
+    ok(() => { project(unique('opt_noscan_')); return ['publish', 'package', '--yes', '--no-scan']; }),
     ok(() => { project(unique('opt_repo_')); return ['publish', 'package', '--yes', '--repo', 'hexpm:acme']; }),
     ok(() => { project(unique('opt_dry_')); return ['publish', 'package', '--dry-run', '--elixir-version', '1.18.4', '--otp-release', '27']; }),
     ok(async () => { project(await published()); return ['publish', '--revert', '1.0.0', '--dry-run']; }),

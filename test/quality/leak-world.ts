@@ -5,7 +5,7 @@
 // shows in the run's output or in any file under HOME or HEXTS_HOME except where it is stored
 // by design.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -256,6 +256,8 @@ export class Pass {
   readonly orgKey: string;
   readonly runs: Run[] = [];
   private readonly projects: string[] = [];
+  /** Projects whose files hold a secret by design (the user's own file): removed at the end, never searched. */
+  private readonly leakyProjects: string[] = [];
   private readonly mixKeys = new Set<string>();
   /** Whether a run asked for the plain-text file (--insecure-storage): with a keychain, nothing else may. */
   private insecureStorage = false;
@@ -316,6 +318,19 @@ export class Pass {
   project(spec: Partial<ProjectSpec> = {}): string {
     const { dir } = makeProject({ app: this.world.unique('leak_p'), version: '1.0.0', ...spec });
     this.projects.push(dir);
+    return dir;
+  }
+
+  /**
+   * A fresh mix project with a fresh (fake, well-formed) GitHub token in lib/leaky.ex, known to
+   * the book: the secret scan of build and publish must name it without showing it.
+   */
+  leakyProject(): string {
+    const { dir } = makeProject({ app: this.world.unique('leak_s'), version: '1.0.0' });
+    const token = `ghp_${randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 36)}`;
+    this.world.secrets.add(token, 'a token in a package file');
+    writeFileSync(join(dir, 'lib', 'leaky.ex'), `defmodule Leaky do\n  def token, do: "${token}"\nend\n`);
+    this.leakyProjects.push(dir);
     return dir;
   }
 
@@ -484,7 +499,7 @@ export class Pass {
   }
 
   cleanup(): void {
-    for (const dir of [this.home, this.hextsHome, this.outside, ...this.projects]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [this.home, this.hextsHome, this.outside, ...this.projects, ...this.leakyProjects]) rmSync(dir, { recursive: true, force: true });
   }
 }
 

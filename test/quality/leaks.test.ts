@@ -42,6 +42,8 @@ interface RowContext {
   /** A fresh public package of the user (name), for commands that change one. */
   fixture(): Promise<string>;
   project(spec?: Parameters<Pass['project']>[0]): string;
+  /** A project with a secret in a package file (the secret scan's rows). */
+  leakyProject(): string;
 }
 
 interface Row {
@@ -80,6 +82,10 @@ const mistyped = (key: string) => `${key.slice(0, 22)}${key[22] === '0' ? '1' : 
 
 const project = (spec?: Parameters<Pass['project']>[0]) => (t: RowContext) => {
   t.cwd = t.project(spec);
+};
+
+const leaky = (t: RowContext) => {
+  t.cwd = t.leakyProject();
 };
 
 const registerArgv = (t: RowContext) => {
@@ -179,6 +185,11 @@ const ROWS: Row[] = [
   { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture(), docs: true }); return ['publish', 'docs', '--yes']; } },
   { command: 'publish', argv: async (t) => { t.cwd = t.project({ app: await t.fixture() }); return ['publish', '--revert', '1.0.0']; } },
   { command: 'publish', argv: () => ['publish', 'package', '--dry-run'], before: project() },
+  // A secret in a package file: the scan names it (4 characters and a mask) and stops the run.
+  { command: 'build', argv: () => ['build', '--scan'], before: leaky, exit: 1 },
+  { command: 'build', argv: () => ['--json', 'build', '--scan'], before: leaky, exit: 1 },
+  { command: 'publish', argv: () => ['publish', '--yes'], before: leaky, exit: 1 },
+  { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: leaky, exit: 1 },
   { command: 'publish', argv: () => ['--json', 'publish', 'package', '--dry-run'], before: project() },
   // A tarball built by `hexts build` (as in CI), published as reviewed.
   { command: 'publish', argv: async (t) => { const { file, checksum } = await ciTarball(t); return ['publish', '--tarball', file, '--expect-checksum', checksum, '--yes']; } },
@@ -347,7 +358,7 @@ function sourcesOf(row: Row): Source[] {
 
 /** Runs one row in a pass with the pass's way of giving the credential. */
 async function runRow(pass: Pass, row: Row): Promise<void> {
-  const t: RowContext = { world, pass, fixture: () => world.fixture(), project: (spec) => pass.project(spec) };
+  const t: RowContext = { world, pass, fixture: () => world.fixture(), project: (spec) => pass.project(spec), leakyProject: () => pass.leakyProject() };
   await row.before?.(t);
   const argv = await row.argv(t);
   const key =

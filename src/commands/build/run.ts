@@ -6,6 +6,7 @@ import { checkOrganizationName } from '../../api/permissions.js';
 import { CliError } from '../../errors.js';
 import { toolchainChoice } from '../options.js';
 import { buildPackage, loadPackage, PackageBuildError } from '../package-build.js';
+import { SecretsFoundError } from '../secret-findings.js';
 
 // `hexts build`: like `mix hex.build` — the summary block, then the tarball and its checksum
 // (or, with --unpack, the files and hex_metadata.config in a directory). With --json, stdout
@@ -22,7 +23,12 @@ export async function run(ctx: Context, invocation: Invocation): Promise<void> {
 
 async function build(ctx: Context, { opts }: Invocation): Promise<void> {
   const organization = typeof opts.organization === 'string' ? checkOrganizationName(opts.organization) : undefined;
-  const prepared = await loadPackage(ctx, { organization, toolchain: toolchainChoice(opts), printSummary: !ctx.globals.json });
+  const prepared = await loadPackage(ctx, {
+    organization,
+    toolchain: toolchainChoice(opts),
+    printSummary: !ctx.globals.json,
+    secretScan: opts.scan === true ? { withheld: 'written' } : undefined,
+  });
   const base = `${prepared.name}-${prepared.version}`;
   const result = { ok: true, name: prepared.name, version: prepared.version, organization: prepared.organization ?? null };
   const warnings = prepared.warnings.map((w) => w.trim());
@@ -54,5 +60,5 @@ function failure(err: unknown) {
     err instanceof PackageBuildError ? { message: err.message, hint: null, errors: err.errors }
     : err instanceof CliError ? { message: err.message, hint: err.hint ?? null, errors: [] }
     : { message: `unexpected failure: ${(err as Error)?.message ?? String(err)}`, hint: null, errors: [] };
-  return { ok: false, error, warnings };
+  return { ok: false, error, warnings, ...(err instanceof SecretsFoundError ? { findings: err.findings } : {}) };
 }

@@ -13,6 +13,7 @@ export function define(command: Command, lazy: Lazy): void {
     .option('-y, --yes', 'publish without asking (for CI)')
     .option('--docs-dir <dir>', 'where the built docs are (default doc/, else docs/)')
     .option('--no-progress', 'no upload progress bar')
+    .option('--no-scan', 'do not scan the files for secrets before publishing (loudly warned)')
     .option('--to-dir <public_dir>', 'publish the package into a static repository directory instead (see `hexts registry build`): no API, no credentials')
     .option('--private-key <path>', 'with --to-dir: the PEM file of the RSA key that signs that repository')
     .option('--tarball <file>', 'publish this package tarball, byte for byte, as `hexts build` (or `mix hex.build`) wrote it, instead of building one: no mix.exs needed')
@@ -21,6 +22,15 @@ export function define(command: Command, lazy: Lazy): void {
 Everything local (reading mix.exs, validation, building the tarballs) happens before any
 credential is asked for. Without a terminal, --yes is needed. hexts does not run \`mix docs\`:
 build the docs first, or publish the package alone with \`hexts publish package\`.
+
+Before anything is sent (and before any credential is asked for), every file going into the
+package and the docs is scanned for secrets: API keys and tokens (Hex, AWS, Google, Azure,
+GitHub, GitLab, Slack, Stripe), private keys, .env files and random-looking values assigned to
+credential names. A finding stops the publish and names its file, line and kind (never the
+secret). A false positive is ignored in mix.exs, as hex.pm's own scan ignores it:
+  package: [secret_scan: [ignore: ["test/fixtures/**"]]]
+(globs on the whole path: * within a directory, ** across, ? one character); --no-scan skips
+the scan.
 
 With --to-dir the tarball goes to PUBLIC_DIR/tarballs/NAME-VERSION.tar of a repository made
 by \`hexts registry build\` (its name is read from PUBLIC_DIR/names), which is then rebuilt

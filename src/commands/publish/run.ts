@@ -22,6 +22,7 @@ import { explainAccessError } from '../access-errors.js';
 import { toolchainChoice } from '../options.js';
 import { repositoryChoice } from '../repository-choice.js';
 import { loadPackage, readPackage } from '../package-build.js';
+import { SecretsFoundError, warnNotScanned, type DocsToScan } from '../secret-findings.js';
 import { progressBar } from './progress.js';
 import { checkTarballOptions, packageToPublish, type BuiltRelease } from './source.js';
 
@@ -40,9 +41,20 @@ const CODE_OF_CONDUCT = 'Before publishing, please read the Code of Conduct: htt
 // validate, build the tarballs; or with --tarball, read and check a tarball built elsewhere),
 // then the screen and the confirmation, then credentials and the uploads. A dry run stops
 // after the screen and needs no credentials at all.
-export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
+export async function run(ctx: Context, invocation: Invocation): Promise<void> {
+  try {
+    await publish(ctx, invocation);
+  } catch (err) {
+    // Findings stop a publish before anything is sent; --json gets them as data.
+    if (ctx.globals.json && err instanceof SecretsFoundError) ctx.out.json(err.toJSON());
+    throw err;
+  }
+}
+
+async function publish(ctx: Context, { args, opts }: Invocation): Promise<void> {
   let mode = (args[0] ?? 'all') as Mode;
   checkTarballOptions(mode, opts);
+  if (opts.scan === false && typeof opts.revert !== 'string') warnNotScanned(ctx);
   if (typeof opts.toDir === 'string') return (await import('./to-dir.js')).publishToDir(ctx, mode, opts);
   if (opts.privateKey !== undefined) throw new UsageError('--private-key goes with --to-dir', 'It signs a static repository: `hexts publish --to-dir PUBLIC_DIR --private-key KEY`.');
   const { organization: flagOrganization, repo } = repositoryChoice(opts);
@@ -64,6 +76,7 @@ export async function run(ctx: Context, { args, opts }: Invocation): Promise<voi
     toolchain: toolchainChoice(opts),
     printSummary: !json && mode !== 'docs',
     publishing: true,
+    secretScan: opts.scan === false ? undefined : { withheld: 'published' as const, packageFiles: mode !== 'docs', docs: mode === 'package' ? undefined : () => docsToScan(ctx, opts) },
     beforeShowing: opts.dryRun ? undefined : async (p: { organization?: string }) => (await ctx.credentials()).ensure(purpose(targetOrganization(p.organization))),
   };
   let target: Target;
@@ -146,9 +159,22 @@ function targetLine(ctx: Context, organization: string | undefined, apiUrl: stri
   return ['Publishing package', to, `${usingApi}.`];
 }
 
+/** --docs-dir, else doc/ or docs/ when there is one. */
+const docsDirectory = (ctx: Context, opts: Record<string, unknown>): string | undefined =>
+  typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
+
+/** The docs that will go up, for the secret scan; none when there are none to publish (buildDocs then says why). */
+async function docsToScan(ctx: Context, opts: Record<string, unknown>): Promise<DocsToScan | undefined> {
+  const dir = docsDirectory(ctx, opts);
+  if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) return undefined;
+  const root = join(ctx.cwd, dir);
+  const files = await collectDocsFiles(root).catch(() => undefined);
+  return files && { shownAs: dir, root, paths: files.map((f) => f.path) };
+}
+
 /** The docs tarball from --docs-dir, doc/ or docs/; without one, the default publish asks whether to go on without docs. */
 async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>): Promise<Buffer | undefined> {
-  const dir = typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
+  const dir = docsDirectory(ctx, opts);
   if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) {
     const where = typeof opts.docsDir === 'string' ? opts.docsDir : 'doc/ or docs/';
     if (mode === 'docs' || typeof opts.docsDir === 'string') {

@@ -67,13 +67,18 @@ export async function packageToPublish(ctx: Context, opts: Record<string, unknow
 
 /**
  * The tarball read and validated (readReviewedTarball: every file of the package, path and
- * bytes, is in `reviewed.files`), then what hex.pm would refuse of it, the credential, and the
- * screen, in the order loadPackage has them.
+ * bytes, is in `reviewed.files`), then what hex.pm would refuse of it, the secret scan, the
+ * credential, and the screen, in the order loadPackage has them.
  */
 async function reviewedPackage(ctx: Context, reviewed: ReviewedTarball, checked: boolean, load: LoadOptions): Promise<PackageToPublish> {
   const { file, name, version, checksum } = reviewed;
   const organization = organizationOf(reviewed, load.organization);
   const refusals = load.staticRepository ? { errors: [], warnings: [] } : registryRefusals(name, version, reviewed.requirements, organization);
+  if (refusals.errors.length === 0 && load.secretScan) {
+    // The same scan as a build from mix.exs, over the files the tarball holds (it carries no docs).
+    const [{ stopOnSecretFindings }, { scanForSecrets }] = await Promise.all([import('../secret-findings.js'), import('../../package/secret-scan.js')]);
+    stopOnSecretFindings(ctx, scanForSecrets(reviewed.files, { ignore: reviewed.secretScanIgnores }), load.secretScan.withheld);
+  }
   if (refusals.errors.length === 0) await load.beforeShowing?.({ organization });
   const summary = renderSummary(name, version, reviewed.meta, reviewed.requirements, organization, `Package ${name} ${version} from ${file}`);
   if (load.printSummary) {

@@ -18,7 +18,7 @@ export async function publishToDir(ctx: Context, mode: 'all' | 'package' | 'docs
   const target = await staticTarget(ctx, opts, API_ONLY, 'publishes into a directory');
   const repository = await repositoryOf(target);
 
-  const pkg = await packageToPublish(ctx, opts, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true });
+  const pkg = await packageToPublish(ctx, opts, { toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, staticRepository: true, secretScan: opts.scan === false ? undefined : { withheld: 'published' } });
   const { release } = pkg;
   const result = { name: pkg.name, version: pkg.version, repository, checksum: release.checksum };
   if (mode === 'all') ctx.out.info('A static repository holds no docs: only the package is published.');

@@ -30,7 +30,7 @@ export async function publishToRepository(ctx: Context, repo: string, what: 'all
   const json = ctx.globals.json;
   const given = await readKeyForRun(opts, ctx.streams.stdin, ctx.env);
 
-  const pkg = await packageToPublish(ctx, opts, { organization: undefined, toolchain: toolchainChoice(opts), printSummary: !json, publishing: true });
+  const pkg = await packageToPublish(ctx, opts, { organization: undefined, toolchain: toolchainChoice(opts), printSummary: !json, publishing: true, secretScan: opts.scan === false ? undefined : { withheld: 'published' } });
   const { tarball, checksum } = pkg.release;
   const screen = (line = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
   screen(`Publishing package to repository ${repo} using ${redactUrl(entry.api_url)}.`);

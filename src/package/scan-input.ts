@@ -1,0 +1,20 @@
+// What the secret scan reads: the package's regular files on disk, one at a time, as the
+// scan asks for them (a 45 MB package is never in memory at once).
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScanFile } from './secret-scan.js';
+
+/**
+ * The regular files among `paths` (relative to `root`, as the package lists them: directories
+ * and symlinks are skipped, a link's target is scanned where it is listed itself). `prefix`
+ * names them as the user sees them (`doc/` for the files of a docs tarball).
+ */
+export function* filesOnDisk(root: string, paths: readonly string[], prefix = ''): Generator<ScanFile> {
+  for (const path of paths) {
+    const full = join(root, path);
+    // A file that went away is left to the tarball, which says so.
+    const stats = lstatSync(full, { throwIfNoEntry: false });
+    if (!stats?.isFile()) continue;
+    yield { path: `${prefix}${path}`, data: readFileSync(full) };
+  }
+}
