@@ -164,13 +164,26 @@ const PEM_HEADER = /^[A-Za-z-]{1,40}: [^\r\n\\]{0,200}/;
 const PEM_BODY = /^[A-Za-z0-9+/]{40}/;
 const PEM_GAP = /^(?:\s|\\[rn]){0,8}/;
 
-/** The body after a BEGIN line (as in a file, or \n-escaped in JSON or a string); undefined for a mention of the header alone. */
+/** A line of dots in a key block: the body was cut short for the documentation (base64 has no dot); `…` as Latin-1 reads it. */
+const ELIDED = /(?:^|\n|\\n)[ \t]*(?:\.{3,}|\xe2\x80\xa6)[ \t]*(?:\r?\n|\\n)/;
+/** How far after a BEGIN line an elision is looked for: a 2048-bit RSA key's body, about. */
+const ELISION_WINDOW = 2048;
+
+/**
+ * The body after a BEGIN line (as in a file, or \n-escaped in JSON or a string); undefined for
+ * a mention of the header alone, or for a block elided in documentation (`...` for most of it).
+ */
 function pemBody(match: RegExpExecArray, text: string): string | undefined {
-  let rest = text.slice(match.index + match[0].length, match.index + match[0].length + 1024);
+  const after = match.index + match[0].length;
+  let rest = text.slice(after, after + 1024);
   for (let headers = 0; headers <= 4; headers++) {
     rest = rest.slice(PEM_GAP.exec(rest)![0].length);
     const body = PEM_BODY.exec(rest);
-    if (body) return body[0];
+    if (body) {
+      const block = text.slice(after, after + ELISION_WINDOW);
+      const end = block.indexOf('-----END');
+      return ELIDED.test(end === -1 ? block : block.slice(0, end)) ? undefined : body[0];
+    }
     const header = PEM_HEADER.exec(rest);
     if (!header) return undefined;
     rest = rest.slice(header[0].length);

@@ -108,6 +108,16 @@ test('binary files: only private-key blocks are looked for', () => {
   assert.deepEqual(findings.map((f) => `${f.path} ${f.kind}`), ['priv/keystore.bin private-key']);
 });
 
+test('a key block cut short with a line of dots (documentation, as in a real package\'s moduledoc) is not a finding; a whole one is', () => {
+  const begin = `-----BEGIN RSA ${'PRIVATE KEY'}-----`;
+  const body = ['MIIEogIBAAKCAQEArq74P2ButEMolub0tHfxdWSLcaGi7Da7IJX7jOZFdcSjvXjt', '4A5j0wlIuJqz+OZmV+WSOlJdFXQugTaMd6hMLG8SE6AvEM+L91E='];
+  const doc = (middle: string) =>
+    ['  @moduledoc """', '  API_PRIVATE_KEY=<< EOF', `  ${begin}`, `  ${body[0]}`, middle, `  ${body[1]}`, '  -----END RSA PRIVATE KEY-----', '  EOF', '  """', ''].join('\n');
+  assert.deepEqual(scanForSecrets([file('lib/dotenv.ex', doc('  ...')), file('lib/other.ex', doc('…'))]).findings, []);
+  const whole = scanForSecrets([file('lib/dotenv.ex', doc(`  ${body[0]}`))]).findings;
+  assert.deepEqual(whole.map((f) => `${f.path}:${f.line} ${f.kind}`), ['lib/dotenv.ex:3 private-key']);
+});
+
 test('a BEGIN line without a key body (documentation mentioning the header) is not a finding', () => {
   const { findings } = scanForSecrets([file('README.md', 'Paste the block starting with `-----BEGIN RSA PRIVATE KEY-----` into the form.\n')]);
   assert.deepEqual(findings, []);
