@@ -71,7 +71,7 @@ function contents(entry: Entry): Promise<Buffer> {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The text of a file that is valid UTF-8 with no NUL in it; null for any other (binary). */
-function asText(bytes: Buffer): string | null {
+export function asText(bytes: Buffer): string | null {
   if (bytes.includes(0)) return null;
   try {
     return utf8.decode(bytes);

@@ -13,6 +13,7 @@ import { Tuple, termEquals, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import type { Assumptions } from '../elixir/runtime.js';
 import { diffLines } from '../diff/lines.js';
+import { asText } from '../diff/trees.js';
 import { unifiedHunks, type Hunk } from '../diff/unified.js';
 import { compareBytes } from './files.js';
 import type { MetadataOrder } from './metadata.js';
@@ -249,15 +250,6 @@ function contentRow(row: FileDifference, before: Buffer | undefined, after: Buff
   return { ...row, hunks: unifiedHunks(oldText, newText) };
 }
 
-/** The text of valid UTF-8 without a NUL byte (as `package diff` decides); null for any other. */
-function asText(bytes: Buffer): string | null {
-  if (bytes.includes(0)) return null;
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Where the two tarballs part, in the outer tarball's order (VERSION, CHECKSUM, metadata.config,

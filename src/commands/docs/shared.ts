@@ -6,7 +6,7 @@ import { docsDirectory, docsRoot, downloadDocs, exists } from '../../docs/store.
 import { Repository, checkPackageName } from '../../repository/registry.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { resolveRelease } from '../../repository/resolve.js';
-import { repositoryChoice } from '../repository-choice.js';
+import { repositoryReadChoice } from '../repository-choice.js';
 
 /** What `docs fetch` and `docs open` were asked for: NAME, VERSION if given, and where docs of that repository go. */
 export interface DocsRequest {
@@ -18,10 +18,7 @@ export interface DocsRequest {
 }
 
 export async function docsRequest(ctx: Context, { args, opts }: Invocation): Promise<DocsRequest> {
-  const choice = repositoryChoice(opts);
-  if (!choice.organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
-    throw new UsageError(`${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: ${choice.repo ? `repository ${choice.repo} is read with the auth key it was added with` : 'public docs are fetched without a key'}`);
-  }
+  const choice = repositoryReadChoice(opts, 'docs');
   const [name, version] = args as [string, string | undefined];
   checkPackageName(name);
   if (version !== undefined && !isValidVersion(version)) throw new UsageError(`"${version}" is not a version`, `Give an exact version (${name} 1.0.0), or none for the newest.`);

@@ -7,17 +7,14 @@ import { diffCommandArgv } from '../../diff/template.js';
 import { diffTrees, renderChange, type TreeSide } from '../../diff/trees.js';
 import { Repository, checkPackageName } from '../../repository/registry.js';
 import { isValidVersion } from '../../repository/requirement.js';
-import { repositoryChoice } from '../repository-choice.js';
+import { repositoryReadChoice } from '../repository-choice.js';
 
 // `hexts package diff NAME V1..V2` (mix hex.package diff): both releases fetched, verified and
 // unpacked side by side, then compared by the built-in diff, or by diff_command as mix runs it.
 // Exit 0: the releases are the same; 1: they differ (as diff and mix); with diff_command, its code.
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const { organization, repo } = repositoryChoice(opts);
-  if (!organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
-    throw new UsageError(`${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: ${repo ? `repository ${repo} is read with the auth key it was added with` : 'public packages are fetched without a key'}`);
-  }
+  const { organization, repo } = repositoryReadChoice(opts);
   const [name, ...rest] = args;
   const versions = parseVersions(checkPackageName(name!), rest);
 

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../util/atomic.js';
 import { writeFailure } from '../../util/fs-errors.js';
 import { mapLimited } from '../../util/map-limited.js';
 import { progressBar } from '../publish/progress.js';
-import { repositoryChoice } from '../repository-choice.js';
+import { repositoryReadChoice } from '../repository-choice.js';
 
 // `hexts package fetch NAME[@VERSION|@REQUIREMENT]…` (mix hex.package fetch): resolves each
 // package against its signed registry record, downloads the tarball, checks the outer checksum
@@ -31,13 +31,7 @@ interface Fetched {
 }
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const { organization, repo } = repositoryChoice(opts);
-  if (!organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
-    throw new UsageError(
-      `${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: ${repo ? `repository ${repo} is read with the auth key it was added with` : 'public packages are fetched without a key'}`,
-      repo ? `Drop it; change the repository's key with \`hexts repo set ${repo} --auth-key KEY\`.` : 'Drop it, or add --organization ORG for a private package.',
-    );
-  }
+  const { organization, repo } = repositoryReadChoice(opts);
   const specs = [...new Set(joinVersions(args))].map(parsePackageSpec);
   const output = typeof opts.output === 'string' ? opts.output : undefined;
   const destination = chooseDestination(ctx, specs, output, opts.unpack === true);

@@ -10,19 +10,13 @@ import { Repository } from '../../repository/registry.js';
 import { verifyReleaseTarball } from '../../repository/release-tarball.js';
 import { parsePackageSpec, resolveRelease } from '../../repository/resolve.js';
 import { toolchainChoice } from '../options.js';
-import { repositoryChoice } from '../repository-choice.js';
+import { repositoryReadChoice } from '../repository-choice.js';
 
 // `hexts verify NAME@VERSION`: the release's tarball, checked against the signed registry, against
 // the tarball its source builds (package/verify.ts). Exit 0: the same bytes; 1: they differ.
 
 export async function run(ctx: Context, { args, opts }: Invocation): Promise<void> {
-  const { organization, repo } = repositoryChoice(opts);
-  if (!organization && (opts.key !== undefined || opts.keyFile !== undefined)) {
-    throw new UsageError(
-      `${opts.key !== undefined ? '--key' : '--key-file'} goes with --organization: ${repo ? `repository ${repo} is read with the auth key it was added with` : 'public packages are fetched without a key'}`,
-      repo ? `Drop it; change the repository's key with \`hexts repo set ${repo} --auth-key KEY\`.` : 'Drop it, or add --organization ORG for a private package.',
-    );
-  }
+  const { organization, repo } = repositoryReadChoice(opts);
   const spec = parsePackageSpec(args[0]!);
   if (spec.kind !== 'version') throw new UsageError(`"${spec.text}": give the release as NAME@VERSION, an exact version`, `For example: hexts verify ${spec.name}@1.0.0`);
   const source = requireMixExs(resolve(ctx.cwd, typeof opts.source === 'string' ? opts.source : '.'));
