@@ -17,9 +17,8 @@
 // versions and packages/NAME; `publishToDirectory`, `retireInDirectory` and
 // `unretireInDirectory` change the directory and rebuild it.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { RegistrySigningKey } from '../credentials/registry-key.js';
 import { ErlMap, TRUE, Tuple, termKey, type Term } from '../erlang/term.js';
@@ -27,7 +26,7 @@ import { CliError } from '../errors.js';
 import { TarballError } from '../package/tar/error.js';
 import { unpackPackageTarball } from '../package/unpack.js';
 import { writeFailure } from '../util/fs-errors.js';
-import { removeOnInterrupt } from '../util/interrupt.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { withLock } from '../util/lock.js';
 import { RETIREMENT_REASONS, decodeNames, decodeSigned, type RetirementReason, type RetirementStatus } from './protobuf.js';
 import { buildRegistryFiles, byteOrder, type RegistryDependency, type RegistryPackage, type RegistryRelease } from './registry-builder.js';
@@ -92,7 +91,7 @@ async function build(target: StaticDirectory, repository: string): Promise<Stati
   const write = async (name: string, data: Uint8Array) => {
     const path = join(root, name);
     change((await exists(path)) ? 'updating' : 'creating', shown(name));
-    await writePublicFile(path, data, shown(name));
+    await writeFileAtomic(path, data, { mode: 'public', shown: shown(name) });
   };
 
   const current = await readFile(join(root, 'public_key'), 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -310,7 +309,7 @@ async function writeRetirements(root: string, shownDir: string, retirements: Ret
     const versions = retirements.get(name)!;
     if (versions.size > 0) object[name] = Object.fromEntries([...versions].sort(([a], [b]) => byteOrder(a, b)));
   }
-  await writePublicFile(join(root, RETIREMENTS_FILE), `${JSON.stringify(object, null, 2)}\n`, `${shownDir}/${RETIREMENTS_FILE}`);
+  await writeFileAtomic(join(root, RETIREMENTS_FILE), `${JSON.stringify(object, null, 2)}\n`, { mode: 'public', shown: `${shownDir}/${RETIREMENTS_FILE}` });
 }
 
 function applyRetirements(groups: Map<string, PackageGroup>, retirements: Retirements, warn: (message: string) => void): void {
@@ -394,7 +393,7 @@ export async function publishToDirectory(target: StaticDirectory, tarball: Uint8
         'Publish a new version, or pass --replace to overwrite it (clients that already fetched it will then fail its checksum).',
       );
     }
-    if (copied) await writePublicFile(path, tarball, shown);
+    if (copied) await writeFileAtomic(path, tarball, { mode: 'public', shown });
     return { name, version, tarball: shown, copied, ...(await build(target, repository)) };
   });
 }
@@ -468,32 +467,3 @@ async function makeDirectory(path: string, shown: string): Promise<void> {
   });
 }
 
-/**
- * Writes a file that is served to everyone: readable by all (0666 less the umask, as mix
- * writes), through a temporary dotfile renamed into place, so a reader sees the old file or
- * the new one, never half of one.
- */
-async function writePublicFile(path: string, data: string | Uint8Array, shown: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    const forget = removeOnInterrupt(tmp);
-    try {
-      const handle = await open(tmp, 'wx', 0o666);
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, path);
-    } catch (err) {
-      await unlink(tmp).catch(() => {});
-      throw err;
-    } finally {
-      forget();
-    }
-  } catch (err) {
-    throw writeFailure('write', shown, err);
-  }
-}

@@ -9,26 +9,39 @@ import { removeOnInterrupt } from './interrupt.js';
 // content is never readable by others, not even for a moment. A signal removes the
 // temporary file before the process ends (what it holds may be a secret); one that no
 // handler sees (SIGKILL, a power cut) leaves it until the next write of the same file.
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+
+export interface AtomicWriteOptions {
+  /**
+   * The file's mode, exactly (default 0600, in directories made 0700); or `public`: a file
+   * served to everyone, 0666 less the umask in directories made 0777 less the umask, as mix
+   * writes a repository.
+   */
+  mode?: number | 'public';
+  /** How an error names the file (default: its path). */
+  shown?: string;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   try {
-    await writeThroughTemporary(path, data, mode);
+    await writeThroughTemporary(path, data, options.mode ?? 0o600);
   } catch (err) {
-    throw writeFailure('write', path, err);
+    throw writeFailure('write', options.shown ?? path, err);
   }
 }
 
-async function writeThroughTemporary(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+async function writeThroughTemporary(path: string, data: string | Uint8Array, mode: number | 'public'): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, mode === 'public' ? { recursive: true } : { recursive: true, mode: 0o700 });
   await removeAbandoned(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const forget = removeOnInterrupt(tmp);
   try {
-    const handle = await open(tmp, 'wx', mode);
+    const handle = await open(tmp, 'wx', mode === 'public' ? 0o666 : mode);
     try {
       await handle.writeFile(data);
       await handle.sync();
-      await handle.chmod(mode); // the umask may have narrowed or the mode is wider than asked
+      // the umask may have narrowed or the mode is wider than asked; a public file keeps the umask's
+      if (mode !== 'public') await handle.chmod(mode);
     } catch (err) {
       await handle.close();
       await unlink(tmp).catch(() => {});

@@ -4,7 +4,7 @@
 // serves it), added with `hexts repo add`, and read back by `hexts package fetch --repo`, which
 // verifies every file against the repository's public key.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -140,6 +140,12 @@ describe('a static repository published and retired into with hexts, read back b
     assert.match(result.stderr, /A static repository holds no docs: only the package is published\.\n/);
     assert.match(result.stderr, new RegExp(`^\\* creating ${publicDir()}/packages/static_pkg\\n\\* updating ${publicDir()}/names\\n\\* updating ${publicDir()}/versions$`, 'm'));
     assert.deepEqual(result.unreadOptions, []);
+    // Served to everyone: readable by all, as mix writes them (0666 less the umask, which the CLI inherits).
+    const umask = process.umask(0o022);
+    process.umask(umask);
+    for (const file of ['names', 'versions', 'packages/static_pkg', 'tarballs/static_pkg-1.0.0.tar']) {
+      assert.equal(statSync(join(publicDir(), file)).mode & 0o777, 0o666 & ~umask, file);
+    }
 
     const fetched = await runCli(['package', 'fetch', 'static_pkg', '1.0.0', '--repo', 'acme', '-o', join(cwd, 'out')], { env: readerEnv });
     assert.equal(fetched.code, 0, fetched.stderr);

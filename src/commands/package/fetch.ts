@@ -141,7 +141,7 @@ async function fetchOne(ctx: Context, repository: Repository, spec: PackageSpec,
     await new Promise<void>((done, fail) => ctx.streams.stdout.write(tarball, (err) => (err ? fail(err) : done())));
   } else if (destination.kind === 'tarball') {
     path = resolve(destination.directory, `${base}.tar`);
-    await writeFileAtomic(path, tarball, 0o644);
+    await writeFileAtomic(path, tarball, { mode: 0o644 });
   } else {
     const directory = destination.exact ? destination.directory : resolve(destination.directory, base);
     await unpackPackageTarball(tarball, { output: { directory } }).catch((err: unknown) => {
