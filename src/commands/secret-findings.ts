@@ -3,7 +3,8 @@
 // exactly how to ignore a false positive.
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
-import { filesOnDisk } from '../package/scan-input.js';
+import type { DocsFile } from '../package/docs-tarball.js';
+import { docsFilesToScan, filesOnDisk } from '../package/scan-input.js';
 import { SECRET_KINDS, scanForSecrets, secretScanIgnores, type ScanFile, type SecretFinding, type SecretScanResult } from '../package/secret-scan.js';
 import type { PreparedPackage } from '../package/project.js';
 
@@ -51,11 +52,10 @@ export function stopOnSecretFindings(ctx: Context, result: SecretScanResult, wit
   );
 }
 
-/** Docs going up with the package: their directory as the user named it, on disk, and their paths in it. */
+/** Docs going up with the package: their directory as the user named it, and the files the docs tarball is made of. */
 export interface DocsToScan {
   shownAs: string;
-  root: string;
-  paths: readonly string[];
+  files: readonly DocsFile[];
 }
 
 /**
@@ -65,7 +65,7 @@ export interface DocsToScan {
 export function scanPackageFiles(ctx: Context, prepared: PreparedPackage, withheld: Withheld, what: { packageFiles: boolean; docs?: DocsToScan }): void {
   function* files(): Generator<ScanFile> {
     if (what.packageFiles) yield* filesOnDisk(ctx.cwd, prepared.files);
-    if (what.docs) yield* filesOnDisk(what.docs.root, what.docs.paths, `${what.docs.shownAs.replace(/\/+$/, '')}/`);
+    if (what.docs) yield* docsFilesToScan(what.docs.files, `${what.docs.shownAs.replace(/\/+$/, '')}/`);
   }
   stopOnSecretFindings(ctx, scanForSecrets(files(), { ignore: secretScanIgnores(prepared.metadata) }), withheld);
 }

@@ -2,6 +2,7 @@
 // scan asks for them (a 45 MB package is never in memory at once).
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DocsFile } from './docs-tarball.js';
 import type { ScanFile } from './secret-scan.js';
 
 /**
@@ -17,4 +18,12 @@ export function* filesOnDisk(root: string, paths: readonly string[], prefix = ''
     if (!stats?.isFile()) continue;
     yield { path: `${prefix}${path}`, data: readFileSync(full) };
   }
+}
+
+/**
+ * The files of a docs tarball (collectDocsFiles), read as the tarball reads them: symlinks
+ * followed. `prefix` names them as the user sees them (`doc/`).
+ */
+export function* docsFilesToScan(files: readonly DocsFile[], prefix: string): Generator<ScanFile> {
+  for (const file of files) yield { path: `${prefix}${file.path}`, data: 'contents' in file ? file.contents : readFileSync(file.source) };
 }

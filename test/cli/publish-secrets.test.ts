@@ -3,7 +3,7 @@
 // request, name its file, line and kind, and never show it; ignore globs in mix.exs and
 // --no-scan let a publish through.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, scratchHome, type CliResult } from '../helpers/cli.js';
@@ -101,6 +101,16 @@ describe('publish', () => {
     assert.equal(docs.code, 1);
     assert.match(docs.stderr, /^ {2}doc\/setup\.html:1: Slack token/m);
     assert.doesNotMatch(docs.stderr, /lib\/leaky\.ex/);
+    assert.deepEqual(registry.requests(), []);
+  });
+
+  test('a docs file that is a symlink goes into the docs tarball as the file it points to: that file is what is scanned', async () => {
+    const dir = leakyProject({ app: 'leaky_docs_link', docs: true }, { 'notes/setup.html': `<pre>export SLACK_TOKEN=${['xo', 'xb-'].join('')}2486371592-9753124680-FAKEq7Zx1Lm9Wp3Rv5Tn8Yb2</pre>\n` });
+    symlinkSync(join(dir, 'notes', 'setup.html'), join(dir, 'doc', 'setup.html'));
+    registry.clearRequests();
+    const docs = await run(dir, ['publish', 'docs', '--yes']);
+    assert.equal(docs.code, 1, docs.stderr);
+    assert.match(docs.stderr, /^ {2}doc\/setup\.html:1: Slack token \(slack-token\) xoxb\*{8}$/m);
     assert.deepEqual(registry.requests(), []);
   });
 

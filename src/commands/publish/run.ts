@@ -16,7 +16,7 @@ import type { Context } from '../../context.js';
 import type { Purpose } from '../../credentials/choice.js';
 import { CliError, keepAdvice, UsageError } from '../../errors.js';
 import type { Text } from '../../io/output.js';
-import { collectDocsFiles, createDocsTarball } from '../../package/docs-tarball.js';
+import { collectDocsFiles, createDocsTarball, type DocsFile } from '../../package/docs-tarball.js';
 import { isValidVersion } from '../../repository/requirement.js';
 import { explainAccessError } from '../access-errors.js';
 import { toolchainChoice } from '../options.js';
@@ -71,12 +71,13 @@ async function publish(ctx: Context, { args, opts }: Invocation): Promise<void> 
     ({ kind: 'api', access: 'write', organization, action: mode === 'docs' ? 'publish docs' : 'publish' });
   // Like mix, a credential (or a login, offered on a terminal) comes before the screen and the
   // question; a dry run sends nothing and needs none.
+  const docsFiles = docsSource(ctx, opts);
   const load = {
     organization: flagOrganization,
     toolchain: toolchainChoice(opts),
     printSummary: !json && mode !== 'docs',
     publishing: true,
-    secretScan: opts.scan === false ? undefined : { withheld: 'published' as const, packageFiles: mode !== 'docs', docs: mode === 'package' ? undefined : () => docsToScan(ctx, opts) },
+    secretScan: opts.scan === false ? undefined : { withheld: 'published' as const, packageFiles: mode !== 'docs', docs: mode === 'package' ? undefined : () => docsToScan(docsFiles) },
     beforeShowing: opts.dryRun ? undefined : async (p: { organization?: string }) => (await ctx.credentials()).ensure(purpose(targetOrganization(p.organization))),
   };
   let target: Target;
@@ -94,7 +95,7 @@ async function publish(ctx: Context, { args, opts }: Invocation): Promise<void> 
     mode = 'package';
   }
   const organization = target.organization;
-  const docs = mode === 'package' ? undefined : await buildDocs(ctx, mode, opts);
+  const docs = mode === 'package' ? undefined : await buildDocs(ctx, mode, opts, docsFiles);
 
   const config = await ctx.config();
   const screen = (line: Text = '') => (json ? ctx.out.info(line) : ctx.out.print(line));
@@ -163,19 +164,35 @@ function targetLine(ctx: Context, organization: string | undefined, apiUrl: stri
 const docsDirectory = (ctx: Context, opts: Record<string, unknown>): string | undefined =>
   typeof opts.docsDir === 'string' ? opts.docsDir : ['doc', 'docs'].find((d) => isDirectory(join(ctx.cwd, d)));
 
+interface DocsSource {
+  /** As the user named it: `doc`, or --docs-dir's value. */
+  dir: string;
+  files: DocsFile[];
+}
+
+/**
+ * The docs directory and its files, collected once: the secret scan reads them and the docs
+ * tarball is made of them. Undefined when there is no docs directory (buildDocs says why).
+ */
+function docsSource(ctx: Context, opts: Record<string, unknown>): () => Promise<DocsSource | undefined> {
+  let collected: Promise<DocsSource | undefined> | undefined;
+  return () => (collected ??= (async () => {
+    const dir = docsDirectory(ctx, opts);
+    if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) return undefined;
+    return { dir, files: await collectDocsFiles(join(ctx.cwd, dir)) };
+  })());
+}
+
 /** The docs that will go up, for the secret scan; none when there are none to publish (buildDocs then says why). */
-async function docsToScan(ctx: Context, opts: Record<string, unknown>): Promise<DocsToScan | undefined> {
-  const dir = docsDirectory(ctx, opts);
-  if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) return undefined;
-  const root = join(ctx.cwd, dir);
-  const files = await collectDocsFiles(root).catch(() => undefined);
-  return files && { shownAs: dir, root, paths: files.map((f) => f.path) };
+async function docsToScan(docs: () => Promise<DocsSource | undefined>): Promise<DocsToScan | undefined> {
+  const source = await docs().catch(() => undefined);
+  return source && { shownAs: source.dir, files: source.files };
 }
 
 /** The docs tarball from --docs-dir, doc/ or docs/; without one, the default publish asks whether to go on without docs. */
-async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>): Promise<Buffer | undefined> {
-  const dir = docsDirectory(ctx, opts);
-  if (dir === undefined || !isDirectory(join(ctx.cwd, dir))) {
+async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>, docs: () => Promise<DocsSource | undefined>): Promise<Buffer | undefined> {
+  const source = await docs();
+  if (source === undefined) {
     const where = typeof opts.docsDir === 'string' ? opts.docsDir : 'doc/ or docs/';
     if (mode === 'docs' || typeof opts.docsDir === 'string') {
       throw new CliError(`Documentation could not be found in ${where}`, 'Build it with `mix docs` (ex_doc), or point --docs-dir at it.');
@@ -193,8 +210,7 @@ async function buildDocs(ctx: Context, mode: Mode, opts: Record<string, unknown>
     }, false);
     return undefined;
   }
-  const files = await collectDocsFiles(join(ctx.cwd, dir));
-  return createDocsTarball(files);
+  return createDocsTarball(source.files);
 }
 
 function isDirectory(path: string): boolean {
