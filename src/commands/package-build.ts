@@ -1,9 +1,8 @@
 import type { Context } from '../context.js';
-import { encodeMetadata } from '../erlang/pretty.js';
 import { CliError } from '../errors.js';
 import { resolveAssumptions, type ToolchainChoice } from '../elixir/assumptions.js';
 import { preparePackage, type PreparedPackage } from '../package/project.js';
-import { createPackageTarball, type PackageTarball } from '../package/tarball.js';
+import { createProjectTarball, type PackageTarball } from '../package/tarball.js';
 import { ERRORS_HEADER } from '../package/validate.js';
 import { writeFailure } from '../util/fs-errors.js';
 import type { DocsToScan, Withheld } from './secret-findings.js';
@@ -102,10 +101,8 @@ export async function buildPackage(
   prepared: PreparedPackage,
   target: { output?: string; unpackTo?: string },
 ): Promise<PackageTarball> {
-  const metadataConfig = encodeMetadata(prepared.metadata);
-  const files = prepared.files.map((path) => ({ path }));
   if (target.unpackTo) {
-    const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd });
+    const built = await createProjectTarball(prepared, ctx.cwd);
     warnNameQuirks(ctx, built);
     // Loaded only here: the tarball reader is not needed to write one.
     const { unpackPackageTarball } = await import('../package/unpack.js');
@@ -114,7 +111,7 @@ export async function buildPackage(
     });
     return built;
   }
-  const built = await createPackageTarball({ metadataConfig, files, root: ctx.cwd, output: target.output });
+  const built = await createProjectTarball(prepared, ctx.cwd, target.output);
   warnNameQuirks(ctx, built);
   return built;
 }

@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { encodeMetadata } from '../erlang/pretty.js';
+import type { Term } from '../erlang/term.js';
 import { writeFailure } from '../util/fs-errors.js';
 import { gzipTar, planEntry, type PlannedEntry } from './tar/archive.js';
 import { TarballError, tooBigCompressed, unsafePath, unsafeSymlink } from './tar/error.js';
@@ -89,6 +91,18 @@ export async function createPackageTarball(options: CreatePackageTarballOptions)
   if (options.output === undefined) return { ...result, tarball: Buffer.concat(pieces, size) };
   writeAtomically(options.output, pieces);
   return { ...result, path: options.output };
+}
+
+/**
+ * The tarball of a package read from mix.exs (preparePackage): its metadata printed as mix
+ * prints it, its files read from `root`, the project directory, in the package's order.
+ */
+export function createProjectTarball(
+  prepared: { metadata: Array<[string, Term]>; files: readonly string[] },
+  root: string,
+  output?: string,
+): Promise<PackageTarball> {
+  return createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root, output });
 }
 
 // hex_core's validate_create_files + add_file, in the caller's order. File system calls

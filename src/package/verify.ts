@@ -8,7 +8,7 @@
 // them a release built elsewhere could never match.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { encodeMetadata, prettyPrint } from '../erlang/pretty.js';
+import { prettyPrint } from '../erlang/pretty.js';
 import { Tuple, termEquals, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import type { Assumptions } from '../elixir/runtime.js';
@@ -18,7 +18,7 @@ import { unifiedHunks, type Hunk } from '../diff/unified.js';
 import { compareBytes } from './files.js';
 import type { MetadataOrder } from './metadata.js';
 import { preparePackage, type PreparedPackage } from './project.js';
-import { createPackageTarball } from './tarball.js';
+import { createProjectTarball } from './tarball.js';
 import { unpackPackageTarball, type UnpackedEntry, type UnpackedPackage } from './unpack.js';
 
 export interface VerifyOptions {
@@ -100,8 +100,7 @@ export async function verifyRelease(releaseTarball: Buffer, options: VerifyOptio
       prepared.name === options.name ? 'Check out the release\'s tag (git checkout v' + options.version + '), or verify the version the source is at.' : 'Point --source at the project of ' + options.name + '.',
     );
   }
-  const metadataConfig = encodeMetadata(prepared.metadata);
-  const built = await createPackageTarball({ metadataConfig, files: prepared.files.map((path) => ({ path })), root: source });
+  const built = await createProjectTarball(prepared, source);
   const report = { releaseChecksum: release.outerChecksum, sourceChecksum: built.outerChecksum, prepared };
   if (built.outerChecksum === release.outerChecksum) return { ...report, match: true, firstDifference: null, files: [], metadata: [] };
 

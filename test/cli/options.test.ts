@@ -14,11 +14,10 @@ import type { Command } from 'commander';
 import { fixedAuthorization } from '../../src/api/client.js';
 import { publish as publishDocs } from '../../src/api/docs.js';
 import { buildProgram } from '../../src/cli.js';
-import { encodeMetadata } from '../../src/erlang/pretty.js';
 import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { createDocsTarball } from '../../src/package/docs-tarball.js';
 import { preparePackage } from '../../src/package/project.js';
-import { createPackageTarball } from '../../src/package/tarball.js';
+import { createProjectTarball } from '../../src/package/tarball.js';
 import { publicKeyFingerprint } from '../../src/repository/signing.js';
 import { runCli, scratchHome, type RunOptions } from '../helpers/cli.js';
 import { makeProject } from '../helpers/projects.js';
@@ -87,7 +86,7 @@ async function verifiable(organization?: string): Promise<string> {
   const name = unique('opt_verify_');
   project(name);
   const prepared = await preparePackage(cwd!, { env: {}, assumptions: resolveAssumptions({}, {}) });
-  const built = await createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: cwd! });
+  const built = await createProjectTarball(prepared, cwd!);
   await registry.publish(built.tarball!, { publisher: 'alice', repository: organization });
   return `${name}@1.0.0`;
 }

@@ -7,11 +7,10 @@ import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { encodeMetadata } from '../../src/erlang/pretty.js';
 import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { compareBytes } from '../../src/package/files.js';
 import { preparePackage } from '../../src/package/project.js';
-import { createPackageTarball } from '../../src/package/tarball.js';
+import { createProjectTarball } from '../../src/package/tarball.js';
 import { runCli, scratchHome } from '../helpers/cli.js';
 import { copyProject, loadBuiltCase } from '../helpers/corpus.js';
 import { makeProject } from '../helpers/projects.js';
@@ -88,7 +87,7 @@ describe('releases that match their source', () => {
       metadataOrder: { keys: ['links', 'name', 'version', 'description', 'elixir', 'files', 'app', 'licenses', 'requirements', 'build_tools'], requirementKeys: ['name', 'app', 'optional', 'requirement', 'repository'] },
     });
     assert.deepEqual(prepared.files.slice(0, 3), ['lib', 'lib/verify_unsorted.ex', 'lib/another.ex']);
-    const built = await createPackageTarball({ metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: dir });
+    const built = await createProjectTarball(prepared, dir);
     await registry.publish(built.tarball!, { publisher: 'pub' });
     const result = await verify(['--json', 'verify_unsorted@1.0.0'], dir);
     assert.equal(result.code, 0, result.stderr);

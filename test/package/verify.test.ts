@@ -8,11 +8,10 @@ import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
-import { encodeMetadata } from '../../src/erlang/pretty.js';
 import { resolveAssumptions } from '../../src/elixir/assumptions.js';
 import { compareBytes } from '../../src/package/files.js';
 import { preparePackage } from '../../src/package/project.js';
-import { createPackageTarball } from '../../src/package/tarball.js';
+import { createProjectTarball } from '../../src/package/tarball.js';
 import { verifyRelease, type VerifyReport } from '../../src/package/verify.js';
 import { CONSTRUCTS_DIR, builtCaseNames, copyProject, loadBuiltCase } from '../helpers/corpus.js';
 import { ASSUMED, tempDir, tempProject } from './project-helpers.js';
@@ -53,7 +52,7 @@ describe('releases that match their source', () => {
       const report = await verify(tarball, source, 'small', '1.0.0');
       assert.equal(report.match, true, JSON.stringify(report.files));
       // Without the release's orders the source would not give the same bytes.
-      assert.notEqual(report.releaseChecksum, (await createPackageTarball(await plainBuild(source))).outerChecksum);
+      assert.notEqual(report.releaseChecksum, (await plainBuild(source)).outerChecksum);
     }
   });
 });
@@ -161,13 +160,13 @@ function smallProject(): string {
 
 type BuildOptions = Omit<Parameters<typeof preparePackage>[1], 'env' | 'assumptions'>;
 
+/** The tarball `hexts build` writes of `source`, with the directory and key orders `options` give. */
 async function plainBuild(source: string, options: BuildOptions = {}) {
-  const prepared = await preparePackage(source, { env: {}, assumptions: ASSUMED, ...options });
-  return { metadataConfig: encodeMetadata(prepared.metadata), files: prepared.files.map((path) => ({ path })), root: source };
+  return createProjectTarball(await preparePackage(source, { env: {}, assumptions: ASSUMED, ...options }), source);
 }
 
 async function build(source: string, options: BuildOptions = {}): Promise<Buffer> {
-  return (await createPackageTarball(await plainBuild(source, options))).tarball!;
+  return (await plainBuild(source, options)).tarball!;
 }
 
 /** The small project released, then changed by `edit`, and verified against that release. */
