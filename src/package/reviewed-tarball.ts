@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Atom, ErlMap, FALSE, Tuple, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { DEFAULT_REPO, META_FIELDS, toElixirString, type Meta, type Requirement } from './metadata.js';
+import { field, requirementTerms, RequirementsShapeError } from './requirements-terms.js';
 import { secretScanIgnores } from './secret-scan.js';
 import { TarballError, tooBigCompressed } from './tar/error.js';
 import { DEFAULT_LIMITS } from './tar/limits.js';
@@ -121,29 +122,26 @@ function asMap(value: Term): Term {
   return value;
 }
 
-/**
- * The requirements in either form Hex reads: mix's list of field lists
- * (`[[{<<"app">>, …}, {<<"name">>, …}, …], …]`) or rebar3's `[{Name, [{<<"app">>, …}, …]}, …]`.
- */
+/** The requirements as hex_core reads them (requirementTerms), as the publish screen and checks take them. */
 function readRequirements(file: string, value: Term): Requirement[] {
   if (!Array.isArray(value)) throw invalid(file, 'its metadata\'s requirements are not a list');
-  return value.map((entry) => {
-    let name: Term | undefined;
-    let fieldList: Term;
-    if (entry instanceof Tuple && entry.elements.length === 2) [name, fieldList] = entry.elements as [Term, Term];
-    else fieldList = entry;
-    const pairs = fieldList instanceof ErlMap ? fieldList.entries : Array.isArray(fieldList) && (fieldList.length === 0 || isPairList(fieldList)) ? fieldList.map((t) => (t as Tuple).elements as [Term, Term]) : undefined;
-    if (pairs === undefined) throw invalid(file, 'its metadata\'s requirements cannot be read');
-    const fields = new Map(pairs.flatMap(([k, v]) => { const key = keyName(k); return key === undefined ? [] : [[key, v] as const]; }));
-    const text = (v: Term | undefined) => (v === undefined ? undefined : toElixirString(v)?.toString('utf8'));
-    const requirementName = text(name ?? fields.get('name'));
+  let terms;
+  try {
+    terms = requirementTerms(value);
+  } catch (err) {
+    if (err instanceof RequirementsShapeError) throw invalid(file, `its metadata's requirements cannot be read: ${err.message}`);
+    throw err;
+  }
+  const text = (v: Term | undefined) => (v === undefined ? undefined : toElixirString(v)?.toString('utf8'));
+  return terms.map(({ name, fields }) => {
+    const requirementName = text(name);
     if (!requirementName) throw invalid(file, 'a requirement in its metadata has no name');
     return {
       name: requirementName,
-      app: text(fields.get('app')) || requirementName,
-      requirement: fields.get('requirement') ?? Buffer.alloc(0),
-      optional: fields.get('optional') ?? FALSE,
-      repository: text(fields.get('repository')) || DEFAULT_REPO,
+      app: text(field(fields, 'app')) || requirementName,
+      requirement: field(fields, 'requirement') ?? Buffer.alloc(0),
+      optional: field(fields, 'optional') ?? FALSE,
+      repository: text(field(fields, 'repository')) || DEFAULT_REPO,
     };
   });
 }

@@ -21,9 +21,10 @@ import { mkdir, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { RegistrySigningKey } from '../credentials/registry-key.js';
-import { ErlMap, TRUE, Tuple, termKey, type Term } from '../erlang/term.js';
+import { TRUE, type Term } from '../erlang/term.js';
 import { CliError } from '../errors.js';
 import { TarballError } from '../package/tar/error.js';
+import { field, requirementTerms, RequirementsShapeError } from '../package/requirements-terms.js';
 import { unpackPackageTarball } from '../package/unpack.js';
 import { writeFailure } from '../util/fs-errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -187,7 +188,7 @@ async function readReleaseTarball(path: string, shown: string, repository: strin
   try {
     dependencies = readRequirements(meta.get('requirements'), repository);
   } catch (err) {
-    if (err instanceof MetadataError) throw new CliError(`${shown} has unreadable requirements in its metadata: ${err.message}`, fix);
+    if (err instanceof RequirementsShapeError) throw new CliError(`${shown} has unreadable requirements in its metadata: ${err.message}`, fix);
     throw err;
   }
   return {
@@ -201,25 +202,16 @@ async function readReleaseTarball(path: string, shown: string, repository: strin
   };
 }
 
-class MetadataError extends Error {}
-
 /**
- * metadata.config's requirements as hex_core's unpack normalizes them (mix's list of
- * proplists, each with its name, or rebar3's `{Name, Fields}` list) into a map by package name,
- * the last of two with one name winning; then mix's record of each: `app` (the package name
- * when absent, where mix stops), `optional` only `true` counting, `repository` only when it is
- * not the one being built.
+ * metadata.config's requirements as hex_core's unpack normalizes them (requirementTerms), then
+ * mix's record of each: `app` (the package name when absent, where mix stops), `optional`
+ * only `true` counting, `repository` only when it is not the one being built.
  */
 function readRequirements(value: Term | undefined, repository: string): RegistryDependency[] {
-  const byName = new Map<string, [Term, Term]>();
-  for (const [name, fields] of requirementEntries(value ?? [])) byName.set(termKey(name), [name, fields]);
-  return [...byName.values()].map(([nameTerm, fieldsTerm]) => {
-    const name = text(nameTerm);
-    if (name === undefined) throw new MetadataError('a dependency name is not a string');
-    const fields = pairs(fieldsTerm);
-    if (fields === undefined) throw new MetadataError(`dependency ${name} is not a list of fields`);
+  return requirementTerms(value ?? []).map(({ name: nameTerm, fields }) => {
+    const name = text(nameTerm)!;
     const requirement = text(field(fields, 'requirement'));
-    if (requirement === undefined) throw new MetadataError(`dependency ${name} has no requirement`);
+    if (requirement === undefined) throw new RequirementsShapeError(`dependency ${name} has no requirement`);
     const depRepository = text(field(fields, 'repository'));
     return {
       package: name,
@@ -229,32 +221,6 @@ function readRequirements(value: Term | undefined, repository: string): Registry
       ...(depRepository !== undefined && depRepository !== repository ? { repository: depRepository } : {}),
     };
   });
-}
-
-function requirementEntries(value: Term): Array<[Term, Term]> {
-  if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
-    return value.map((requirement) => {
-      const fields = pairs(requirement);
-      const name = fields && field(fields, 'name');
-      if (!fields || name === undefined) throw new MetadataError('a dependency has no name');
-      return [name, new ErlMap(fields.filter(([key]) => text(key) !== 'name'))];
-    });
-  }
-  const entries = pairs(value);
-  if (entries === undefined) throw new MetadataError('not a list of dependencies');
-  return entries;
-}
-
-/** A list of 2-tuples or a map, as its key-value pairs; anything else undefined. */
-function pairs(term: Term): Array<[Term, Term]> | undefined {
-  if (term instanceof ErlMap) return term.entries;
-  if (!Array.isArray(term) || !term.every((e) => e instanceof Tuple && e.elements.length === 2)) return undefined;
-  return (term as Tuple[]).map((t) => [t.elements[0]!, t.elements[1]!]);
-}
-
-/** The last value under a binary key (maps:from_list keeps the last). */
-function field(entries: Array<[Term, Term]>, key: string): Term | undefined {
-  return entries.findLast(([k]) => text(k) === key)?.[1];
 }
 
 function text(term: Term | undefined): string | undefined {
